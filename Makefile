@@ -1,0 +1,31 @@
+# Two commands do all set-up on a fresh Linux machine with Python 3.11+:
+#   make run    installs what is needed and opens the app on the built-in sandbox
+#   make test   installs what is needed and runs every check headless
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest sandbox package bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "explorer needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@bash scripts/ensure-system-libs.sh
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/explorer --demo
+
+test: $(STAMP)
+	$(BIN)/ruff check explorer tests benchmarks
+	$(BIN)/mypy
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadgroup
+
+sandbox: $(STAMP)
+	$(BIN)/explorer-cli sandbox
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache

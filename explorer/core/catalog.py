@@ -1,0 +1,313 @@
+"""What can be asked of an API: products, resources, endpoints, their fields, filters and paging.
+
+The bundled catalogs (resources/catalogs/*.json) and imported OpenAPI documents (core/openapi.py)
+both produce a `Catalog`. The window builds its endpoint tree and query builder from it; the query
+model (core/query.py) turns a user's choices into the exact parameters an endpoint documents;
+paging (core/paging.py) reads the pagination kind and envelope from it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from explorer.core.errors import SpecError
+
+
+class PaginationKind(StrEnum):
+    CURSOR = "cursor"  # ?cursor=&page_size=  -> {data, total_count, next_cursor}
+    OFFSET = "offset"  # ?page=&page_size=    -> {data, total_count?, has_more?} (pages can run concurrently)
+    NONE = "none"  # one request returns the whole list (a bare array or {data: [...]})
+    SINGLE = "single"  # one record, e.g. GET /clients/{id}
+
+
+class FieldType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATE = "date"  # YYYY-MM-DD
+    DATETIME = "datetime"  # ISO 8601
+    UUID = "uuid"
+    ENUM = "enum"
+    OBJECT = "object"
+    ARRAY = "array"
+
+
+class Operator(StrEnum):
+    EQ = "eq"
+    IN = "in"
+    LT = "lt"
+    LTE = "lte"
+    GT = "gt"
+    GTE = "gte"
+    CONT = "cont"
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """A field usable in `filter[name]=op:value`; `name` may be nested (`client.id`)."""
+
+    name: str
+    type: FieldType = FieldType.STRING
+    operators: tuple[Operator, ...] = (Operator.EQ,)
+    enum_values: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """Any other query parameter (not paging, filter or sort), e.g. Scout's StartDate."""
+
+    name: str
+    type: FieldType = FieldType.STRING
+    required: bool = False
+    description: str = ""
+    enum_values: tuple[str, ...] = ()
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class PathParam:
+    name: str
+    type: FieldType = FieldType.STRING
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SchemaField:
+    """One field of the record schema; `path` is dotted (`client.name`), for column choosing."""
+
+    path: str
+    type: FieldType = FieldType.STRING
+    description: str = ""
+
+
+class LinkMode(StrEnum):
+    RECORD = "record"  # the value is an id: open target endpoint with path param = value
+    FILTER = "filter"  # open target list filtered: filter[target_field]=eq:value (or a query param)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A field of this endpoint's records that points at another resource.
+
+    `source_field` is the dotted field holding the id (`client.id`, `unitID`, `userIDs`; a list
+    value opens each id or an `in` filter). `target_endpoint` is an Endpoint.id in the same
+    catalog. For RECORD, `target_param` is the path parameter to fill; for FILTER it is the filter
+    field (or query parameter, when `as_query_param`) to set to the value.
+    """
+
+    source_field: str
+    target_endpoint: str
+    mode: LinkMode = LinkMode.RECORD
+    target_param: str = "id"
+    as_query_param: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # relative to the profile's base URL, e.g. "/core/v1/clients" or "/v1/WorkOrders/{id}"
+    summary: str = ""
+    description: str = ""
+    pagination: PaginationKind = PaginationKind.NONE
+    page_size_max: int | None = None
+    page_size_default: int | None = None
+    path_params: tuple[PathParam, ...] = ()
+    filters: tuple[FilterField, ...] = ()
+    sort_fields: tuple[str, ...] = ()
+    sort_param: str = "sort"  # "sort" or "sort_by"
+    params: tuple[QueryParam, ...] = ()
+    record_fields: tuple[SchemaField, ...] = ()
+    links: tuple[Link, ...] = ()
+    # Where the records are in the response: "data" for {data: [...]}, "" for a bare array/record.
+    records_key: str = "data"
+    id_field: str = "id"
+    tags: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+    def filter_field(self, name: str) -> FilterField | None:
+        return next((f for f in self.filters if f.name == name), None)
+
+    def link_for(self, field_path: str) -> Link | None:
+        return next((lk for lk in self.links if lk.source_field == field_path), None)
+
+    @property
+    def is_list(self) -> bool:
+        return self.pagination is not PaginationKind.SINGLE
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    endpoints: tuple[Endpoint, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    resources: tuple[Resource, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    name: str
+    products: tuple[Product, ...] = ()
+    # Servers the document names (for profile presets), e.g. ScalePad's regional hosts.
+    servers: tuple[str, ...] = ()
+    auth_hint: str = ""  # "api_key", "jwt" or "none": what a new profile for this API should use
+    source: str = ""  # where it came from: "bundled:scalepad", a file path or a URL
+
+    def endpoints(self) -> Iterator[Endpoint]:
+        for product in self.products:
+            for resource in product.resources:
+                yield from resource.endpoints
+
+    def find(self, endpoint_id: str) -> Endpoint | None:
+        method, _, path = endpoint_id.partition(" ")
+        key = f"{method.upper()} {path}"
+        return next((e for e in self.endpoints() if e.id == key), None)
+
+    def find_by_path(self, path: str, method: str = "GET") -> Endpoint | None:
+        """The endpoint whose template matches a concrete path (`/core/v1/clients/42`)."""
+        wanted = _segments(path)
+        best: Endpoint | None = None
+        for endpoint in self.endpoints():
+            if endpoint.method.upper() != method.upper():
+                continue
+            template = _segments(endpoint.path)
+            if len(template) != len(wanted):
+                continue
+            literal = True
+            ok = True
+            for t, w in zip(template, wanted, strict=True):
+                if t.startswith("{") and t.endswith("}"):
+                    literal = False
+                elif t.lower() != w.lower():
+                    ok = False
+                    break
+            if ok and (best is None or literal):
+                best = endpoint
+                if literal:
+                    break
+        return best
+
+    def search(self, text: str) -> list[Endpoint]:
+        needle = text.strip().lower()
+        return [
+            e
+            for e in self.endpoints()
+            if not needle or needle in f"{e.method} {e.path} {e.summary}".lower()
+        ]
+
+    # ------------------------------------------------------------ (de)serialisation
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "") -> Catalog:
+        try:
+            raw = json.loads(text)
+        except ValueError as exc:
+            raise SpecError(f"Catalog is not valid JSON: {exc}") from exc
+        return catalog_from_dict(raw, source=source)
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.split("?")[0].split("/") if s]
+
+
+def catalog_from_dict(raw: dict[str, Any], *, source: str = "") -> Catalog:
+    """Build a Catalog from the plain dict form written by `Catalog.to_json`."""
+    try:
+        products = tuple(
+            Product(
+                name=p["name"],
+                description=p.get("description", ""),
+                resources=tuple(
+                    Resource(
+                        name=r["name"],
+                        description=r.get("description", ""),
+                        endpoints=tuple(_endpoint_from_dict(e) for e in r.get("endpoints", ())),
+                    )
+                    for r in p.get("resources", ())
+                ),
+            )
+            for p in raw.get("products", ())
+        )
+        return Catalog(
+            name=raw["name"],
+            products=products,
+            servers=tuple(raw.get("servers", ())),
+            auth_hint=raw.get("auth_hint", ""),
+            source=source or raw.get("source", ""),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SpecError(f"Catalog entry is malformed: {exc!r}") from exc
+
+
+def _endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
+    return Endpoint(
+        method=e.get("method", "GET").upper(),
+        path=e["path"],
+        summary=e.get("summary", ""),
+        description=e.get("description", ""),
+        pagination=PaginationKind(e.get("pagination", "none")),
+        page_size_max=e.get("page_size_max"),
+        page_size_default=e.get("page_size_default"),
+        path_params=tuple(
+            PathParam(p["name"], FieldType(p.get("type", "string")), p.get("description", ""))
+            for p in e.get("path_params", ())
+        ),
+        filters=tuple(
+            FilterField(
+                name=f["name"],
+                type=FieldType(f.get("type", "string")),
+                operators=tuple(Operator(o) for o in f.get("operators", ("eq",))),
+                enum_values=tuple(f.get("enum_values", ())),
+                description=f.get("description", ""),
+            )
+            for f in e.get("filters", ())
+        ),
+        sort_fields=tuple(e.get("sort_fields", ())),
+        sort_param=e.get("sort_param", "sort"),
+        params=tuple(
+            QueryParam(
+                name=q["name"],
+                type=FieldType(q.get("type", "string")),
+                required=q.get("required", False),
+                description=q.get("description", ""),
+                enum_values=tuple(q.get("enum_values", ())),
+                default=q.get("default"),
+            )
+            for q in e.get("params", ())
+        ),
+        record_fields=tuple(
+            SchemaField(s["path"], FieldType(s.get("type", "string")), s.get("description", ""))
+            for s in e.get("record_fields", ())
+        ),
+        links=tuple(
+            Link(
+                source_field=lk["source_field"],
+                target_endpoint=lk["target_endpoint"],
+                mode=LinkMode(lk.get("mode", "record")),
+                target_param=lk.get("target_param", "id"),
+                as_query_param=lk.get("as_query_param", False),
+                label=lk.get("label", ""),
+            )
+            for lk in e.get("links", ())
+        ),
+        records_key=e.get("records_key", "data"),
+        id_field=e.get("id_field", "id"),
+        tags=tuple(e.get("tags", ())),
+    )

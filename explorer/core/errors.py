@@ -1,0 +1,296 @@
+"""One exception tree for everything the core can fail at.
+
+Every error carries `explanation`: one line, in plain words, saying what happened and what to do.
+The window shows it as is and the CLI prints it; neither ever shows a traceback.
+No error message may contain a secret: request headers are never copied into one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class ApiErrorItem:
+    """One entry of an `errors[]` body (`code` on Core, `key` on Quoter)."""
+
+    code: str | None
+    title: str | None
+    detail: str | None
+    field: str | None = None
+
+    def text(self) -> str:
+        parts = [p for p in (self.title, self.detail) if p]
+        if self.detail and self.title and self.detail.startswith(self.title):
+            parts = [self.detail]
+        return " ".join(parts) or (self.code or "")
+
+
+class ExplorerError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    default_explanation = "Something went wrong."
+
+    def __init__(self, message: str | None = None, *, explanation: str | None = None) -> None:
+        self.explanation = explanation or self.default_explanation
+        super().__init__(message or self.explanation)
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class ConfigError(ExplorerError):
+    default_explanation = "The settings file could not be read; fix or delete it and start again."
+
+
+class SecretStoreUnavailable(ExplorerError):
+    default_explanation = (
+        "No system keychain is available; secrets are kept for this session only "
+        "and must be entered again next time."
+    )
+
+
+class QueryError(ExplorerError):
+    default_explanation = "The query is not valid; fix the marked rows before running it."
+
+
+class SpecError(ExplorerError):
+    """A broken OpenAPI document; `location` says where (a JSON pointer or a line)."""
+
+    default_explanation = "The API description could not be read; check the file or URL."
+
+    def __init__(
+        self, message: str, *, location: str | None = None, explanation: str | None = None
+    ) -> None:
+        self.location = location
+        where = f" (at {location})" if location else ""
+        super().__init__(f"{message}{where}", explanation=explanation or f"{message}{where}")
+
+
+class PaginationError(ExplorerError):
+    default_explanation = (
+        "The API returned pages that do not fit together; the records so far are kept, "
+        "try again or narrow the query."
+    )
+
+
+class NetworkError(ExplorerError):
+    default_explanation = (
+        "The server could not be reached; check the base URL, your connection or proxy, "
+        "and try again."
+    )
+
+
+class RequestTimeout(NetworkError):
+    default_explanation = "The server did not answer in time; try again, or ask for smaller pages."
+
+
+class TlsError(NetworkError):
+    default_explanation = (
+        "The server's certificate was not trusted; behind a corporate proxy, set its CA "
+        "bundle in the profile's TLS options."
+    )
+
+
+class ApiError(ExplorerError):
+    """The API answered with an error status."""
+
+    default_explanation = "The API refused the request."
+
+    def __init__(
+        self,
+        status: int,
+        message: str | None = None,
+        *,
+        items: tuple[ApiErrorItem, ...] = (),
+        body_text: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        explanation: str | None = None,
+    ) -> None:
+        self.status = status
+        self.items = items
+        self.body_text = body_text
+        self.method = method
+        self.url = url
+        detail = "; ".join(i.text() for i in items if i.text()) or (body_text or "").strip()[:300]
+        head = f"HTTP {status}"
+        super().__init__(
+            message or (f"{head}: {detail}" if detail else head), explanation=explanation
+        )
+
+
+class AuthError(ApiError):
+    default_explanation = (
+        "The credentials were rejected (401): check the API key or password in the profile; "
+        "ScalePad keys stop working when their user loses Administrator rights."
+    )
+
+
+class NotSubscribed(ApiError):
+    default_explanation = (
+        "The account is not subscribed to this product (402); ask your ScalePad administrator "
+        "to enable it."
+    )
+
+
+class Forbidden(ApiError):
+    default_explanation = (
+        "The credentials are valid but not allowed to do this (403); ask an administrator "
+        "for the permission."
+    )
+
+
+class NotFound(ApiError):
+    default_explanation = "Nothing exists at this address (404); check the id or the path."
+
+
+class ValidationFailed(ApiError):
+    """422 (or 400 with a field): `field` names the parameter the API rejected, when known."""
+
+    default_explanation = "The API rejected a parameter (422); fix it and run again."
+
+    @property
+    def field(self) -> str | None:
+        return next((i.field for i in self.items if i.field), None)
+
+
+class RateLimited(ApiError):
+    default_explanation = (
+        "The API's rate limit was reached (429); requests slow down and resume by themselves."
+    )
+
+    def __init__(self, status: int = 429, *args: Any, retry_after: float | None = None, **kw: Any):
+        self.retry_after = retry_after
+        super().__init__(status, *args, **kw)
+
+
+class ServerError(ApiError):
+    default_explanation = (
+        "The API had an internal problem (5xx); wait a moment and try again; if it lasts, "
+        "check the provider's status page."
+    )
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date); None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from datetime import UTC, datetime
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _items_from_body(body: Any) -> tuple[ApiErrorItem, ...]:
+    if not isinstance(body, dict):
+        return ()
+    raw = body.get("errors")
+    items: list[ApiErrorItem] = []
+    if isinstance(raw, list):
+        for entry in raw:
+            if not isinstance(entry, dict):
+                continue
+            source = entry.get("source")
+            field = entry.get("field") or entry.get("parameter")
+            if isinstance(source, dict):
+                field = field or source.get("parameter") or source.get("pointer")
+            items.append(
+                ApiErrorItem(
+                    code=_str(entry.get("code") or entry.get("key")),
+                    title=_str(entry.get("title")),
+                    detail=_str(entry.get("detail") or entry.get("message")),
+                    field=_str(field),
+                )
+            )
+    elif isinstance(raw, dict):  # ASP.NET validation problem: {"errors": {"Field": ["msg"]}}
+        for field, messages in raw.items():
+            text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+            items.append(ApiErrorItem(code=None, title=None, detail=text, field=str(field)))
+    if not items and ("title" in body or "detail" in body):  # RFC 7807 problem+json
+        items.append(
+            ApiErrorItem(
+                code=_str(body.get("type")),
+                title=_str(body.get("title")),
+                detail=_str(body.get("detail")),
+            )
+        )
+    return tuple(items)
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    401: AuthError,
+    402: NotSubscribed,
+    403: Forbidden,
+    404: NotFound,
+    422: ValidationFailed,
+    429: RateLimited,
+}
+
+
+def error_from_response(response: httpx.Response) -> ApiError:
+    """Map an error response to the matching ApiError, with `errors[]` parsed when present."""
+    status = response.status_code
+    text = response.text if response.content else ""
+    body: Any = None
+    if text:
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+    items = _items_from_body(body)
+    kind = _BY_STATUS.get(status)
+    if kind is None:
+        kind = ServerError if status >= 500 else ApiError
+    if status == 400 and any(i.field for i in items):
+        kind = ValidationFailed
+    try:
+        request: httpx.Request | None = response.request
+    except RuntimeError:  # a Response built by hand (tests) has no request
+        request = None
+    common: dict[str, Any] = {
+        "items": items,
+        "body_text": None if body is not None else text or None,
+        "method": request.method if request else None,
+        "url": _safe_url(request.url) if request else None,
+    }
+    explanation = None
+    if kind is ValidationFailed:
+        field = next((i.field for i in items if i.field), None)
+        what = next((i.text() for i in items if i.text()), "")
+        if field:
+            explanation = f"The API rejected the parameter '{field}' ({status}): {what}".rstrip(": ")
+    if kind is ApiError and items:
+        explanation = f"The API refused the request ({status}): {items[0].text()}"
+    if kind is RateLimited:
+        return RateLimited(
+            status,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            **common,
+        )
+    return kind(status, explanation=explanation, **common)
+
+
+def _safe_url(url: httpx.URL) -> str:
+    """The URL without credentials in its userinfo (query values are the user's own filters)."""
+    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)

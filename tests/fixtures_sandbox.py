@@ -1,0 +1,1 @@
+"""Fixtures that start the built-in sandbox (a real HTTP server on loopback)."""
