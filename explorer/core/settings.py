@@ -1,0 +1,372 @@
+"""Connection profiles and app settings, kept as versioned JSON in the platform's config folder.
+
+The file never holds a secret: API keys and passwords live in the secret store (core/secrets.py),
+keyed by profile name. Writes are atomic (temp file + rename), so a crash never leaves half a file.
+A file that cannot be read is renamed aside (kept, never deleted) and reported as a ConfigError.
+Older file versions are migrated on load; the original is kept next to it as a backup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, NoReturn
+
+from explorer.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+APP_DIR_NAME = "explorer"
+SETTINGS_FILE = "settings.json"
+CURRENT_VERSION = 2
+
+# Keys that must never be persisted, wherever they appear in the file (checked on load and save).
+SECRET_KEYS = frozenset(
+    {"api_key", "apikey", "key", "password", "secret", "token", "access_token", "refresh_token"}
+)
+
+
+class AuthKind(StrEnum):
+    API_KEY = "api_key"  # header `x-api-key` (ScalePad)
+    JWT = "jwt"  # log in with username + password, send `Authorization: Bearer` (Scout)
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    """How a JWT login works for one API: paths, body and response field names, timing.
+
+    The defaults are the `scout()` preset (the sandbox's emulation contract). Every name can be
+    changed because real Scout deployments (and similar APIs) are not publicly documented.
+    """
+
+    login_path: str = "/v1/Token"
+    body_encoding: str = "json"  # "json" or "form"
+    username_field: str = "username"
+    password_field: str = "password"
+    extra_login_fields: tuple[tuple[str, str], ...] = ()  # e.g. (("grant_type", "password"),)
+    token_field: str = "token"  # dotted path in the response; "" = the whole body is the token
+    expires_in_field: str = "expiresIn"  # seconds until expiry
+    expiration_field: str = "expiration"  # absolute expiry (ISO 8601 or epoch seconds)
+    renew_path: str | None = "/v1/Token/Renew"  # None: always log in again
+    renew_token_field: str | None = None  # None: current token in the auth header; else body field
+    header_name: str = "Authorization"
+    header_prefix: str = "Bearer "
+    renew_at: float = 0.8  # renew after this fraction of the token's life
+    default_lifetime_s: float = 1800.0  # when neither the response nor the JWT says
+
+    @classmethod
+    def scout(cls) -> JwtSettings:
+        return cls()
+
+    def to_dict(self) -> dict[str, Any]:
+        raw = asdict(self)
+        raw["extra_login_fields"] = [list(pair) for pair in self.extra_login_fields]
+        return raw
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> JwtSettings:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in raw.items() if k in known}
+        if "extra_login_fields" in values:
+            values["extra_login_fields"] = tuple(
+                (str(k), str(v)) for k, v in values["extra_login_fields"]
+            )
+        settings = cls(**values)
+        if settings.body_encoding not in ("json", "form"):
+            raise ValueError(f"body_encoding must be 'json' or 'form', not {settings.body_encoding!r}")
+        if not 0.1 <= settings.renew_at <= 0.99:
+            raise ValueError("renew_at must be between 0.1 and 0.99")
+        return settings
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One connection: where, how to authenticate, and how fast the API lets us go."""
+
+    name: str
+    base_url: str
+    auth_kind: AuthKind = AuthKind.API_KEY
+    catalog: str = ""  # a bundled catalog name ("scalepad", "scout") or an OpenAPI file/URL
+    username: str | None = None  # JWT login name (the password is the profile's secret)
+    rate_limit: int = 50
+    rate_period_s: float = 5.0
+    page_size: int = 200
+    ca_bundle: str | None = None  # PEM file for a corporate proxy's CA
+    verify_tls: bool = True
+    jwt: JwtSettings = field(default_factory=JwtSettings)
+
+    def __post_init__(self) -> None:
+        problems = profile_problems(self)
+        if problems:
+            raise ConfigError(
+                f"Profile {self.name!r} is not valid: {'; '.join(problems)}",
+                explanation=f"Fix the profile settings: {'; '.join(problems)}.",
+            )
+
+    @property
+    def tls_warning(self) -> str | None:
+        """A loud warning to show whenever certificate checks are off for this profile."""
+        if self.verify_tls:
+            return None
+        return (
+            f"TLS certificate verification is OFF for {self.name!r}: anyone on the network path can "
+            "read and change this traffic, including your credentials. Prefer a CA bundle."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        raw = asdict(self)
+        raw["auth_kind"] = self.auth_kind.value
+        raw["jwt"] = self.jwt.to_dict()
+        return raw
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Profile:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in raw.items() if k in known}
+        values["auth_kind"] = AuthKind(values.get("auth_kind", AuthKind.API_KEY))
+        values["jwt"] = JwtSettings.from_dict(values.get("jwt") or {})
+        return cls(**values)
+
+    def with_changes(self, **changes: Any) -> Profile:
+        return replace(self, **changes)
+
+
+def profile_problems(profile: Profile) -> list[str]:
+    """What is wrong with a profile, in words a settings dialog can show next to the fields."""
+    problems: list[str] = []
+    if not profile.name.strip():
+        problems.append("the name is empty")
+    if not profile.base_url.startswith(("http://", "https://")):
+        problems.append("the base URL must start with http:// or https://")
+    if profile.auth_kind is AuthKind.JWT and not (profile.username or "").strip():
+        problems.append("a JWT login needs a username")
+    if profile.rate_limit < 1:
+        problems.append("the rate limit must be at least 1 request")
+    if profile.rate_period_s <= 0:
+        problems.append("the rate period must be more than 0 seconds")
+    if not 1 <= profile.page_size <= 1000:
+        problems.append("the page size must be between 1 and 1000")
+    return problems
+
+
+@dataclass
+class Settings:
+    """Everything the app remembers between runs (mutable: the window edits it in place)."""
+
+    version: int = CURRENT_VERSION
+    profiles: list[Profile] = field(default_factory=list)
+    last_profile: str | None = None
+    columns: dict[str, list[str]] = field(default_factory=dict)  # endpoint key -> visible columns
+    window: dict[str, Any] = field(default_factory=dict)  # geometry, splitter sizes, ...
+
+    def profile(self, name: str) -> Profile | None:
+        return next((p for p in self.profiles if p.name == name), None)
+
+    def upsert_profile(self, profile: Profile) -> None:
+        """Add the profile, or replace the one with the same name in place."""
+        for i, existing in enumerate(self.profiles):
+            if existing.name == profile.name:
+                self.profiles[i] = profile
+                return
+        self.profiles.append(profile)
+
+    def remove_profile(self, name: str) -> None:
+        self.profiles = [p for p in self.profiles if p.name != name]
+        if self.last_profile == name:
+            self.last_profile = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": CURRENT_VERSION,
+            "profiles": [p.to_dict() for p in self.profiles],
+            "last_profile": self.last_profile,
+            "columns": {k: list(v) for k, v in self.columns.items()},
+            "window": dict(self.window),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Settings:
+        columns = raw.get("columns") or {}
+        window = raw.get("window") or {}
+        if not isinstance(columns, dict) or not isinstance(window, dict):
+            raise ValueError("'columns' and 'window' must be objects")
+        return cls(
+            version=CURRENT_VERSION,
+            profiles=[Profile.from_dict(p) for p in raw.get("profiles") or []],
+            last_profile=raw.get("last_profile"),
+            columns={str(k): [str(c) for c in v] for k, v in columns.items()},
+            window=window,
+        )
+
+
+# ------------------------------------------------------------------ where the file lives
+def config_dir() -> Path:
+    """The folder for settings: EXPLORER_CONFIG_DIR, else the platform's usual config folder."""
+    override = os.environ.get("EXPLORER_CONFIG_DIR")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
+        return Path(base) / APP_DIR_NAME
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_DIR_NAME
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / APP_DIR_NAME
+
+
+# ------------------------------------------------------------------ migrations
+def _migrate_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """v1 -> v2.
+
+    v1 profiles said `auth` ("apikey" | "scout" | "none"), `rate` ("50/5") and `tls_verify`, and
+    kept columns per endpoint path without the method. v2 splits the rate into `rate_limit` and
+    `rate_period_s`, names the auth kind, keys columns by endpoint id ("GET /path") and adds
+    `window`.
+    """
+    profiles = []
+    for old in raw.get("profiles") or []:
+        new = {k: v for k, v in old.items() if k not in ("auth", "rate", "tls_verify")}
+        auth = old.get("auth", "apikey")
+        new["auth_kind"] = {"apikey": "api_key", "scout": "jwt", "none": "none"}.get(auth, auth)
+        if auth == "scout":
+            new["jwt"] = JwtSettings.scout().to_dict()
+        rate = str(old.get("rate", "50/5"))
+        limit, _, period = rate.partition("/")
+        new["rate_limit"] = int(limit)
+        new["rate_period_s"] = float(period or 5)
+        if "tls_verify" in old:
+            new["verify_tls"] = bool(old["tls_verify"])
+        profiles.append(new)
+    columns = {
+        (key if " " in key else f"GET {key}"): value
+        for key, value in (raw.get("columns") or {}).items()
+    }
+    return {
+        "version": 2,
+        "profiles": profiles,
+        "last_profile": raw.get("last_profile"),
+        "columns": columns,
+        "window": {},
+    }
+
+
+# version found in the file -> function that lifts it by one version
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_v1}
+
+
+def migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    version = raw.get("version", 1)
+    if not isinstance(version, int) or version < 1:
+        raise ValueError(f"unknown settings version {version!r}")
+    while version < CURRENT_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise ValueError(f"no migration from settings version {version}")
+        raw = step(raw)
+        version = raw["version"]
+    return raw
+
+
+def strip_secrets(value: Any) -> Any:
+    """A copy of a JSON value without any key that names a secret (defence in depth)."""
+    if isinstance(value, dict):
+        return {k: strip_secrets(v) for k, v in value.items() if k.lower() not in SECRET_KEYS}
+    if isinstance(value, list):
+        return [strip_secrets(v) for v in value]
+    return value
+
+
+# ------------------------------------------------------------------ the store
+class SettingsStore:
+    """Loads and saves Settings as JSON. Blocking: call it through asyncio.to_thread on the loop."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else config_dir() / SETTINGS_FILE
+
+    def load(self) -> Settings:
+        """The saved settings; defaults when there is no file yet.
+
+        Raises ConfigError when the file exists but cannot be used; the file is first renamed
+        aside (`settings.json.unreadable-<time>`) so that the next start is clean and nothing is lost.
+        """
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return Settings()
+        except OSError as exc:
+            raise ConfigError(
+                f"Could not read the settings file {self.path}: {exc.strerror or exc}",
+                explanation=f"Check that {self.path} is readable by your user account.",
+            ) from exc
+        try:
+            raw = json.loads(text)
+            if not isinstance(raw, dict):
+                raise ValueError("the top level is not a JSON object")
+        except ValueError as exc:
+            self._fail(exc)
+        version = raw.get("version", 1)
+        if isinstance(version, int) and version > CURRENT_VERSION:
+            raise ConfigError(
+                f"The settings file {self.path} was written by a newer version of explorer "
+                f"(settings version {version}; this one understands {CURRENT_VERSION}).",
+                explanation="Update explorer, or point EXPLORER_CONFIG_DIR at another folder.",
+            )
+        try:
+            settings = Settings.from_dict(strip_secrets(migrate(raw)))
+        except (ConfigError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            self._fail(exc)
+        if version != CURRENT_VERSION:
+            self._keep_backup(text, version)
+        return settings
+
+    def save(self, settings: Settings) -> None:
+        """Write atomically: a temp file in the same folder, flushed, then renamed over the old one."""
+        data = strip_secrets(settings.to_dict())
+        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _fail(self, exc: Exception) -> NoReturn:
+        aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(self.path, aside)
+            kept = f"It was kept as {aside}."
+        except OSError:
+            kept = "It was left where it is."
+        detail = str(exc) or type(exc).__name__
+        raise ConfigError(
+            f"The settings file {self.path} could not be read ({detail}). {kept}",
+            explanation=(
+                f"The settings file was damaged and has been set aside ({kept[:-1].lower()}); "
+                "explorer starts with default settings. Copy any profile details you need from it."
+            ),
+        ) from exc
+
+    def _keep_backup(self, text: str, version: Any) -> None:
+        backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        if backup.exists():
+            return
+        try:
+            backup.write_text(text, encoding="utf-8")
+        except OSError as exc:  # a missing backup must not stop the app from starting
+            log.warning("Could not keep a backup of the old settings file: %s", exc)
