@@ -60,7 +60,8 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
 def test_profile_defaults_match_the_contract() -> None:
     profile = Profile("p", "https://example.com")
     assert (profile.rate_limit, profile.rate_period_s, profile.page_size) == (50, 5.0, 200)
-    assert profile.verify_tls is True and profile.tls_warning is None
+    assert profile.verify_tls is True
+    assert profile.tls_warning is None
     scout = JwtSettings.scout()
     assert (scout.login_path, scout.renew_path) == ("/v1/Token", "/v1/Token/Renew")
     assert (scout.username_field, scout.password_field, scout.token_field) == (
@@ -77,7 +78,8 @@ def test_profile_defaults_match_the_contract() -> None:
 
 def test_tls_off_carries_a_loud_warning() -> None:
     profile = Profile("lab", "https://lab.local", verify_tls=False)
-    assert profile.tls_warning is not None and "OFF" in profile.tls_warning
+    assert profile.tls_warning is not None
+    assert "OFF" in profile.tls_warning
 
 
 @pytest.mark.parametrize(
