@@ -1,0 +1,657 @@
+"""Streaming CSV export: every matching record, written page by page, safe to interrupt and resume.
+
+How a file comes to be:
+- Rows go to `<out>.partial` as each page arrives (encoding and writing run in a worker thread, so
+  the window's event loop never waits on the disk); nothing is held beyond the current page.
+- After every complete page, `<out>.partial.json` records the byte length of the partial file, the
+  paging resume point, the columns and the row count. An interrupted, failed or cancelled export
+  leaves both files; `resume=True` truncates the partial file to the recorded length and continues
+  with the page after the last complete one, so there is no duplicate and no gap.
+- Only a complete export is renamed (`os.replace`, atomic) to `<out>`; the state file goes away.
+
+Column policy: the header is the caller's `columns` when given (other fields are left out), else
+the catalog's documented record fields followed by the columns of the first page. A column that
+first appears in a later page is appended at the end: rows from then on carry it, and when the
+export completes the file is rewritten once, streaming, with the full header and every row padded
+to the same width. Without new columns there is no rewrite.
+
+Cells a spreadsheet would run as a formula (text starting with = + - @, a tab or a carriage return)
+get a leading single quote, as OWASP's CSV injection guidance advises; numbers from the API are
+left alone (-5 stays a number). The guard can be turned off.
+
+No secret is written: the state file holds the endpoint, the query parameters, the base URL
+without credentials, and counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from explorer.core.catalog import Endpoint
+from explorer.core.errors import ExplorerError
+from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
+
+STATE_VERSION = 1
+BOM = b"\xef\xbb\xbf"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+# ---------------------------------------------------------------- options, progress, result
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    delimiter: str = ","
+    bom: bool = False  # UTF-8 byte-order mark, so Excel reads the file as UTF-8
+    header: bool = True
+    neutralise_formulas: bool = True
+
+    def __post_init__(self) -> None:
+        if len(self.delimiter) != 1 or self.delimiter in "\"'\r\n":
+            raise ExportError(
+                f"Unusable delimiter {self.delimiter!r}",
+                explanation="The delimiter must be a single character other than a quote or a "
+                "line break, for example , or ; or a tab.",
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "delimiter": self.delimiter,
+            "bom": self.bom,
+            "header": self.header,
+            "neutralise_formulas": self.neutralise_formulas,
+        }
+
+
+@dataclass(frozen=True)
+class ExportProgress:
+    """Passed to the `progress` callback after every page."""
+
+    rows_written: int
+    total_count: int | None
+    pages: int
+    requests: int
+    elapsed_s: float
+    waited_s: float
+    rate_limited: int
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows_written / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left at the current rate, when the total is known."""
+        if self.total_count is None or self.rows_per_s <= 0:
+            return None
+        return max(0.0, (self.total_count - self.rows_written) / self.rows_per_s)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows_written: int  # rows in the file, including those written before a resume
+    total_count: int | None  # what the API said matches; None when it does not say
+    pages: int
+    requests: int  # this run's requests (retries included)
+    retries: int
+    elapsed_s: float  # this run
+    waited_s: float  # time spent waiting for the rate limit
+    rate_limited: int  # 429 answers received
+    columns: tuple[str, ...]
+    header_rewritten: bool = False
+    resumed_at_row: int | None = None  # rows already in the partial file when resuming
+
+    @property
+    def shortfall(self) -> int | None:
+        """total_count minus rows written (negative: more rows than announced); None if unknown."""
+        return None if self.total_count is None else self.total_count - self.rows_written
+
+    def summary(self) -> str:
+        total = "unknown" if self.total_count is None else f"{self.total_count:,}"
+        text = (
+            f"{self.rows_written:,} rows written, total_count {total}, "
+            f"{self.requests:,} requests, {self.elapsed_s:.1f} s, "
+            f"waited {self.waited_s:.1f} s, {self.rate_limited} × 429"
+        )
+        if self.shortfall:
+            if self.shortfall > 0:
+                text += f"; {self.shortfall:,} fewer rows than total_count"
+            else:
+                text += f"; {-self.shortfall:,} more rows than total_count"
+            text += " (the data changed during the export, or the API skipped records)"
+        if self.resumed_at_row is not None:
+            text += f"; resumed after row {self.resumed_at_row:,}"
+        return text
+
+
+# ---------------------------------------------------------------- errors
+
+
+class ExportError(ExplorerError):
+    default_explanation = (
+        "The CSV file could not be written; check the folder, its permissions and free space."
+    )
+
+
+class ExportIncomplete(ExplorerError):
+    """The export stopped before the end; what was written is kept for a resume.
+
+    `cause` is the error that stopped it (an ApiError, NetworkError, ExportError...).
+    """
+
+    def __init__(
+        self,
+        cause: BaseException | None,
+        *,
+        partial_path: Path,
+        state_path: Path,
+        rows_written: int,
+        what: str = "stopped",
+    ) -> None:
+        self.cause = cause
+        self.partial_path = partial_path
+        self.state_path = state_path
+        self.rows_written = rows_written
+        reason = getattr(cause, "explanation", None) or (str(cause) if cause else "")
+        head = f"Export {what} after {rows_written:,} rows"
+        super().__init__(
+            f"{head}: {cause}" if cause else head,
+            explanation=(
+                f"{head}{': ' + reason if reason else '.'} The rows so far are kept in "
+                f"{partial_path.name}; resume the export to continue from there."
+            ),
+        )
+
+
+class ExportCancelled(ExportIncomplete):
+    def __init__(self, *, partial_path: Path, state_path: Path, rows_written: int) -> None:
+        super().__init__(
+            None,
+            partial_path=partial_path,
+            state_path=state_path,
+            rows_written=rows_written,
+            what="cancelled",
+        )
+
+
+# ---------------------------------------------------------------- paths and state
+
+
+def partial_path_for(out_path: str | os.PathLike[str]) -> Path:
+    out = Path(out_path)
+    return out.with_name(out.name + ".partial")
+
+
+def state_path_for(out_path: str | os.PathLike[str]) -> Path:
+    out = Path(out_path)
+    return out.with_name(out.name + ".partial.json")
+
+
+@dataclass
+class ExportState:
+    """What `<out>.partial.json` holds: enough to continue, nothing secret."""
+
+    endpoint: str
+    path: str
+    params: list[tuple[str, str]]
+    page_size: int | None
+    base_url: str | None
+    options: dict[str, Any]
+    columns: list[str]
+    columns_fixed: bool
+    header_columns: int  # how many of `columns` the header line names (0: not written yet)
+    rows_written: int = 0
+    pages: int = 0
+    bytes: int = 0  # length of the partial file after the last complete page
+    resume: dict[str, Any] | None = None  # paging's ResumePoint.to_dict() of the next page
+    total_count: int | None = None
+    complete: bool = False
+    stopped_because: str | None = None
+    version: int = STATE_VERSION
+
+    def to_json(self) -> str:
+        data = self.__dict__.copy()
+        data["params"] = [list(p) for p in self.params]
+        return json.dumps(data, indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ExportState:
+        raw = json.loads(text)
+        if not isinstance(raw, dict) or raw.get("version") != STATE_VERSION:
+            raise ValueError("unknown state file version")
+        raw["params"] = [(str(k), str(v)) for k, v in raw.get("params", [])]
+        return cls(**raw)
+
+
+def read_state(out_path: str | os.PathLike[str]) -> ExportState | None:
+    """The saved state of an unfinished export to `out_path`, or None when there is none.
+
+    Blocking (small file): call it through asyncio.to_thread from the event loop.
+    """
+    state_path = state_path_for(out_path)
+    if not state_path.exists() or not partial_path_for(out_path).exists():
+        return None
+    try:
+        return ExportState.from_json(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError) as exc:
+        raise ExportError(
+            f"Unreadable export state {state_path}: {exc}",
+            explanation=f"The saved state {state_path.name} of the unfinished export cannot be "
+            "read; delete it and the .partial file and export again from the start.",
+        ) from exc
+
+
+def _write_state(path: Path, state: ExportState) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(state.to_json(), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- cells
+
+
+def neutralise(text: str) -> str:
+    """OWASP CSV-injection guard: a leading quote makes a spreadsheet show the text, not run it."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def row_cells(flat: Mapping[str, Any], columns: Sequence[str], options: CsvOptions) -> list[str]:
+    cells = []
+    for column in columns:
+        value = flat.get(column, "")
+        text = cell_text(value)
+        if options.neutralise_formulas and isinstance(value, str):
+            text = neutralise(text)
+        cells.append(text)
+    return cells
+
+
+def _writer(buffer: IO[str], options: CsvOptions) -> Any:
+    # QUOTE_MINIMAL quotes a cell holding the delimiter, a quote, CR or LF; "\r\n" per RFC 4180.
+    return csv.writer(buffer, delimiter=options.delimiter, lineterminator="\r\n")
+
+
+# ---------------------------------------------------------------- the file writer
+
+
+class PageLike(Protocol):
+    records: list[dict[str, Any]]
+    total_count: int | None
+    is_last: bool
+
+    @property
+    def resume(self) -> Any: ...
+
+
+class _PartialCsv:
+    """The `.partial` file and its state; every method blocks (run it in a worker thread)."""
+
+    def __init__(self, out_path: Path, state: ExportState, options: CsvOptions) -> None:
+        self.out_path = out_path
+        self.partial_path = partial_path_for(out_path)
+        self.state_path = state_path_for(out_path)
+        self.state = state
+        self.options = options
+        self._file: IO[bytes] | None = None
+
+    # -- opening
+    def open_fresh(self) -> None:
+        self.partial_path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.partial_path, "wb")  # noqa: SIM115 (closed by close())
+        if self.options.bom:
+            self._file.write(BOM)
+        self._file.flush()
+        self.state.bytes = self._file.tell()
+        _write_state(self.state_path, self.state)
+
+    def open_resumed(self) -> None:
+        size = self.partial_path.stat().st_size
+        if size < self.state.bytes:
+            raise ExportError(
+                f"{self.partial_path} is shorter than its state file says",
+                explanation=f"{self.partial_path.name} is shorter than recorded, so it cannot be "
+                "resumed; delete it and its .json file and export again from the start.",
+            )
+        self._file = open(self.partial_path, "r+b")  # noqa: SIM115 (closed by close())
+        self._file.truncate(self.state.bytes)  # drops a page that was half written
+        self._file.seek(self.state.bytes)
+
+    # -- writing
+    def write_page(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        resume: dict[str, Any] | None,
+        total_count: int | None,
+    ) -> None:
+        """Append one complete page as rows (the header first, with the first page), then record
+        where the next page starts.
+
+        The state changes only once the rows are flushed, so a failed write leaves the state of
+        the previous page and a resume truncates the half-written rows away. Flushed, not fsynced:
+        a killed process loses nothing flushed, and an fsync per page would cost more than the
+        export; after a power cut open_resumed notices a file shorter than recorded.
+        """
+        assert self._file is not None
+        flats = [flatten_record(r) for r in records]
+        column_set = ColumnSet(self.state.columns)
+        if not self.state.columns_fixed:
+            for flat in flats:
+                column_set.absorb(flat)
+        columns = column_set.columns
+        buffer = io.StringIO()
+        writer = _writer(buffer, self.options)
+        header_columns = self.state.header_columns
+        if self.state.pages == 0 and header_columns == 0 and self.options.header:
+            writer.writerow(columns)
+            header_columns = len(columns)
+        for flat in flats:
+            writer.writerow(row_cells(flat, columns, self.options))
+        self._file.write(buffer.getvalue().encode("utf-8"))
+        self._file.flush()
+        state = self.state
+        state.bytes = self._file.tell()
+        state.columns = columns
+        state.header_columns = header_columns
+        state.rows_written += len(flats)
+        state.pages += 1
+        state.resume = resume
+        if total_count is not None:
+            state.total_count = total_count
+        _write_state(self.state_path, state)
+
+    # -- ending
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def stop(self, reason: str | None) -> None:
+        """Keep the partial file and the state of the last complete page for a resume."""
+        self.close()
+        self.state.stopped_because = reason
+        if self.state_path.exists():
+            _write_state(self.state_path, self.state)
+
+    def finish(self) -> bool:
+        """Rename the complete file into place; True when the header had to be rewritten."""
+        self.state.complete = True
+        if self._file is not None:
+            if self.state.pages == 0 and self.options.header and self.state.header_columns == 0:
+                # No record at all: the file still gets the documented header.
+                self.write_page([], None, None)
+                self.state.pages = 0
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self.state.bytes = self._file.tell()
+            _write_state(self.state_path, self.state)
+        self.close()
+        rewritten = self._needs_rewrite()
+        if rewritten:
+            self._rewrite_with_full_header()
+        os.replace(self.partial_path, self.out_path)
+        self.state_path.unlink(missing_ok=True)
+        return rewritten
+
+    def _needs_rewrite(self) -> bool:
+        if self.state.columns_fixed or self.state.rows_written == 0:
+            return False
+        return len(self.state.columns) > self.state.header_columns or (
+            not self.options.header and self._width_changed()
+        )
+
+    def _width_changed(self) -> bool:
+        # Without a header there is no header_columns count; compare with the first row.
+        with open(self.partial_path, encoding="utf-8-sig", newline="") as handle:
+            first = next(csv.reader(handle, delimiter=self.options.delimiter), None)
+        return first is not None and len(first) < len(self.state.columns)
+
+    def _rewrite_with_full_header(self) -> None:
+        """Stream the partial file into a new one with the final header, padding short rows."""
+        width = len(self.state.columns)
+        rewrite = self.partial_path.with_name(self.partial_path.name + ".rewrite")
+        with (
+            open(self.partial_path, encoding="utf-8", newline="") as source,
+            open(rewrite, "w", encoding="utf-8", newline="") as target,
+        ):
+            if self.options.bom:
+                source.read(1)  # the BOM, decoded as one character
+                target.write("\ufeff")
+            reader = csv.reader(source, delimiter=self.options.delimiter)
+            writer = _writer(target, self.options)
+            if self.options.header:
+                next(reader, None)
+                writer.writerow(self.state.columns)
+            for row in reader:
+                writer.writerow(row + [""] * (width - len(row)))
+        os.replace(rewrite, self.partial_path)
+        self.state.header_columns = width if self.options.header else 0
+
+
+# ---------------------------------------------------------------- the export
+
+
+CancelCheck = asyncio.Event | Callable[[], bool]
+
+
+def _cancelled(cancel: CancelCheck | None) -> bool:
+    if cancel is None:
+        return False
+    if isinstance(cancel, asyncio.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+@dataclass
+class _Counters:
+    """Request statistics of this run, as differences of the client's cumulative `.stats`."""
+
+    client: Any
+    start: dict[str, float] = field(default_factory=dict)
+
+    KEYS = ("requests", "retries", "rate_limited", "waited_s")
+
+    def __post_init__(self) -> None:
+        self.start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        stats = getattr(self.client, "stats", None)
+        return {k: float(getattr(stats, k, 0) or 0) for k in self.KEYS}
+
+    def delta(self) -> dict[str, float]:
+        now = self._now()
+        return {k: now[k] - self.start[k] for k in self.KEYS}
+
+
+def _base_url(client: Any) -> str | None:
+    raw = getattr(client, "base_url", None)
+    if raw is None:
+        return None
+    text = str(raw)
+    if "@" in text.split("//", 1)[-1].split("/", 1)[0]:  # drop user:password@ if any
+        scheme, _, rest = text.partition("//")
+        text = f"{scheme}//{rest.split('@', 1)[1]}"
+    return text.split("?", 1)[0]
+
+
+async def export_csv(
+    client: Any,
+    endpoint: Endpoint,
+    query: Any,
+    out_path: str | os.PathLike[str],
+    *,
+    options: CsvOptions | None = None,
+    columns: Sequence[str] | None = None,
+    resume: bool = False,
+    progress: Callable[[ExportProgress], None] | None = None,
+    cancel: CancelCheck | None = None,
+    records: Sequence[Mapping[str, Any]] | None = None,
+) -> ExportResult:
+    """Export the records matching `query` (or exactly `records`) to `out_path` as CSV.
+
+    Raises ExportIncomplete (with `.cause`) when fetching or writing fails, ExportCancelled when
+    `cancel` is set, ExportError for a resume that does not fit; a task cancellation keeps the
+    partial file and its state too, then propagates.
+    """
+    options = options or CsvOptions()
+    out = Path(out_path)
+    fixed = list(columns) if columns else list(getattr(query, "columns", ()) or ())
+    params: list[tuple[str, str]] = []
+    path = endpoint.path
+    page_size = getattr(query, "page_size", None)
+    if records is None:
+        from explorer.core.query import build_params, build_path
+
+        params = [(str(k), str(v)) for k, v in build_params(query, endpoint)]
+        path = build_path(query, endpoint)
+    fresh_state = ExportState(
+        endpoint=endpoint.id,
+        path=path,
+        params=params,
+        page_size=page_size,
+        base_url=_base_url(client) if records is None else None,
+        options=options.to_dict(),
+        columns=fixed or schema_columns(endpoint),
+        columns_fixed=bool(fixed),
+        header_columns=0,
+    )
+    started = time.monotonic()
+    counters = _Counters(client)
+
+    sink: _PartialCsv
+    resumed_at: int | None = None
+    saved = await asyncio.to_thread(read_state, out) if resume and records is None else None
+    if saved is not None and saved.pages > 0:
+        _check_resumable(saved, fresh_state)
+        sink = _PartialCsv(out, saved, options)
+        await asyncio.to_thread(sink.open_resumed)
+        resumed_at = saved.rows_written
+    else:
+        sink = _PartialCsv(out, fresh_state, options)
+        await asyncio.to_thread(sink.open_fresh)
+
+    def report() -> None:
+        if progress is None:
+            return
+        delta = counters.delta()
+        progress(
+            ExportProgress(
+                rows_written=sink.state.rows_written,
+                total_count=sink.state.total_count,
+                pages=sink.state.pages,
+                requests=int(delta["requests"]),
+                elapsed_s=time.monotonic() - started,
+                waited_s=delta["waited_s"],
+                rate_limited=int(delta["rate_limited"]),
+            )
+        )
+
+    try:
+        if records is not None:
+            await asyncio.to_thread(sink.write_page, records, None, len(records))
+            report()
+        elif not sink.state.complete:
+            from explorer.core.paging import ResumePoint, iter_pages
+
+            target = endpoint if path == endpoint.path else _with_path(endpoint, path)
+            start_at = ResumePoint.from_dict(sink.state.resume) if sink.state.resume else None
+            pages: AsyncIterator[Any] = iter_pages(
+                client, target, params, page_size=page_size, resume=start_at
+            )
+            try:
+                async for page in pages:
+                    resume_point = page.resume.to_dict() if page.resume is not None else None
+                    await asyncio.to_thread(
+                        sink.write_page, page.records, resume_point, page.total_count
+                    )
+                    report()
+                    if page.is_last:
+                        break
+                    if _cancelled(cancel):
+                        await asyncio.to_thread(sink.stop, "cancelled")
+                        raise ExportCancelled(
+                            partial_path=sink.partial_path,
+                            state_path=sink.state_path,
+                            rows_written=sink.state.rows_written,
+                        )
+            finally:
+                aclose = getattr(pages, "aclose", None)
+                if aclose is not None:  # stops page fetches still running ahead
+                    await aclose()
+        rewritten = await asyncio.to_thread(sink.finish)
+    except ExportIncomplete:
+        raise
+    except (ExplorerError, OSError) as exc:
+        cause: ExplorerError = (
+            exc if isinstance(exc, ExplorerError) else ExportError(f"{type(exc).__name__}: {exc}")
+        )
+        await asyncio.to_thread(sink.stop, cause.explanation)
+        if records is not None:
+            raise cause from exc
+        raise ExportIncomplete(
+            cause,
+            partial_path=sink.partial_path,
+            state_path=sink.state_path,
+            rows_written=sink.state.rows_written,
+        ) from exc
+    except BaseException:
+        # Task cancelled (window closed, Ctrl-C) or a bug: keep what is there, then let it go on.
+        # Synchronous on purpose: a cancelled task should not start new awaits.
+        sink.stop("interrupted")
+        raise
+
+    delta = counters.delta()
+    return ExportResult(
+        path=out,
+        rows_written=sink.state.rows_written,
+        total_count=sink.state.total_count,
+        pages=sink.state.pages,
+        requests=int(delta["requests"]),
+        retries=int(delta["retries"]),
+        elapsed_s=time.monotonic() - started,
+        waited_s=delta["waited_s"],
+        rate_limited=int(delta["rate_limited"]),
+        columns=tuple(sink.state.columns),
+        header_rewritten=rewritten,
+        resumed_at_row=resumed_at,
+    )
+
+
+def _with_path(endpoint: Endpoint, path: str) -> Endpoint:
+    """The endpoint with its path parameters filled in, for paging a concrete list."""
+    from dataclasses import replace
+
+    return replace(endpoint, path=path, path_params=())
+
+
+def _check_resumable(saved: ExportState, wanted: ExportState) -> None:
+    """Refuse to continue a partial file made by a different query or with other options."""
+    differences = []
+    if saved.endpoint != wanted.endpoint or saved.path != wanted.path:
+        differences.append(f"endpoint {saved.path}")
+    if sorted(saved.params) != sorted(wanted.params):
+        differences.append("filters or parameters")
+    if saved.page_size != wanted.page_size:
+        differences.append(f"page size {saved.page_size}")
+    if saved.options != wanted.options:
+        differences.append("CSV options (delimiter, BOM, header, formula guard)")
+    if wanted.columns_fixed and saved.columns != wanted.columns:
+        differences.append("columns")
+    if saved.base_url and wanted.base_url and saved.base_url != wanted.base_url:
+        differences.append(f"server {saved.base_url}")
+    if differences:
+        raise ExportError(
+            "The partial export differs in: " + ", ".join(differences),
+            explanation="The unfinished export was made with a different "
+            + ", ".join(differences)
+            + "; run it with the same settings, or export again without resuming.",
+        )
