@@ -1,0 +1,1 @@
+"""Benchmarks of explorer against the built-in sandbox (`python -m benchmarks.run`)."""
