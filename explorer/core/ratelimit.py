@@ -1,0 +1,217 @@
+"""The rate governor: one per profile, shared by every tab, export and CLI call of that profile.
+
+A sliding window of send times keeps this process inside the budget (`limit` requests per
+`period_s`), with a small safety margin for the time a request spends on the way to the server,
+so that the app alone never draws a 429. Waiters are served first come, first served.
+
+When the server answers 429 anyway (another integration shares the key, or its real budget is
+smaller), everyone pauses until `Retry-After` has passed, and the effective limit drops by a
+quarter (at most once per period, since the 429s of one burst all report the same overload). It
+creeps back by one request every two clean periods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from explorer.core.settings import Profile
+
+log = logging.getLogger(__name__)
+
+RECENT_429_WINDOW_S = 60.0
+DECREASE_FACTOR = 0.75
+
+
+@dataclass(frozen=True)
+class BudgetSnapshot:
+    """What the budget view shows; all times in seconds from now."""
+
+    limit: int  # the profile's budget
+    effective_limit: int  # what the governor allows now (lower after 429s)
+    period_s: float
+    in_window: int  # requests sent in the last period
+    remaining: int  # requests that may go now without waiting
+    next_slot_in_s: float  # when the oldest request of a full window leaves it
+    recent_429s: int  # 429s seen in the last minute
+    current_wait_s: float  # how long a request asked for now would wait (pause or full window)
+    waiting: int  # requests waiting for a slot
+    paused_for_s: float = 0.0  # time left of a 429 pause
+
+
+class RateGovernor:
+    def __init__(
+        self,
+        limit: int = 50,
+        period_s: float = 5.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        margin_s: float | None = None,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
+        self._429s: deque[float] = deque()
+        self._paused_until = -math.inf
+        self._last_decrease = -math.inf
+        self._last_change = clock()
+        self._waiting = 0
+        self._subscribers: list[Callable[[BudgetSnapshot], None]] = []
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self.limit = 1
+        self.period_s = 1.0
+        self.margin_s = 0.0
+        self.effective_limit = 1
+        self.reconfigure(limit, period_s, margin_s=margin_s)
+
+    def reconfigure(self, limit: int, period_s: float, *, margin_s: float | None = None) -> None:
+        """Change the budget (the profile was edited); the send history is kept."""
+        if limit < 1 or period_s <= 0:
+            raise ValueError("a rate budget needs at least 1 request per a positive period")
+        changed = (limit, period_s) != (self.limit, self.period_s)
+        self.limit = limit
+        self.period_s = period_s
+        # Covers the time between our send and the server's count of it, and timer jitter.
+        self.margin_s = margin_s if margin_s is not None else min(0.25, max(0.05, period_s * 0.03))
+        if changed:
+            self.effective_limit = limit
+        self._notify()
+
+    # ------------------------------------------------------------ waiting for a slot
+    async def acquire(self) -> float:
+        """Wait until a request may be sent, and count it as sent. Returns the seconds waited."""
+        start = self._clock()
+        self._waiting += 1
+        self._notify()
+        try:
+            async with self._get_lock():
+                while True:
+                    now = self._clock()
+                    wait = self._wait_needed(now)
+                    if wait <= 0:
+                        self._sent.append(now)
+                        return now - start
+                    await self._sleep(wait)
+        finally:
+            self._waiting -= 1
+            self._notify()
+
+    def record_response(self, status: int, retry_after: float | None = None) -> None:
+        """Learn from an answer: a 429 pauses everyone and lowers the effective limit."""
+        if status != 429:
+            return
+        now = self._clock()
+        self._429s.append(now)
+        pause = retry_after if retry_after is not None else self.period_s
+        self._paused_until = max(self._paused_until, now + pause)
+        if now - self._last_decrease >= self.period_s:
+            lowered = max(1, math.floor(self.effective_limit * DECREASE_FACTOR))
+            if lowered < self.effective_limit:
+                log.info(
+                    "429 received: sending at most %d requests per %.3g s for now (budget %d)",
+                    lowered,
+                    self.period_s,
+                    self.limit,
+                )
+            self.effective_limit = lowered
+            self._last_decrease = now
+        self._last_change = now
+        self._notify()
+
+    # ------------------------------------------------------------ observing
+    def snapshot(self) -> BudgetSnapshot:
+        now = self._clock()
+        self._tidy(now)
+        in_window = len(self._sent)
+        slot = self._slot_wait(now)
+        paused = max(0.0, self._paused_until - now)
+        return BudgetSnapshot(
+            limit=self.limit,
+            effective_limit=self.effective_limit,
+            period_s=self.period_s,
+            in_window=in_window,
+            remaining=max(0, self.effective_limit - in_window),
+            next_slot_in_s=slot,
+            recent_429s=sum(1 for t in self._429s if now - t <= RECENT_429_WINDOW_S),
+            current_wait_s=max(slot, paused),
+            waiting=self._waiting,
+            paused_for_s=paused,
+        )
+
+    def subscribe(self, callback: Callable[[BudgetSnapshot], None]) -> Callable[[], None]:
+        """Call `callback(snapshot)` on every change; returns a function that unsubscribes."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    # ------------------------------------------------------------ internals
+    def _tidy(self, now: float) -> None:
+        horizon = now - self.period_s - self.margin_s
+        while self._sent and self._sent[0] <= horizon:
+            self._sent.popleft()
+        while self._429s and now - self._429s[0] > RECENT_429_WINDOW_S:
+            self._429s.popleft()
+        # Slow recovery: one more request per two periods without a 429.
+        while self.effective_limit < self.limit and now - self._last_change >= 2 * self.period_s:
+            self.effective_limit += 1
+            self._last_change += 2 * self.period_s
+
+    def _slot_wait(self, now: float) -> float:
+        if len(self._sent) < self.effective_limit:
+            return 0.0
+        oldest_counted = self._sent[len(self._sent) - self.effective_limit]
+        return max(0.0, oldest_counted + self.period_s + self.margin_s - now)
+
+    def _wait_needed(self, now: float) -> float:
+        self._tidy(now)
+        return max(self._paused_until - now, self._slot_wait(now))
+
+    def _notify(self) -> None:
+        if not self._subscribers:
+            return
+        snap = self.snapshot()
+        for callback in list(self._subscribers):
+            try:
+                callback(snap)
+            except Exception:  # a broken view must not stop the requests
+                log.exception("A rate budget subscriber failed")
+
+    def _get_lock(self) -> asyncio.Lock:
+        # One lock per event loop: the registry outlives any single asyncio.run().
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock = asyncio.Lock()
+            self._lock_loop = loop
+        return self._lock
+
+
+_GOVERNORS: dict[str, RateGovernor] = {}
+
+
+def governor_for(profile: Profile) -> RateGovernor:
+    """The one governor of this profile in this process (created on first use)."""
+    governor = _GOVERNORS.get(profile.name)
+    if governor is None:
+        governor = RateGovernor(profile.rate_limit, profile.rate_period_s)
+        _GOVERNORS[profile.name] = governor
+    elif (governor.limit, governor.period_s) != (profile.rate_limit, profile.rate_period_s):
+        governor.reconfigure(profile.rate_limit, profile.rate_period_s)
+    return governor
+
+
+def forget_governors() -> None:
+    """Drop the registry (tests, or after profiles were deleted)."""
+    _GOVERNORS.clear()
