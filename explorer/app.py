@@ -1,7 +1,247 @@
-"""The composition root of the desktop app (the window is built in explorer/ui)."""
+"""The composition root of the desktop app.
+
+`main()` parses the command line, builds the QApplication and the qasync loop, the settings and
+secret stores, the process-wide request log and the window. `AppServices` owns those objects and
+builds an `AppContext` (catalog, client, governor) when the window opens a profile; nothing else
+constructs them. Closing the window closes the clients and stops the demo server.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-def main() -> int:
-    raise SystemExit("The window is not built yet.")
+from explorer import __version__
+
+if TYPE_CHECKING:
+    from explorer.core.requestlog import RequestLog
+    from explorer.core.secrets import SecretStore
+    from explorer.core.settings import Profile, Settings, SettingsStore
+    from explorer.ui.context import AppContext
+
+log = logging.getLogger("explorer")
+
+DEMO_PROFILE = "Demo"
+
+
+class AppServices:
+    """The app's long-lived objects, and the factory of per-profile contexts."""
+
+    def __init__(
+        self,
+        settings_store: SettingsStore,
+        settings: Settings,
+        secrets: SecretStore,
+        request_log: RequestLog,
+        *,
+        demo_config: Any = None,
+    ) -> None:
+        self.settings_store = settings_store
+        self.settings = settings
+        self.secrets = secrets
+        self.request_log = request_log
+        self.demo_config = demo_config
+        self.demo: Any = None  # the sandbox child process while the demo runs
+
+    @classmethod
+    async def create(
+        cls, config_dir: Path | None = None, *, demo_config: Any = None
+    ) -> AppServices:
+        """Load settings and open the secret store, off the event loop."""
+        from explorer.core.errors import ConfigError
+        from explorer.core.requestlog import RequestLog
+        from explorer.core.secrets import open_secret_store_async
+        from explorer.core.settings import SETTINGS_FILE, Settings, SettingsStore
+        from explorer.ui.async_utils import report_error
+
+        store = SettingsStore(config_dir / SETTINGS_FILE if config_dir else None)
+        try:
+            settings = await asyncio.to_thread(store.load)
+        except ConfigError as exc:  # the damaged file was set aside: start clean and say so
+            report_error(exc)
+            settings = Settings()
+        secrets = await open_secret_store_async()
+        return cls(store, settings, secrets, RequestLog(), demo_config=demo_config)
+
+    async def open_context(self, profile_name: str) -> AppContext:
+        """Build the client, governor and catalog of a profile (starting the demo if it needs it)."""
+        from explorer.core.client import connect
+        from explorer.core.errors import ConfigError
+        from explorer.core.ratelimit import governor_for
+        from explorer.ui.context import AppContext
+        from explorer.ui.profile_dialog import load_catalog
+
+        profile = self.settings.profile(profile_name)
+        if profile is None:
+            raise ConfigError(
+                f"No profile named {profile_name!r}",
+                explanation=f"The profile {profile_name!r} no longer exists; choose another.",
+            )
+        if profile.name == DEMO_PROFILE and self.demo is None:
+            profile = await self.start_demo()  # the last run's demo server is gone: start one
+        catalog = await load_catalog(profile)
+        client = await connect(profile, self.secrets, request_log=self.request_log)
+        self.settings.last_profile = profile.name
+        context = AppContext(
+            settings_store=self.settings_store,
+            settings=self.settings,
+            secrets=self.secrets,
+            profile=profile,
+            catalog=catalog,
+            client=client,
+            request_log=self.request_log,
+            governor=governor_for(profile),
+        )
+        context.save_settings()
+        return context
+
+    async def release_context(self, context: AppContext) -> None:
+        await context.flush_settings()
+        await context.client.aclose()
+
+    async def start_demo(self) -> Profile:
+        """Start the sandbox in a child process and store a ready "Demo" profile for it.
+
+        The demo key goes to the secret store like any other key; the profile holds none.
+        """
+        from explorer.core.catalogs import PRESETS
+        from explorer.core.settings import AuthKind, Profile
+        from explorer.sandbox import SandboxConfig, launch_sandbox_process
+
+        if self.demo is None:
+            config = self.demo_config or SandboxConfig(latency_ms=40)
+            self.demo = await asyncio.to_thread(launch_sandbox_process, config)
+        existing = self.settings.profile(DEMO_PROFILE)
+        profile = Profile(
+            name=DEMO_PROFILE,
+            base_url=self.demo.url,
+            auth_kind=AuthKind.API_KEY,
+            catalog=PRESETS["sandbox"].catalog,
+            username=self.demo.scout_username,
+            rate_limit=existing.rate_limit if existing else 50,
+            rate_period_s=existing.rate_period_s if existing else 5.0,
+            page_size=existing.page_size if existing else 200,
+        )
+        await self.secrets.set(DEMO_PROFILE, self.demo.api_key)
+        self.settings.upsert_profile(profile)
+        self.settings.last_profile = DEMO_PROFILE
+        await asyncio.to_thread(self.settings_store.save, self.settings)
+        return profile
+
+    async def stop_demo(self) -> None:
+        demo, self.demo = self.demo, None
+        if demo is not None:
+            await asyncio.to_thread(demo.stop)
+
+    async def aclose(self) -> None:
+        await self.stop_demo()
+
+
+# ------------------------------------------------------------------ command line
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="explorer", description="Point-and-click explorer for SaaS REST APIs."
+    )
+    parser.add_argument("--version", action="version", version=f"explorer {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="start the offline demo server and open it"
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="check this installation without a window, then exit"
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep settings in DIR instead of the usual config folder (or EXPLORER_CONFIG_DIR)",
+    )
+    return parser
+
+
+def _setup_logging(folder: Path) -> Path | None:
+    """Warnings to stderr; everything from INFO to a small rotating file next to the settings."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    root.addHandler(console)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "explorer.log"
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=2, encoding="utf-8"
+        )
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--sandbox-server"]:
+        # The frozen app runs the demo sandbox as a child process of itself.
+        from explorer.sandbox import serve_from_args
+
+        return int(serve_from_args(args_list[1:]) or 0)
+    args = build_parser().parse_args(args_list)
+    if args.smoke:
+        from explorer.smoke import run_smoke
+
+        return run_smoke()
+    if args.config_dir is not None:
+        os.environ["EXPLORER_CONFIG_DIR"] = str(args.config_dir.expanduser())
+    os.environ.setdefault("QT_API", "pyside6")  # before qasync is imported: it picks the binding
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.settings import config_dir
+    from explorer.ui import theme
+    from explorer.ui.async_utils import install_exception_hooks
+
+    _setup_logging(config_dir())
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "explorer"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Explorer")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("explorer")
+    theme.apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    install_exception_hooks(loop)
+    try:
+        with loop:
+            loop.run_until_complete(run_window(demo=args.demo))
+    finally:
+        asyncio.set_event_loop(None)
+    return 0
+
+
+async def run_window(*, demo: bool = False) -> None:
+    """Build the services and the window, and return when the window has closed."""
+    from explorer.ui.async_utils import spawn
+    from explorer.ui.main_window import MainWindow
+
+    services = await AppServices.create()
+    window = MainWindow(services)
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.show()
+    spawn(window.start(demo=demo), owner=window, context="Starting")
+    try:
+        await closed.wait()
+    finally:
+        await services.aclose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

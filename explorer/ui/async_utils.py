@@ -1,0 +1,204 @@
+"""Running coroutines from Qt slots, and telling the user calmly when something fails.
+
+The asyncio loop is the GUI thread (qasync), so a slot starts a coroutine with `spawn`, which keeps
+a reference to the task on its owner (so it can be cancelled when the owner closes) and sends any
+failure to `report_error`. Errors reach the user as one short line (the error's `explanation`), in
+the status bar or a non-modal message box; the traceback goes to the log only.
+
+Signals are emitted on `messages()`, a QObject that the main window connects to. Messages posted
+before a window listens are buffered and replayed when it connects (qutebrowser's message bridge).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from enum import StrEnum
+from types import TracebackType
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog
+
+from explorer.core.errors import ExplorerError
+
+log = logging.getLogger("explorer.ui")
+
+T = TypeVar("T")
+
+
+class Level(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class MessageBridge(QObject):
+    """Carries user-facing messages from anywhere in the app to whichever window shows them.
+
+    Signals:
+        message_posted(level: str, text: str, details: str): `details` is for a "Details" button
+            (never a traceback of secrets; the log holds the traceback).
+    """
+
+    message_posted = Signal(str, str, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending: list[tuple[str, str, str]] = []
+        self._listening = False
+
+    def post(self, level: Level, text: str, details: str = "") -> None:
+        if self._listening:
+            self.message_posted.emit(str(level), text, details)
+        else:
+            self._pending.append((str(level), text, details))
+
+    def listen(self, slot: Callable[[str, str, str], None]) -> None:
+        """Connect a receiver and hand it what was posted before it existed."""
+        self.message_posted.connect(slot)
+        self._listening = True
+        pending, self._pending = self._pending, []
+        for item in pending:
+            slot(*item)
+
+    def stop_listening(self, slot: Callable[[str, str, str], None]) -> None:
+        try:
+            self.message_posted.disconnect(slot)
+        except (RuntimeError, TypeError):
+            pass
+        self._listening = False
+
+
+_bridge: MessageBridge | None = None
+
+
+def messages() -> MessageBridge:
+    """The process-wide message bridge (created on first use, after the QApplication)."""
+    global _bridge
+    if _bridge is None:
+        _bridge = MessageBridge()
+    return _bridge
+
+
+def describe_error(exc: BaseException) -> str:
+    """One plain line for the user: the error's explanation, or a generic sentence."""
+    if isinstance(exc, ExplorerError):
+        return exc.explanation
+    if isinstance(exc, OSError):
+        what = exc.strerror or str(exc)
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        return f"A file could not be used ({what}{where})."
+    return "Something unexpected went wrong; the details are in the log. Try again."
+
+
+def error_details(exc: BaseException) -> str:
+    """The technical line behind the explanation (no traceback): status, URL, message."""
+    if isinstance(exc, ExplorerError):
+        return str(exc) if str(exc) != exc.explanation else ""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def report_error(exc: BaseException, *, context: str = "") -> None:
+    """Log an error and show its explanation; cancellations stay silent."""
+    if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+        return
+    prefix = f"{context}: " if context else ""
+    if isinstance(exc, ExplorerError):
+        log.warning("%s%s", prefix, exc)
+    else:
+        log.error("%sunexpected error", prefix, exc_info=(type(exc), exc, exc.__traceback__))
+    messages().post(Level.ERROR, prefix + describe_error(exc), error_details(exc))
+
+
+def spawn(
+    coro: Coroutine[Any, Any, T],
+    *,
+    owner: object | None = None,
+    context: str = "",
+    on_error: Callable[[BaseException], None] | None = None,
+) -> asyncio.Task[T]:
+    """Start `coro` on the running loop from a slot; failures go to `report_error` (or on_error).
+
+    When `owner` is given, the task is remembered on it so `cancel_owned(owner)` can stop it.
+    """
+    task = asyncio.get_event_loop().create_task(coro)
+    if owner is not None:
+        tasks: set[asyncio.Task[Any]] = owner.__dict__.setdefault("_owned_tasks", set())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    def _done(t: asyncio.Task[T]) -> None:
+        if t.cancelled():
+            return
+        exc = t.exception()
+        if exc is None:
+            return
+        if on_error is not None:
+            on_error(exc)
+        else:
+            report_error(exc, context=context)
+
+    task.add_done_callback(_done)
+    return task
+
+
+def owned_tasks(owner: object) -> set[asyncio.Task[Any]]:
+    return set(owner.__dict__.get("_owned_tasks", ()))
+
+
+async def cancel_owned(owner: object) -> None:
+    """Cancel the tasks `spawn` started for `owner` and wait until they have stopped."""
+    tasks = [t for t in owned_tasks(owner) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def dialog_result(dialog: QDialog) -> Awaitable[int]:
+    """Open `dialog` window-modally without a nested event loop; await its result code."""
+    future: asyncio.Future[int] = asyncio.get_event_loop().create_future()
+
+    def _finished(code: int) -> None:
+        if not future.done():
+            future.set_result(code)
+
+    dialog.finished.connect(_finished)
+    dialog.open()
+    return future
+
+
+# ------------------------------------------------------------------ global safety net
+def install_exception_hooks(loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Route uncaught exceptions (Qt slots, threads, loop callbacks) to the log and a short message.
+
+    The hooks never open a modal dialog: a nested event loop from inside qasync breaks the loop.
+    """
+
+    def _excepthook(
+        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        report_error(exc.with_traceback(tb))
+
+    def _thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            report_error(args.exc_value.with_traceback(args.exc_traceback))
+
+    def _loop_handler(_loop: asyncio.AbstractEventLoop, ctx: dict[str, Any]) -> None:
+        exc = ctx.get("exception")
+        if isinstance(exc, BaseException):
+            report_error(exc)
+        else:
+            log.warning("event loop: %s", ctx.get("message", ctx))
+
+    sys.excepthook = _excepthook
+    threading.excepthook = _thread_hook
+    if loop is not None:
+        loop.set_exception_handler(_loop_handler)

@@ -1,0 +1,589 @@
+"""The main window: profile switcher, endpoint tree, result tabs, request log, budget, messages.
+
+The window owns no core singleton: it receives the app's services (explorer/app.py) and asks them
+for an `AppContext` whenever the active profile changes; each results tab gets that context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.catalog import Endpoint
+from explorer.core.errors import ExplorerError
+from explorer.core.query import Query
+from explorer.ui import theme
+from explorer.ui.async_utils import Level, dialog_result, messages, report_error, spawn
+from explorer.ui.budget_view import BudgetView
+from explorer.ui.context import AppContext
+from explorer.ui.endpoint_tree import EndpointTree, PathParamDialog
+from explorer.ui.profile_dialog import ProfileDialog
+from explorer.ui.request_log_view import RequestLogView
+from explorer.ui.results.tab import ResultsTab
+from explorer.ui.welcome import WelcomePage
+
+if TYPE_CHECKING:
+    from explorer.app import AppServices
+
+log = logging.getLogger(__name__)
+
+_WELCOME_ITEM = "__welcome__"
+STATUS_MESSAGE_MS = 8000
+
+
+class MessageBanner(QFrame):
+    """A calm, non-modal line above the tabs for the latest error, with Details and Dismiss."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "banner")
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_button = QPushButton("Details…", self)
+        self.details_button.setFlat(True)
+        self.details_button.clicked.connect(self._show_details)
+        dismiss = QPushButton("Dismiss", self)
+        dismiss.setFlat(True)
+        dismiss.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 4, 4)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.details_button)
+        layout.addWidget(dismiss)
+        self._details = ""
+        self._box: QMessageBox | None = None
+        self.hide()
+
+    def show_message(self, text: str, details: str) -> None:
+        self.text.setText(text)
+        self._details = details
+        self.details_button.setVisible(bool(details))
+        self.show()
+
+    def _show_details(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Details", self.text.text(), parent=self)
+        box.setInformativeText(
+            self._details + "\n\nThe full technical record is in the log file (Help > Log file)."
+        )
+        box.setModal(False)
+        box.show()  # non-modal: never a nested event loop
+        self._box = box
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    context_changed(AppContext | None): a profile was opened (or none is active).
+    closed(): the window finished shutting down (tabs closed, clients closed, demo stopped).
+    """
+
+    context_changed = Signal(object)
+    closed = Signal()
+
+    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.context: AppContext | None = None
+        self._closing = False
+        self._shutdown_done = False
+        self._switch_task: asyncio.Task[Any] | None = None
+        self.setWindowTitle("Explorer")
+        self.setWindowIcon(theme.icon("explorer"))
+        self.resize(1280, 820)
+        self._build()
+        self._restore_geometry()
+        messages().listen(self.show_message)
+
+    # ------------------------------------------------------------ layout
+    def _build(self) -> None:
+        toolbar = QToolBar("Profile", self)
+        toolbar.setObjectName("profile_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(toolbar)
+        toolbar.addWidget(QLabel("Profile ", self))
+        self.profile_combo = QComboBox(self)
+        self.profile_combo.setMinimumContentsLength(18)
+        self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.profile_combo.setToolTip("Switch the API profile")
+        self.profile_combo.activated.connect(self._on_profile_chosen)
+        toolbar.addWidget(self.profile_combo)
+        self.new_profile_action = QAction(theme.icon("toolbar/add"), "New profile", self)
+        self.new_profile_action.triggered.connect(lambda: self.new_profile())
+        self.edit_profile_action = QAction(theme.icon("toolbar/settings"), "Edit profile", self)
+        self.edit_profile_action.triggered.connect(self.edit_profile)
+        toolbar.addAction(self.new_profile_action)
+        toolbar.addAction(self.edit_profile_action)
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+
+        self.welcome = WelcomePage(self)
+        self.welcome.scalepad_requested.connect(lambda: self.new_profile("scalepad"))
+        self.welcome.scout_requested.connect(lambda: self.new_profile("scout"))
+        self.welcome.openapi_requested.connect(lambda: self.new_profile("openapi"))
+        self.welcome.demo_requested.connect(self.start_demo)
+
+        self.tree = EndpointTree(self)
+        self.tree.endpoint_activated.connect(self.open_endpoint)
+        self.tabs = QTabWidget(self)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tabs.tabCloseRequested.connect(self.close_tab_at)
+        self.empty_tabs = QLabel(
+            "Pick an endpoint on the left (double-click or Enter) to see its records here.\n"
+            "Ctrl+L searches the endpoints.",
+            self,
+        )
+        self.empty_tabs.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_tabs.setProperty("role", "hint")
+        self.empty_tabs.setWordWrap(True)
+        self.tab_stack = QStackedWidget(self)
+        self.tab_stack.addWidget(self.empty_tabs)
+        self.tab_stack.addWidget(self.tabs)
+        self.banner = MessageBanner(self)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 6, 6, 0)
+        right_layout.setSpacing(6)
+        right_layout.addWidget(self.banner)
+        right_layout.addWidget(self.tab_stack, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([340, 940])
+        self.splitter.setChildrenCollapsible(False)
+
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.splitter)
+        self.setCentralWidget(self.pages)
+
+        self.log_view = RequestLogView(self)
+        self.log_dock = QDockWidget("Request log", self)
+        self.log_dock.setObjectName("request_log_dock")
+        self.log_dock.setWidget(self.log_view)
+        self.log_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
+        self.log_view.entry_added.connect(self._on_request_logged)
+        log_action = self.log_dock.toggleViewAction()
+        log_action.setIcon(theme.icon("toolbar/log"))
+        log_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        toolbar.addAction(log_action)
+
+        status = self.statusBar()
+        self.profile_label = QLabel("No profile", self)
+        self.last_request_label = QLabel("", self)
+        self.last_request_label.setProperty("role", "hint")
+        self.budget = BudgetView(self)
+        status.addWidget(self.profile_label)
+        status.addPermanentWidget(self.last_request_label)
+        status.addPermanentWidget(self.budget)
+
+        for keys, slot in (
+            ("Ctrl+L", self.tree.focus_search),
+            ("Ctrl+W", self.close_current_tab),
+            ("Ctrl+T", self.open_selected_endpoint),
+            ("Ctrl+Shift+N", lambda: self.new_profile()),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+        self._refresh_profiles()
+        self._update_pages()
+
+    # ------------------------------------------------------------ start-up
+    async def start(self, *, demo: bool = False) -> None:
+        """Open the demo, the last profile, or the welcome page."""
+        settings = self.services.settings
+        if demo:
+            await self.start_demo_async()
+            return
+        name = settings.last_profile
+        if name is None and settings.profiles:
+            name = settings.profiles[0].name
+        if name is not None and settings.profile(name) is not None:
+            await self.switch_profile(name)
+        self._update_pages()
+
+    # ------------------------------------------------------------ profiles
+    def _refresh_profiles(self) -> None:
+        combo = self.profile_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for profile in self.services.settings.profiles:
+            combo.addItem(profile.name, profile.name)
+        combo.insertSeparator(combo.count())
+        combo.addItem("Welcome page…", _WELCOME_ITEM)
+        current = self.context.profile.name if self.context else None
+        index = combo.findData(current) if current else -1
+        combo.setCurrentIndex(index if index >= 0 else combo.count() - 1)
+        combo.blockSignals(False)
+        self.edit_profile_action.setEnabled(self.context is not None)
+
+    def _on_profile_chosen(self, index: int) -> None:
+        name = self.profile_combo.itemData(index)
+        if name == _WELCOME_ITEM:
+            self.pages.setCurrentWidget(self.welcome)
+            return
+        if self.context is not None and self.context.profile.name == name:
+            self._update_pages()
+            return
+        self._switch_task = spawn(
+            self.switch_profile(name), owner=self, context="Opening the profile"
+        )
+
+    async def switch_profile(self, name: str) -> AppContext | None:
+        """Close the tabs of the current profile and open `name` (client, governor, catalog, tree)."""
+        self.statusBar().showMessage(f"Opening {name}…")
+        await self._close_all_tabs()
+        old = self.context
+        self._set_context(None)
+        if old is not None:
+            await self.services.release_context(old)
+        try:
+            context = await self.services.open_context(name)
+        except (ExplorerError, OSError) as exc:
+            report_error(exc, context=f"Opening {name}")
+            self._refresh_profiles()
+            self._update_pages()
+            return None
+        self._set_context(context)
+        self.statusBar().showMessage(f"Opened {name}", STATUS_MESSAGE_MS)
+        await self._restore_tabs()
+        return context
+
+    def _set_context(self, context: AppContext | None) -> None:
+        self.context = context
+        self.tree.set_catalog(context.catalog if context else None)
+        self.budget.attach(context.governor if context else None)
+        self.log_view.set_request_log(self.services.request_log)
+        if context is None:
+            self.profile_label.setText("No profile")
+            self.setWindowTitle("Explorer")
+        else:
+            p = context.profile
+            self.profile_label.setText(f"{p.name} · {p.base_url}")
+            self.profile_label.setToolTip(
+                f"Catalog: {context.catalog.name}; secret kept in: {context.secrets.location}"
+            )
+            self.setWindowTitle(f"{p.name} — Explorer")
+            if p.tls_warning:
+                self.show_message(str(Level.WARNING), p.tls_warning, "")
+        self._refresh_profiles()
+        self._update_pages()
+        self.context_changed.emit(context)
+
+    def _update_pages(self) -> None:
+        has_context = self.context is not None
+        self.pages.setCurrentWidget(self.splitter if has_context else self.welcome)
+        self.tab_stack.setCurrentWidget(self.tabs if self.tabs.count() else self.empty_tabs)
+
+    def new_profile(self, preset: str | None = None) -> ProfileDialog:
+        dialog = ProfileDialog(
+            self.services.settings_store,
+            self.services.settings,
+            self.services.secrets,
+            parent=self,
+            preset=preset,
+        )
+        dialog.profile_saved.connect(self._on_profile_saved)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def edit_profile(self) -> ProfileDialog | None:
+        if self.context is None:
+            return None
+        dialog = ProfileDialog(
+            self.services.settings_store,
+            self.services.settings,
+            self.services.secrets,
+            self.context.profile,
+            parent=self,
+        )
+        dialog.profile_saved.connect(self._on_profile_saved)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _on_profile_saved(self, profile: Any) -> None:
+        self._refresh_profiles()
+        self._switch_task = spawn(
+            self.switch_profile(profile.name), owner=self, context="Opening the profile"
+        )
+
+    # ------------------------------------------------------------ demo
+    def start_demo(self) -> None:
+        spawn(self.start_demo_async(), owner=self, context="Starting the demo")
+
+    async def start_demo_async(self) -> AppContext | None:
+        self.welcome.set_busy("Starting the demo server…")
+        self.statusBar().showMessage("Starting the demo server…")
+        try:
+            profile = await self.services.start_demo()
+        except (ExplorerError, OSError) as exc:
+            report_error(exc, context="Starting the demo")
+            return None
+        finally:
+            self.welcome.set_busy("")
+        self._refresh_profiles()
+        context = await self.switch_profile(profile.name)
+        if context is not None:
+            self.statusBar().showMessage(
+                "The demo runs on this computer: try Hardware assets, filter and sort, then open a "
+                "record's client.",
+                STATUS_MESSAGE_MS * 2,
+            )
+        return context
+
+    # ------------------------------------------------------------ tabs
+    def open_selected_endpoint(self) -> None:
+        index = self.tree.view.currentIndex()
+        from explorer.ui.endpoint_tree import EndpointRole
+
+        endpoint = index.data(EndpointRole) if index.isValid() else None
+        if endpoint is not None:
+            self.open_endpoint(endpoint)
+
+    def open_endpoint(self, endpoint: Endpoint, query: Query | None = None) -> None:
+        """Open a results tab; ask for path parameters first when the endpoint has any."""
+        if self.context is None:
+            return
+        missing = [p for p in endpoint.path_params if not (query and query.path_params.get(p.name))]
+        if missing:
+            spawn(
+                self._ask_path_params(endpoint, query), owner=self, context="Opening the endpoint"
+            )
+            return
+        self.open_tab(endpoint, query)
+
+    async def _ask_path_params(self, endpoint: Endpoint, query: Query | None) -> None:
+        dialog = PathParamDialog(endpoint, self, initial=dict(query.path_params) if query else None)
+        self._path_dialog = dialog
+        try:
+            code = await dialog_result(dialog)
+            if code != PathParamDialog.DialogCode.Accepted:
+                return
+            values = dialog.values()
+        finally:
+            self._path_dialog = None
+            dialog.deleteLater()
+        if query is None:
+            query = Query(endpoint_id=endpoint.id, path_params=values)
+        else:
+            query = _with_path_params(query, values)
+        self.open_tab(endpoint, query)
+
+    def open_tab(self, endpoint: Endpoint, query: Query | None = None) -> ResultsTab | None:
+        if self.context is None:
+            return None
+        tab = ResultsTab(self.context, endpoint, query, parent=self.tabs)
+        title = endpoint.summary or endpoint.path
+        index = self.tabs.addTab(tab, title)
+        self.tabs.setTabToolTip(index, f"{endpoint.method} {endpoint.path}")
+        self.tabs.setCurrentIndex(index)
+        tab.title_changed.connect(lambda text, t=tab: self._retitle(t, text))
+        tab.open_related.connect(self._open_related)
+        self._update_pages()
+        return tab
+
+    def tab_widgets(self) -> list[ResultsTab]:
+        return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
+
+    def _retitle(self, tab: ResultsTab, text: str) -> None:
+        index = self.tabs.indexOf(tab)
+        if index >= 0:
+            self.tabs.setTabText(index, text)
+
+    def _open_related(self, endpoint_id: str, query: Any) -> None:
+        if self.context is None:
+            return
+        endpoint = self.context.catalog.find(endpoint_id)
+        if endpoint is None:
+            self.show_message(
+                str(Level.WARNING),
+                f"The related endpoint {endpoint_id} is not in this profile's catalog.",
+                "",
+            )
+            return
+        self.open_endpoint(endpoint, query)
+
+    def close_current_tab(self) -> None:
+        if self.tabs.count():
+            self.close_tab_at(self.tabs.currentIndex())
+
+    def close_tab_at(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        if tab is None:
+            return
+        self.tabs.removeTab(index)
+        self._update_pages()
+        spawn(self._dispose_tab(tab), owner=self, context="Closing the tab")
+
+    async def _dispose_tab(self, tab: Any) -> None:
+        try:
+            result = tab.close_tab()
+            if inspect.isawaitable(result):
+                await result
+        finally:
+            tab.deleteLater()
+
+    async def _close_all_tabs(self) -> None:
+        tabs = self.tab_widgets()
+        self.tabs.clear()
+        await asyncio.gather(*(self._dispose_tab(t) for t in tabs), return_exceptions=True)
+        self._update_pages()
+
+    # ------------------------------------------------------------ remembered state
+    def _remember_tabs(self) -> None:
+        if self.context is None:
+            return
+        opened = []
+        for tab in self.tab_widgets():
+            endpoint = getattr(tab, "endpoint", None)
+            if endpoint is None:
+                continue
+            query = getattr(tab, "query", None)
+            path_params = dict(getattr(query, "path_params", {}) or {})
+            opened.append({"endpoint": endpoint.id, "path_params": path_params})
+        tabs_by_profile = self.services.settings.window.setdefault("open_tabs", {})
+        tabs_by_profile[self.context.profile.name] = opened
+
+    async def _restore_tabs(self) -> None:
+        if self.context is None:
+            return
+        saved = self.services.settings.window.get("open_tabs", {}).get(
+            self.context.profile.name, []
+        )
+        for item in saved[:12]:
+            endpoint = self.context.catalog.find(str(item.get("endpoint", "")))
+            if endpoint is None:
+                continue
+            params = {str(k): str(v) for k, v in (item.get("path_params") or {}).items()}
+            if any(not params.get(p.name) for p in endpoint.path_params):
+                continue
+            query = Query(endpoint_id=endpoint.id, path_params=params) if params else None
+            try:
+                self.open_tab(endpoint, query)
+            except ExplorerError as exc:  # a tab that cannot be restored must not stop the start
+                report_error(exc, context=f"Reopening {endpoint.id}")
+
+    def _save_window_state(self) -> None:
+        window = self.services.settings.window
+        window["geometry"] = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+        window["state"] = bytes(self.saveState().toBase64().data()).decode("ascii")
+        window["splitter"] = self.splitter.sizes()
+        self._remember_tabs()
+
+    def _restore_geometry(self) -> None:
+        window = self.services.settings.window
+        try:
+            if window.get("geometry"):
+                self.restoreGeometry(QByteArray.fromBase64(str(window["geometry"]).encode("ascii")))
+            if window.get("state"):
+                self.restoreState(QByteArray.fromBase64(str(window["state"]).encode("ascii")))
+            sizes = window.get("splitter")
+            if isinstance(sizes, list) and len(sizes) == 2:
+                self.splitter.setSizes([int(s) for s in sizes])
+        except (TypeError, ValueError) as exc:
+            log.info("ignoring saved window state: %s", exc)
+
+    # ------------------------------------------------------------ messages
+    def show_message(self, level: str, text: str, details: str) -> None:
+        """Errors and warnings appear in the banner and the status bar; info in the status bar."""
+        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+        if level in (Level.ERROR, Level.WARNING):
+            self.banner.show_message(text, details)
+
+    def _on_request_logged(self, entry: Any) -> None:
+        status = getattr(entry, "status", None)
+        ms = getattr(entry, "duration_ms", None)
+        parts = [f"{entry.method} {_short_url(entry.url)}", str(status or "no answer")]
+        if ms is not None:
+            parts.append(f"{ms:.0f} ms")
+        self.last_request_label.setText(" · ".join(parts))
+        self.budget.note_request(status)
+
+    # ------------------------------------------------------------ shutdown
+    async def shutdown(self) -> None:
+        """Remember the layout, close tabs and clients, stop the demo server."""
+        if self._shutdown_done:
+            return
+        self._shutdown_done = True
+        messages().stop_listening(self.show_message)
+        self._save_window_state()
+        await self._close_all_tabs()
+        self.budget.detach()
+        self.log_view.set_request_log(None)
+        if self.context is not None:
+            await self.context.flush_settings()
+        try:
+            await asyncio.to_thread(self.services.settings_store.save, self.services.settings)
+        except OSError as exc:
+            log.warning("could not save the settings: %s", exc)
+        context, self.context = self.context, None
+        if context is not None:
+            await self.services.release_context(context)
+        await self.services.aclose()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._shutdown_done:
+            event.accept()
+            self.closed.emit()
+            return
+        event.ignore()
+        if self._closing:
+            return
+        self._closing = True
+        self.hide()
+        spawn(self._shutdown_then_close(), context="Closing")
+
+    async def _shutdown_then_close(self) -> None:
+        try:
+            await self.shutdown()
+        finally:
+            self._shutdown_done = True
+            QTimer.singleShot(0, self.close)
+
+
+def _short_url(url: str) -> str:
+    path = url.split("://", 1)[-1]
+    path = path[path.find("/") :] if "/" in path else path
+    return path if len(path) <= 60 else path[:57] + "…"
+
+
+def _with_path_params(query: Query, values: dict[str, str]) -> Query:
+    from dataclasses import replace
+
+    return replace(query, path_params={**dict(query.path_params), **values})

@@ -1,0 +1,690 @@
+"""Create or edit a connection profile, its secret, and try it with one cheap request.
+
+The profile goes into the settings file; the API key or password goes into the secret store
+(system keychain, or this session only) and never into the settings. The dialog says which.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core import catalogs
+from explorer.core.catalog import Catalog, Endpoint, PaginationKind
+from explorer.core.errors import ConfigError, ExplorerError
+from explorer.core.settings import AuthKind, JwtSettings, Profile, Settings, SettingsStore
+from explorer.ui.async_utils import describe_error, error_details, spawn
+
+log = logging.getLogger(__name__)
+
+#: ScalePad documents API keys as 8 groups of 8 hex digits; real keys vary, so this only hints.
+SCALEPAD_KEY_FORMAT = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{8}){7}$")
+REGION_NAMES = {
+    "https://api.scalepad.com": "ScalePad US: Core, Lifecycle Manager, Quoter and the rest",
+    "https://eu.api.scalepad.com": "ScalePad EU: ControlMap, Backup Radar",
+    "https://ca.api.scalepad.com": "ScalePad Canada: ControlMap",
+    "https://au.api.scalepad.com": "ScalePad Australia / Asia-Pacific: ControlMap",
+}
+#: Catalog choices: label -> profile.catalog value (bundled names, merged names, official URLs).
+CATALOG_CHOICES: tuple[tuple[str, str], ...] = (
+    ("ScalePad (bundled)", "scalepad"),
+    ("Scout (bundled)", "scout"),
+    ("Demo: ScalePad + Scout + sandbox extras", catalogs.PRESETS["sandbox"].catalog),
+    *catalogs.OFFICIAL_DOCUMENTS.items(),
+)
+_OPENAPI_FILE = "__openapi_file__"
+_OPENAPI_URL = "__openapi_url__"
+
+
+def clean_secret(text: str) -> str:
+    """A pasted key or password without the spaces and line breaks copying tends to add."""
+    return "".join(text.split())
+
+
+def key_format_hint(key: str, catalog: str) -> str:
+    """A gentle note when a ScalePad key does not look like the documented format ("" if fine)."""
+    if not key or catalog != "scalepad" or SCALEPAD_KEY_FORMAT.match(key):
+        return ""
+    return (
+        "This does not look like the documented ScalePad key format (8 groups of 8 letters and "
+        "digits, joined by hyphens). It will be tried as typed; check it was copied completely."
+    )
+
+
+class _TypedSecret:
+    """A one-secret store for 'Test connection' before anything is saved."""
+
+    persistent = False
+    location = "this dialog"
+    unavailable_reason: str | None = None
+
+    def __init__(self, secret: str | None) -> None:
+        self._secret = secret
+
+    async def get(self, profile_name: str) -> str | None:
+        return self._secret
+
+
+def probe_endpoint(catalog: Catalog) -> Endpoint | None:
+    """The cheapest request a catalog offers: a GET list without path or required parameters."""
+    candidates = [
+        e
+        for e in catalog.endpoints()
+        if e.method.upper() == "GET"
+        and not e.path_params
+        and not any(p.required for p in e.params)
+        and e.is_list
+    ]
+    paged = [
+        e for e in candidates if e.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
+    ]
+    return (paged or candidates or [None])[0]
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    ok: bool
+    message: str
+    details: str = ""
+
+
+async def load_catalog(profile: Profile | str) -> Catalog:
+    """The catalog a profile names (bundled, merged, OpenAPI file or URL), off the event loop."""
+    if isinstance(profile, str):
+        return await catalogs.load_catalog(profile)
+    verify: bool | str = profile.ca_bundle or True if profile.verify_tls else False
+    return await catalogs.load_catalog(profile.catalog, verify=verify)
+
+
+async def test_connection(profile: Profile, secret: str | None) -> ConnectionResult:
+    """Log in if needed, then ask for the first record of one list endpoint; say what happened."""
+    from explorer.core.client import connect
+
+    try:
+        catalog = await load_catalog(profile)
+    except ExplorerError as exc:
+        return ConnectionResult(False, describe_error(exc), error_details(exc))
+    endpoint = probe_endpoint(catalog)
+    if endpoint is None:
+        return ConnectionResult(
+            False, "The catalog has no list endpoint to try the connection with."
+        )
+    params: dict[str, Any] = {}
+    if endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET):
+        params["page_size"] = 1
+    started = time.monotonic()
+    try:
+        client = await connect(profile, _TypedSecret(secret))
+        try:
+            response = await client.request("GET", endpoint.path, params=params)
+        finally:
+            await client.aclose()
+    except ExplorerError as exc:
+        return ConnectionResult(False, describe_error(exc), error_details(exc))
+    ms = (time.monotonic() - started) * 1000
+    total = ""
+    try:
+        body = response.json()
+        if isinstance(body, dict) and isinstance(body.get("total_count"), int):
+            total = f"; {body['total_count']:,} records in total"
+    except ValueError:
+        pass
+    return ConnectionResult(
+        True,
+        f"Connected. {endpoint.method} {endpoint.path} answered {response.status_code} "
+        f"in {ms:.0f} ms{total}.",
+    )
+
+
+class ProfileDialog(QDialog):
+    """Edit one profile. On Save: the secret to the secret store, the profile to the settings.
+
+    Signals:
+        profile_saved(Profile): after both were stored.
+    """
+
+    profile_saved = Signal(object)
+
+    def __init__(
+        self,
+        settings_store: SettingsStore,
+        settings: Settings,
+        secrets: Any,
+        profile: Profile | None = None,
+        parent: QWidget | None = None,
+        *,
+        preset: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings_store = settings_store
+        self.settings = settings
+        self.secrets = secrets
+        self.original = profile
+        self._busy = False
+        self._test_task: asyncio.Task[Any] | None = None
+        self.setWindowTitle("Edit profile" if profile else "New profile")
+        self.setMinimumWidth(560)
+        self._build()
+        if profile is not None:
+            self._load(profile)
+        else:
+            self.apply_preset(preset or "scalepad")
+        self._update_auth_fields()
+        self._validate()
+
+    # ------------------------------------------------------------ layout
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setSpacing(10)
+        presets = QHBoxLayout()
+        presets.addWidget(QLabel("Start from:", self))
+        for label, key in (
+            ("ScalePad", "scalepad"),
+            ("Scout", "scout"),
+            ("OpenAPI document", "openapi"),
+        ):
+            button = QPushButton(label, self)
+            button.setObjectName(f"preset_{key}")
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _=False, k=key: self.apply_preset(k))
+            presets.addWidget(button)
+        presets.addStretch(1)
+        outer.addLayout(presets)
+        self.preset_note = QLabel(self)
+        self.preset_note.setProperty("role", "hint")
+        self.preset_note.setWordWrap(True)
+        outer.addWidget(self.preset_note)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setPlaceholderText("e.g. ScalePad production")
+        form.addRow("Name", self.name_edit)
+        self.base_url = QComboBox(self)
+        self.base_url.setEditable(True)
+        self.base_url.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for host, label in REGION_NAMES.items():
+            self.base_url.addItem(host)
+            self.base_url.setItemData(self.base_url.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
+        self.base_url.lineEdit().setPlaceholderText("https://api.example.com")
+        form.addRow("Base URL", self.base_url)
+        self.auth_kind = QComboBox(self)
+        self.auth_kind.addItem("API key (x-api-key header)", AuthKind.API_KEY)
+        self.auth_kind.addItem("Username and password (JWT login)", AuthKind.JWT)
+        self.auth_kind.addItem("No authentication", AuthKind.NONE)
+        form.addRow("Authentication", self.auth_kind)
+
+        self.username = QLineEdit(self)
+        self.username.setPlaceholderText("the API user's login name")
+        form.addRow("Username", self.username)
+        self.secret_label = QLabel("API key", self)
+        self.secret_edit = QLineEdit(self)
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_edit.setObjectName("secret")
+        self.show_secret = QAction("Show", self)
+        self.show_secret.setCheckable(True)
+        self.show_secret.setToolTip("Show or hide the secret")
+        self.show_secret.toggled.connect(self._toggle_secret)
+        self.secret_edit.addAction(self.show_secret, QLineEdit.ActionPosition.TrailingPosition)
+        form.addRow(self.secret_label, self.secret_edit)
+        self.secret_hint = QLabel(self)
+        self.secret_hint.setWordWrap(True)
+        self.secret_hint.setProperty("role", "hint")
+        form.addRow("", self.secret_hint)
+        outer.addLayout(form)
+
+        self.jwt_box = QGroupBox("JWT login", self)
+        jwt_form = QFormLayout(self.jwt_box)
+        self.login_path = QLineEdit(self.jwt_box)
+        self.renew_path = QLineEdit(self.jwt_box)
+        self.renew_path.setPlaceholderText("empty: log in again instead of renewing")
+        self.token_field = QLineEdit(self.jwt_box)
+        self.token_field.setPlaceholderText("empty: the whole response is the token")
+        self.body_encoding = QComboBox(self.jwt_box)
+        self.body_encoding.addItems(["json", "form"])
+        self.header_prefix = QLineEdit(self.jwt_box)
+        scout = QPushButton("Scout preset", self.jwt_box)
+        scout.setAutoDefault(False)
+        scout.clicked.connect(lambda: self._set_jwt(JwtSettings.scout()))
+        self._jwt_extra = JwtSettings.scout()
+        jwt_form.addRow("Login path", self.login_path)
+        jwt_form.addRow("Renew path", self.renew_path)
+        jwt_form.addRow("Token field", self.token_field)
+        jwt_form.addRow("Body encoding", self.body_encoding)
+        jwt_form.addRow("Header prefix", self.header_prefix)
+        jwt_form.addRow("", scout)
+        outer.addWidget(self.jwt_box)
+
+        more = QFormLayout()
+        catalog_row = QHBoxLayout()
+        self.catalog_kind = QComboBox(self)
+        for label, value in CATALOG_CHOICES:
+            self.catalog_kind.addItem(label, value)
+        self.catalog_kind.addItem("OpenAPI document (file)", _OPENAPI_FILE)
+        self.catalog_kind.addItem("OpenAPI document (URL)", _OPENAPI_URL)
+        self.catalog_source = QLineEdit(self)
+        self.catalog_source.setPlaceholderText("path or https:// URL of an OpenAPI 3 document")
+        self.catalog_browse = QPushButton("Browse…", self)
+        self.catalog_browse.setAutoDefault(False)
+        self.catalog_browse.clicked.connect(self._browse_catalog)
+        self.catalog_check = QPushButton("Check", self)
+        self.catalog_check.setAutoDefault(False)
+        self.catalog_check.setToolTip("Read the document now and count its endpoints")
+        self.catalog_check.clicked.connect(self._check_catalog)
+        catalog_row.addWidget(self.catalog_kind)
+        catalog_row.addWidget(self.catalog_source, 1)
+        catalog_row.addWidget(self.catalog_browse)
+        catalog_row.addWidget(self.catalog_check)
+        more.addRow("Catalog", catalog_row)
+        self.catalog_status = QLabel(self)
+        self.catalog_status.setProperty("role", "hint")
+        self.catalog_status.setWordWrap(True)
+        more.addRow("", self.catalog_status)
+
+        rate_row = QHBoxLayout()
+        self.rate_limit = QSpinBox(self)
+        self.rate_limit.setRange(1, 10_000)
+        self.rate_limit.setSuffix(" requests")
+        self.rate_period = QDoubleSpinBox(self)
+        self.rate_period.setRange(0.1, 3600)
+        self.rate_period.setDecimals(1)
+        self.rate_period.setSuffix(" s")
+        rate_row.addWidget(self.rate_limit)
+        rate_row.addWidget(QLabel("per", self))
+        rate_row.addWidget(self.rate_period)
+        rate_row.addStretch(1)
+        more.addRow("Rate budget", rate_row)
+        self.page_size = QSpinBox(self)
+        self.page_size.setRange(1, 1000)
+        self.page_size.setSuffix(" records")
+        more.addRow("Page size", self.page_size)
+
+        tls_row = QHBoxLayout()
+        self.verify_tls = QCheckBox("Verify certificates", self)
+        self.ca_bundle = QLineEdit(self)
+        self.ca_bundle.setPlaceholderText("system certificates (or a PEM CA bundle for a proxy)")
+        ca_browse = QPushButton("CA bundle…", self)
+        ca_browse.setAutoDefault(False)
+        ca_browse.clicked.connect(self._browse_ca)
+        tls_row.addWidget(self.verify_tls)
+        tls_row.addWidget(self.ca_bundle, 1)
+        tls_row.addWidget(ca_browse)
+        more.addRow("TLS", tls_row)
+        self.tls_warning = QLabel(self)
+        self.tls_warning.setProperty("role", "warning")
+        self.tls_warning.setWordWrap(True)
+        more.addRow("", self.tls_warning)
+        outer.addLayout(more)
+
+        self.where_secret = QLabel(self)
+        self.where_secret.setProperty("role", "hint")
+        self.where_secret.setWordWrap(True)
+        outer.addWidget(self.where_secret)
+
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton("Test connection", self)
+        self.test_button.setAutoDefault(False)
+        self.test_button.clicked.connect(self._start_test)
+        self.test_result = QLabel(self)
+        self.test_result.setWordWrap(True)
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
+        test_row.addWidget(self.test_result, 1)
+        outer.addLayout(test_row)
+
+        self.problem = QLabel(self)
+        self.problem.setProperty("role", "error")
+        self.problem.setWordWrap(True)
+        outer.addWidget(self.problem)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self._start_save)
+        self.buttons.rejected.connect(self.reject)
+        outer.addWidget(self.buttons)
+
+        for edit in (self.name_edit, self.username, self.catalog_source, self.ca_bundle):
+            edit.textChanged.connect(self._validate)
+        self.base_url.currentTextChanged.connect(self._validate)
+        self.secret_edit.textChanged.connect(self._on_secret_changed)
+        self.auth_kind.currentIndexChanged.connect(self._update_auth_fields)
+        self.catalog_kind.currentIndexChanged.connect(self._update_catalog_fields)
+        self.verify_tls.toggled.connect(self._validate)
+        self._show_where_secret()
+
+    # ------------------------------------------------------------ presets and loading
+    def apply_preset(self, key: str) -> None:
+        """Fill the form from one of catalogs.PRESETS (ScalePad, Scout, any OpenAPI document)."""
+        preset = catalogs.PRESETS[key]
+        if self.original is None:
+            self.name_edit.setText(self._unique_name(preset.name))
+        self.base_url.setCurrentText(preset.base_url)
+        self._set_combo(self.auth_kind, AuthKind(preset.auth_kind))
+        if preset.catalog:
+            self._select_catalog(preset.catalog)
+        else:
+            self._set_combo(self.catalog_kind, _OPENAPI_URL)
+            self.catalog_source.clear()
+        self._set_jwt(JwtSettings.from_dict(preset.jwt) if preset.jwt else JwtSettings.scout())
+        self.rate_limit.setValue(preset.rate_limit)
+        self.rate_period.setValue(preset.rate_period_s)
+        self.page_size.setValue(preset.page_size)
+        self.verify_tls.setChecked(True)
+        self.ca_bundle.clear()
+        self.preset_note.setText(preset.description)
+        self._update_catalog_fields()
+        self._update_auth_fields()
+
+    def _select_catalog(self, value: str) -> None:
+        index = self.catalog_kind.findData(value)
+        if index < 0 and catalogs.bundled_spec(value) is not None:
+            self.catalog_kind.insertItem(0, value, value)  # another mix of bundled catalogs
+            index = 0
+        if index >= 0:
+            self.catalog_kind.setCurrentIndex(index)
+            self.catalog_source.clear()
+        elif value.startswith(("http://", "https://")):
+            self._set_combo(self.catalog_kind, _OPENAPI_URL)
+            self.catalog_source.setText(value)
+        else:
+            self._set_combo(self.catalog_kind, _OPENAPI_FILE)
+            self.catalog_source.setText(value)
+
+    def _load(self, p: Profile) -> None:
+        self.name_edit.setText(p.name)
+        self.base_url.setCurrentText(p.base_url)
+        self._set_combo(self.auth_kind, p.auth_kind)
+        self.username.setText(p.username or "")
+        self._select_catalog(p.catalog)
+        self._set_jwt(p.jwt)
+        self.rate_limit.setValue(p.rate_limit)
+        self.rate_period.setValue(p.rate_period_s)
+        self.page_size.setValue(p.page_size)
+        self.verify_tls.setChecked(p.verify_tls)
+        self.ca_bundle.setText(p.ca_bundle or "")
+        self.secret_edit.setPlaceholderText("saved; leave empty to keep it")
+        self._update_catalog_fields()
+
+    def _set_jwt(self, jwt: JwtSettings) -> None:
+        self._jwt_extra = jwt
+        self.login_path.setText(jwt.login_path)
+        self.renew_path.setText(jwt.renew_path or "")
+        self.token_field.setText(jwt.token_field)
+        self.body_encoding.setCurrentText(jwt.body_encoding)
+        self.header_prefix.setText(jwt.header_prefix)
+
+    def _unique_name(self, base: str) -> str:
+        names = {p.name for p in self.settings.profiles}
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base} {n}", n + 1
+        return name
+
+    @staticmethod
+    def _set_combo(combo: QComboBox, data: Any) -> None:
+        index = combo.findData(data)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+
+    # ------------------------------------------------------------ reading the form
+    def catalog_value(self) -> str:
+        kind = self.catalog_kind.currentData()
+        if kind in (_OPENAPI_FILE, _OPENAPI_URL):
+            return self.catalog_source.text().strip()
+        return str(kind)
+
+    def secret(self) -> str:
+        return clean_secret(self.secret_edit.text())
+
+    def profile(self) -> Profile:
+        """The profile the form describes; raises ConfigError with what to fix."""
+        kind: AuthKind = self.auth_kind.currentData()
+        jwt = JwtSettings(
+            **{
+                **self._jwt_extra.to_dict(),
+                "extra_login_fields": self._jwt_extra.extra_login_fields,
+                "login_path": self.login_path.text().strip() or "/",
+                "renew_path": self.renew_path.text().strip() or None,
+                "token_field": self.token_field.text().strip(),
+                "body_encoding": self.body_encoding.currentText(),
+                "header_prefix": self.header_prefix.text(),
+            }
+        )
+        return Profile(
+            name=self.name_edit.text().strip(),
+            base_url=self.base_url.currentText().strip().rstrip("/"),
+            auth_kind=kind,
+            catalog=self.catalog_value(),
+            username=self.username.text().strip() or None if kind is AuthKind.JWT else None,
+            rate_limit=self.rate_limit.value(),
+            rate_period_s=self.rate_period.value(),
+            page_size=self.page_size.value(),
+            ca_bundle=self.ca_bundle.text().strip() or None,
+            verify_tls=self.verify_tls.isChecked(),
+            jwt=jwt,
+        )
+
+    def problems(self) -> list[str]:
+        try:
+            profile = self.profile()
+        except ConfigError as exc:
+            return [exc.explanation]
+        found = []
+        if not profile.catalog:
+            found.append("Choose the OpenAPI document (a file or a URL).")
+        clash = self.settings.profile(profile.name)
+        if clash is not None and (self.original is None or self.original.name != profile.name):
+            found.append(f"A profile named {profile.name!r} exists already; choose another name.")
+        needs_secret = profile.auth_kind is not AuthKind.NONE
+        if needs_secret and not self.secret() and self.original is None:
+            what = "API key" if profile.auth_kind is AuthKind.API_KEY else "password"
+            found.append(f"Enter the {what}.")
+        return found
+
+    # ------------------------------------------------------------ reactions
+    def _update_auth_fields(self) -> None:
+        kind = self.auth_kind.currentData()
+        jwt = kind is AuthKind.JWT
+        self.username.setEnabled(jwt)
+        self.jwt_box.setVisible(jwt)
+        self.secret_edit.setEnabled(kind is not AuthKind.NONE)
+        self.secret_label.setText("Password" if jwt else "API key")
+        self._show_where_secret()
+        self._on_secret_changed()
+        self.adjustSize()
+
+    def _update_catalog_fields(self) -> None:
+        kind = self.catalog_kind.currentData()
+        openapi = kind in (_OPENAPI_FILE, _OPENAPI_URL)
+        self.catalog_source.setVisible(openapi)
+        self.catalog_check.setVisible(openapi)
+        self.catalog_browse.setVisible(kind == _OPENAPI_FILE)
+        self.catalog_status.setText("")
+        self._validate()
+
+    def _toggle_secret(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.secret_edit.setEchoMode(mode)
+        self.show_secret.setText("Hide" if shown else "Show")
+
+    def _on_secret_changed(self) -> None:
+        raw = self.secret_edit.text()
+        cleaned = clean_secret(raw)
+        if cleaned != raw:  # pasted with spaces or a line break: keep only the key
+            self.secret_edit.setText(cleaned)
+            return
+        hint = ""
+        if self.auth_kind.currentData() is AuthKind.API_KEY:
+            hint = key_format_hint(cleaned, self.catalog_value())
+        self.secret_hint.setText(hint)
+        self.secret_hint.setVisible(bool(hint))
+        self._validate()
+
+    def _show_where_secret(self) -> None:
+        location = getattr(self.secrets, "location", "this session only")
+        what = "password" if self.auth_kind.currentData() is AuthKind.JWT else "API key"
+        text = f"The {what} is kept in: {location}. It is never written to the settings file."
+        reason = getattr(self.secrets, "unavailable_reason", None)
+        if reason:
+            text += f" ({reason})"
+        self.where_secret.setText(text)
+
+    def _validate(self) -> None:
+        problems = self.problems()
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setEnabled(not problems and not self._busy)
+        # Testing needs a valid form; the secret may still be missing (then the saved one is used).
+        blocking = [p for p in problems if not p.startswith("Enter the")]
+        self.test_button.setEnabled(not self._busy and not blocking)
+        self.problem.setText(problems[0] if problems else "")
+        warning = ""
+        if not self.verify_tls.isChecked():
+            warning = (
+                "Certificate verification is off: anyone on the network path can read and change "
+                "this traffic, including your credentials. Prefer a CA bundle."
+            )
+        self.tls_warning.setText(warning)
+        self.tls_warning.setVisible(bool(warning))
+
+    def _browse_catalog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "OpenAPI document", "", "OpenAPI (*.json *.yaml *.yml);;All files (*)"
+        )
+        if path:
+            self.catalog_source.setText(path)
+
+    def _browse_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "CA bundle", "", "Certificates (*.pem *.crt *.cer);;All files (*)"
+        )
+        if path:
+            self.ca_bundle.setText(path)
+
+    # ------------------------------------------------------------ async actions
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._validate()
+
+    def _check_catalog(self) -> None:
+        source = self.catalog_value()
+        if not source:
+            return
+        self.catalog_status.setText("Reading the document…")
+        spawn(self._check_catalog_async(source), owner=self, context="Reading the catalog")
+
+    async def _check_catalog_async(self, source: str) -> None:
+        try:
+            catalog = await load_catalog(source)
+        except ExplorerError as exc:
+            self.catalog_status.setText(describe_error(exc))
+            return
+        count = sum(1 for _ in catalog.endpoints())
+        self.catalog_status.setText(f"{catalog.name}: {count} endpoints.")
+
+    def _start_test(self) -> None:
+        try:
+            profile = self.profile()
+        except ConfigError as exc:
+            self.test_result.setText(exc.explanation)
+            return
+        self.test_result.setProperty("role", "hint")
+        self.test_result.setText("Trying…")
+        self._restyle(self.test_result)
+        self._test_task = spawn(self.run_test(profile), owner=self, context="Test connection")
+
+    async def run_test(self, profile: Profile) -> ConnectionResult:
+        """Try the connection with the typed secret (or the saved one when the field is empty)."""
+        self._set_busy(True)
+        try:
+            secret = self.secret() or None
+            if secret is None and self.original is not None:
+                secret = await self.secrets.get(self.original.name)
+            result = await test_connection(profile, secret)
+        finally:
+            self._set_busy(False)
+        self.test_result.setProperty("role", "ok" if result.ok else "error")
+        self.test_result.setText(result.message)
+        self.test_result.setToolTip(result.details)
+        self._restyle(self.test_result)
+        return result
+
+    def _start_save(self) -> None:
+        if self.problems():
+            self._validate()
+            return
+        spawn(self.save(), owner=self, context="Saving the profile")
+
+    async def save(self) -> Profile | None:
+        """Store the secret, then the profile; close the dialog. Returns the saved profile."""
+        problems = self.problems()
+        if problems:
+            self.problem.setText(problems[0])
+            return None
+        profile = self.profile()
+        self._set_busy(True)
+        try:
+            secret = self.secret()
+            old_name = self.original.name if self.original else None
+            if profile.auth_kind is AuthKind.NONE:
+                if old_name:
+                    await self.secrets.delete(old_name)
+            elif secret:
+                await self.secrets.set(profile.name, secret)
+                if old_name and old_name != profile.name:
+                    await self.secrets.delete(old_name)
+            elif old_name and old_name != profile.name:  # renamed, secret kept: move it
+                kept = await self.secrets.get(old_name)
+                if kept:
+                    await self.secrets.set(profile.name, kept)
+                await self.secrets.delete(old_name)
+            if old_name and old_name != profile.name:
+                self.settings.remove_profile(old_name)
+            self.settings.upsert_profile(profile)
+            self.settings.last_profile = profile.name
+            await asyncio.to_thread(self.settings_store.save, _snapshot(self.settings))
+        except ExplorerError as exc:
+            self.problem.setText(describe_error(exc))
+            return None
+        except OSError as exc:
+            self.problem.setText(describe_error(exc))
+            return None
+        finally:
+            self._set_busy(False)
+        self.profile_saved.emit(profile)
+        self.accept()
+        return profile
+
+    @staticmethod
+    def _restyle(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+
+def _snapshot(settings: Settings) -> Settings:
+    import copy
+
+    return copy.deepcopy(settings)

@@ -1,0 +1,367 @@
+"""This session's requests: a live table, the selected entry in detail, and "Copy as cURL".
+
+Entries come from the core's RequestLog (secrets already masked there). New entries arrive through
+`RequestLog.subscribe`; the callback only emits a queued signal, so a request logged on any thread
+reaches the table on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.ui import theme
+
+_AnyIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+#: The RequestLog entry behind a row.
+EntryRole = Qt.ItemDataRole.UserRole + 1
+
+COLUMNS = ("Time", "Method", "URL", "Status", "ms", "Size")
+MAX_ROWS = 5000  # the view keeps the newest entries; the core log has its own cap
+BODY_PREVIEW_CHARS = 20_000
+
+
+def format_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _time_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%H:%M:%S")
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value).strftime("%H:%M:%S")
+    return str(value or "")
+
+
+class RequestLogModel(QAbstractTableModel):
+    """Rows of request-log entries, oldest first (the view sorts newest on top)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._entries: list[Any] = []
+
+    def set_entries(self, entries: list[Any]) -> None:
+        self.beginResetModel()
+        self._entries = list(entries)[-MAX_ROWS:]
+        self.endResetModel()
+
+    def append(self, entry: Any) -> None:
+        if len(self._entries) >= MAX_ROWS:
+            self.beginRemoveRows(QModelIndex(), 0, 0)
+            del self._entries[0]
+            self.endRemoveRows()
+        row = len(self._entries)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._entries.append(entry)
+        self.endInsertRows()
+
+    def entry(self, row: int) -> Any:
+        return self._entries[row]
+
+    def rowCount(self, parent: _AnyIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _AnyIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry = self._entries[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(entry, col)
+        if role == Qt.ItemDataRole.ForegroundRole and col == 3:
+            return theme.status_color(entry.status)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4, 5):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            explanation = getattr(entry, "error", None)
+            return explanation or (entry.url if col == 2 else None)
+        if role == EntryRole:
+            return entry
+        if role == Qt.ItemDataRole.UserRole:  # sort key
+            return self._sort_key(entry, col)
+        return None
+
+    @staticmethod
+    def _display(entry: Any, col: int) -> str:
+        if col == 0:
+            return _time_text(entry.started_at)
+        if col == 1:
+            return str(entry.method)
+        if col == 2:
+            return str(entry.url)
+        if col == 3:
+            return str(entry.status) if entry.status is not None else "failed"
+        if col == 4:
+            return f"{entry.duration_ms:.0f}" if entry.duration_ms is not None else ""
+        return format_size(entry.response_size)
+
+    @staticmethod
+    def _sort_key(entry: Any, col: int) -> Any:
+        keys: tuple[Callable[[Any], Any], ...] = (
+            lambda e: _time_text(e.started_at),
+            lambda e: e.method,
+            lambda e: e.url,
+            lambda e: e.status or 0,
+            lambda e: e.duration_ms or 0.0,
+            lambda e: e.response_size or 0,
+        )
+        return keys[col](entry)
+
+
+class _LogFilter(QSortFilterProxyModel):
+    """Matches every typed word against method, URL and status; "errors" keeps failures only."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._words: tuple[str, ...] = ()
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+
+    def set_text(self, text: str) -> None:
+        self._words = tuple(text.lower().split())
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _AnyIndex) -> bool:
+        if not self._words:
+            return True
+        entry = self.sourceModel().index(source_row, 0, source_parent).data(EntryRole)
+        status = entry.status
+        failed = status is None or status >= 400
+        text = f"{entry.method} {entry.url} {status or 'failed'}".lower()
+        for word in self._words:
+            if word in ("errors", "error", "failed"):
+                if not failed:
+                    return False
+            elif word not in text:
+                return False
+        return True
+
+
+def entry_detail(entry: Any) -> str:
+    """The selected entry as text: request line, masked headers, body previews, explanation."""
+    lines = [f"{entry.method} {entry.url}"]
+    status = entry.status if entry.status is not None else "no response"
+    extra = []
+    if entry.duration_ms is not None:
+        extra.append(f"{entry.duration_ms:.0f} ms")
+    if getattr(entry, "retries", 0):
+        extra.append(f"{entry.retries} retries")
+    if getattr(entry, "waited_s", 0):
+        extra.append(f"waited {entry.waited_s:.2f} s for the rate limit")
+    lines.append(f"→ {status}" + (f"  ({', '.join(extra)})" if extra else ""))
+    error = getattr(entry, "error", None)
+    if error:
+        lines += ["", f"What happened: {error}"]
+    for title, headers in (
+        ("Request headers", getattr(entry, "request_headers", None)),
+        ("Response headers", getattr(entry, "response_headers", None)),
+    ):
+        if headers:
+            lines += ["", title]
+            lines += [f"  {k}: {v}" for k, v in _pairs(headers)]
+    for title, body in (
+        ("Request body", getattr(entry, "request_body", None)),
+        ("Response body", getattr(entry, "response_body", None)),
+    ):
+        if body:
+            lines += ["", title, _pretty(body)]
+    return "\n".join(lines)
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    if isinstance(headers, dict):
+        return [(str(k), str(v)) for k, v in headers.items()]
+    return [(str(k), str(v)) for k, v in headers]
+
+
+def _pretty(body: Any) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    try:
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        pass
+    if len(text) > BODY_PREVIEW_CHARS:
+        text = (
+            text[:BODY_PREVIEW_CHARS] + f"\n… ({len(text) - BODY_PREVIEW_CHARS:,} more characters)"
+        )
+    return text
+
+
+class RequestLogView(QWidget):
+    """Filter box, table and detail of the process's RequestLog.
+
+    Signals:
+        entry_added(entry): a request was logged (already on the GUI thread).
+    """
+
+    entry_added = Signal(object)
+    _entry_arrived = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._log: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.model = RequestLogModel(self)
+        self.proxy = _LogFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Filter: words of the URL, a status, or 'errors'")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.proxy.set_text)
+        self.copy_button = QPushButton(theme.icon("toolbar/copy"), "Copy as cURL", self)
+        self.copy_button.setToolTip(
+            "Copy the selected request as a curl command; the key or token is written as "
+            "$EXPLORER_API_KEY / $EXPLORER_TOKEN"
+        )
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self.copy_as_curl)
+        self.count_label = QLabel("No requests yet", self)
+        self.count_label.setProperty("role", "hint")
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.count_label)
+        top.addWidget(self.copy_button)
+
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for col, sample in (
+            (0, "88:88:88"),
+            (1, "DELETE"),
+            (3, "failed"),
+            (4, "88888"),
+            (5, "888.8 KB"),
+        ):
+            header.resizeSection(col, self.fontMetrics().horizontalAdvance(sample) + 28)
+        self.table.selectionModel().currentRowChanged.connect(self._show_current)
+
+        self.detail = QPlainTextEdit(self)
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText("Select a request to see its headers and body.")
+        self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.detail.setFont(mono)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        self._entry_arrived.connect(self._append, Qt.ConnectionType.QueuedConnection)
+
+    # ------------------------------------------------------------ public API
+    def set_request_log(self, request_log: Any) -> None:
+        """Show `request_log` (None detaches) and follow it live."""
+        if request_log is self._log:
+            return
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._log = request_log
+        self.model.set_entries(list(request_log.entries()) if request_log is not None else [])
+        if request_log is not None:
+            self._unsubscribe = request_log.subscribe(self._entry_arrived.emit)
+        self._update_count()
+
+    def selected_entry(self) -> Any:
+        index = self.table.currentIndex()
+        return index.data(EntryRole) if index.isValid() else None
+
+    def select_row(self, view_row: int) -> None:
+        self.table.selectRow(view_row)
+
+    def curl_for(self, entry: Any) -> str:
+        return str(self._log.to_curl(entry))
+
+    def copy_as_curl(self) -> str | None:
+        entry = self.selected_entry()
+        if entry is None or self._log is None:
+            return None
+        command = self.curl_for(entry)
+        QGuiApplication.clipboard().setText(command)
+        self.count_label.setText("cURL command copied")
+        return command
+
+    # ------------------------------------------------------------ internals
+    def _append(self, entry: Any) -> None:
+        self.model.append(entry)
+        self._update_count()
+        self.entry_added.emit(entry)
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        failed = sum(
+            1 for row in range(n) if (s := self.model.entry(row).status) is None or s >= 400
+        )
+        text = f"{n} request{'s' if n != 1 else ''}" if n else "No requests yet"
+        if failed:
+            text += f", {failed} failed"
+        self.count_label.setText(text)
+
+    def _show_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = current.data(EntryRole) if current.isValid() else None
+        self.copy_button.setEnabled(entry is not None)
+        self.detail.setPlainText(entry_detail(entry) if entry is not None else "")
+
+    def closeEvent(self, event: Any) -> None:
+        self.set_request_log(None)
+        super().closeEvent(event)

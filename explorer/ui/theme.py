@@ -1,0 +1,109 @@
+"""The look of the window: style, a few colors that carry meaning, icons from the bundled resources.
+
+Colors are chosen to stay readable on both light and dark system palettes: badges and statuses
+use saturated mid-tones with white text; everything else follows the system palette.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
+from PySide6.QtWidgets import QApplication
+
+from explorer.resources import resource
+
+log = logging.getLogger(__name__)
+
+#: Badge colors for HTTP methods (REST convention: GET blue, POST green, PUT/PATCH amber, DELETE red).
+METHOD_COLORS: dict[str, str] = {
+    "GET": "#2f6fce",
+    "POST": "#2e8b57",
+    "PUT": "#b7791f",
+    "PATCH": "#b7791f",
+    "DELETE": "#c0392b",
+}
+DEFAULT_METHOD_COLOR = "#6b7280"
+
+SUCCESS_COLOR = "#2e8b57"
+WARNING_COLOR = "#b7791f"
+ERROR_COLOR = "#c0392b"
+MUTED_COLOR = "#6b7280"
+
+
+def method_color(method: str) -> QColor:
+    return QColor(METHOD_COLORS.get(method.upper(), DEFAULT_METHOD_COLOR))
+
+
+def status_color(status: int | None) -> QColor:
+    """The color of an HTTP status in the request log (None: no response, a network error)."""
+    if status is None or status >= 500 or status in (401, 402, 403):
+        return QColor(ERROR_COLOR)
+    if status == 429 or status >= 400:
+        return QColor(WARNING_COLOR)
+    if status >= 300:
+        return QColor(MUTED_COLOR)
+    return QColor(SUCCESS_COLOR)
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    palette = palette or QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+_STYLE_SHEET = """
+QToolBar { spacing: 6px; padding: 3px 6px; }
+QStatusBar QLabel { padding: 0 6px; }
+QTabBar::tab { padding: 5px 12px; }
+QLineEdit[role="search"] { padding: 4px 6px; }
+QLabel[role="hint"] { color: palette(placeholder-text); }
+QLabel[role="warning"] { color: %(warning)s; }
+QLabel[role="error"] { color: %(error)s; }
+QLabel[role="ok"] { color: %(success)s; }
+QLabel[role="title"] { font-size: 20pt; font-weight: 600; }
+QLabel[role="subtitle"] { color: palette(placeholder-text); font-size: 11pt; }
+QFrame[role="card"] {
+    border: 1px solid palette(mid); border-radius: 8px; background: palette(base);
+}
+QFrame[role="card"]:hover { border-color: palette(highlight); }
+QFrame[role="banner"] {
+    border: 1px solid %(warning)s; border-radius: 6px; padding: 4px;
+}
+"""
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion (consistent on every platform, follows the system's light or dark palette)."""
+    app.setStyle("Fusion")
+    app.setStyleSheet(
+        _STYLE_SHEET % {"warning": WARNING_COLOR, "error": ERROR_COLOR, "success": SUCCESS_COLOR}
+    )
+    app.setWindowIcon(icon("explorer"))
+
+
+@cache
+def icon(name: str) -> QIcon:
+    """A bundled icon, e.g. "toolbar/run" for resources/icons/toolbar/run.svg (or .png).
+
+    A missing icon gives an empty QIcon: an icon is decoration, never a reason to fail.
+    """
+    *folders, stem = name.split("/")
+    for suffix in (".svg", ".png"):
+        node = resource("icons", *folders, stem + suffix)
+        try:
+            if not node.is_file():
+                continue
+            data = node.read_bytes()
+        except OSError as exc:
+            log.debug("icon %s unreadable: %s", name, exc)
+            continue
+        pixmap = QPixmap()
+        if pixmap.loadFromData(data):
+            return QIcon(pixmap)
+    return QIcon()
+
+
+def badge_text_color() -> QColor:
+    return QColor(Qt.GlobalColor.white)
