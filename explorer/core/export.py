@@ -143,6 +143,15 @@ class ExportError(ExplorerError):
     )
 
 
+class ResumeMismatch(ExportError):
+    """The partial file was made by a different query or with other options."""
+
+    default_explanation = (
+        "The unfinished export was made with different settings; run it with the same ones, "
+        "or export again without resuming."
+    )
+
+
 class ExportIncomplete(ExplorerError):
     """The export stopped before the end; what was written is kept for a resume.
 
@@ -162,14 +171,19 @@ class ExportIncomplete(ExplorerError):
         self.partial_path = partial_path
         self.state_path = state_path
         self.rows_written = rows_written
-        reason = getattr(cause, "explanation", None) or (str(cause) if cause else "")
-        head = f"Export {what} after {rows_written:,} rows"
+        self.reason = getattr(cause, "explanation", None) or (str(cause) if cause else "")
+        self.head = f"Export {what} after {rows_written:,} rows"
         super().__init__(
-            f"{head}: {cause}" if cause else head,
-            explanation=(
-                f"{head}{': ' + reason if reason else '.'} The rows so far are kept in "
-                f"{partial_path.name}; resume the export to continue from there."
-            ),
+            f"{self.head}: {cause}" if cause else self.head,
+            explanation=self.explain("resume the export to continue from there."),
+        )
+
+    def explain(self, how_to_resume: str) -> str:
+        """One line: what stopped it, where the rows are, and how to go on."""
+        reason = f": {self.reason.rstrip('.')}." if self.reason else "."
+        return (
+            f"{self.head}{reason} The rows so far are kept in {self.partial_path.name}; "
+            f"{how_to_resume}"
         )
 
 
@@ -530,14 +544,21 @@ async def export_csv(
     sink: _PartialCsv
     resumed_at: int | None = None
     saved = await asyncio.to_thread(read_state, out) if resume and records is None else None
-    if saved is not None and saved.pages > 0:
-        _check_resumable(saved, fresh_state)
-        sink = _PartialCsv(out, saved, options)
-        await asyncio.to_thread(sink.open_resumed)
-        resumed_at = saved.rows_written
-    else:
-        sink = _PartialCsv(out, fresh_state, options)
-        await asyncio.to_thread(sink.open_fresh)
+    try:
+        if saved is not None and saved.pages > 0:
+            _check_resumable(saved, fresh_state)
+            sink = _PartialCsv(out, saved, options)
+            await asyncio.to_thread(sink.open_resumed)
+            resumed_at = saved.rows_written
+        else:
+            sink = _PartialCsv(out, fresh_state, options)
+            await asyncio.to_thread(sink.open_fresh)
+    except OSError as exc:
+        raise ExportError(
+            f"Cannot write {out}: {exc}",
+            explanation=f"Cannot write {out.name} in {out.parent}: {exc.strerror or exc}; "
+            "choose another folder or free some space.",
+        ) from exc
 
     def report() -> None:
         if progress is None:
@@ -649,7 +670,7 @@ def _check_resumable(saved: ExportState, wanted: ExportState) -> None:
     if saved.base_url and wanted.base_url and saved.base_url != wanted.base_url:
         differences.append(f"server {saved.base_url}")
     if differences:
-        raise ExportError(
+        raise ResumeMismatch(
             "The partial export differs in: " + ", ".join(differences),
             explanation="The unfinished export was made with a different "
             + ", ".join(differences)

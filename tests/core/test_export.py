@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from explorer.core.catalog import Endpoint, FieldType, PaginationKind, SchemaField
@@ -16,6 +17,7 @@ from explorer.core.export import (
     BOM,
     CsvOptions,
     ExportError,
+    ExportIncomplete,
     ExportProgress,
     ExportResult,
     export_csv,
@@ -236,3 +238,279 @@ def test_csv_text_is_parseable_by_csv_sniffing_readers(tmp_path: Path) -> None:
     out, _ = export_records(tmp_path, [{"id": 1, "name": 'x"y\nz'}])
     reader = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))
     assert list(reader) == [{"id": "1", "name": 'x"y\nz'}]
+
+
+# ---------------------------------------------------------------- paged exports over HTTP
+
+PAGED = Endpoint(
+    "GET",
+    "/core/v1/things",
+    pagination=PaginationKind.CURSOR,
+    page_size_max=200,
+    record_fields=(
+        SchemaField("id"),
+        SchemaField("name"),
+        SchemaField("client.id"),
+        SchemaField("client.name"),
+    ),
+)
+
+
+def thing(i: int, late_from: int | None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": f"t{i:05d}",
+        "name": ["plain", "=cmd()", "comma, here", "line\nbreak", "ünï 🚀"][i % 5] + f" {i}",
+        "client": {"id": i % 7, "name": None if i % 3 else f"Client {i % 7}"},
+        "tags": [f"tag{i % 4}"] if i % 2 else [],
+    }
+    if late_from is not None and i >= late_from:
+        record["late"] = {"field": i}
+    return record
+
+
+class FakeApi:
+    """A cursor-paged list behind httpx.MockTransport; can start failing after some pages."""
+
+    def __init__(self, count: int, *, late_from: int | None = None) -> None:
+        self.records = [thing(i, late_from) for i in range(count)]
+        self.fail_after_pages: int | None = None
+        self.pages_served = 0
+        self.requests: list[httpx.Request] = []
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.fail_after_pages is not None and self.pages_served >= self.fail_after_pages:
+            return httpx.Response(403, json={"errors": [{"code": "FORBIDDEN", "title": "No"}]})
+        size = int(request.url.params.get("page_size", "25"))
+        start = int(request.url.params.get("cursor") or 0)
+        chunk = self.records[start : start + size]
+        body: dict[str, Any] = {"data": chunk, "total_count": len(self.records)}
+        if start + size < len(self.records):
+            body["next_cursor"] = str(start + size)
+        self.pages_served += 1
+        return httpx.Response(200, json=body)
+
+
+def make_client(api: FakeApi) -> Any:
+    from explorer.core.client import ApiClient
+    from explorer.core.ratelimit import RateGovernor
+
+    return ApiClient(
+        "http://api.test",
+        auth=None,
+        governor=RateGovernor(10_000, 1.0),
+        transport=httpx.MockTransport(api.handler),
+    )
+
+
+def paged_query(page_size: int = 100, **changes: Any) -> Any:
+    from explorer.core.query import Query
+
+    fields: dict[str, Any] = {
+        "endpoint_id": PAGED.id,
+        "path_params": {},
+        "filters": (),
+        "sorts": (),
+        "page_size": page_size,
+        "params": {},
+        "columns": (),
+    }
+    fields.update(changes)
+    return Query(**fields)
+
+
+async def run_export(api: FakeApi, out: Path, **kwargs: Any) -> ExportResult:
+    client = make_client(api)
+    try:
+        query = kwargs.pop("query", None) or paged_query()
+        return await export_csv(client, PAGED, query, out, options=CsvOptions(), **kwargs)
+    finally:
+        await client.aclose()
+
+
+def clean_export(tmp_path: Path, count: int, late_from: int | None = None) -> bytes:
+    out = tmp_path / "clean.csv"
+    asyncio.run(run_export(FakeApi(count, late_from=late_from), out))
+    return out.read_bytes()
+
+
+def test_paged_export_writes_every_record_once_in_order(tmp_path: Path) -> None:
+    api = FakeApi(1050)
+    out = tmp_path / "all.csv"
+    seen: list[ExportProgress] = []
+    result = asyncio.run(run_export(api, out, progress=seen.append))
+    rows = read_rows(out)
+    assert rows[0] == ["id", "name", "client.id", "client.name", "tags"]
+    assert [r[0] for r in rows[1:]] == [f"t{i:05d}" for i in range(1050)]
+    assert rows[2][1] == "'=cmd() 1"
+    assert result.rows_written == result.total_count == 1050
+    assert result.shortfall == 0
+    assert result.pages == 11
+    assert result.requests == len(api.requests) == 11
+    assert result.header_rewritten is False
+    assert [p.rows_written for p in seen][-1] == 1050
+    assert not partial_path_for(out).exists()
+
+
+def test_columns_first_seen_in_a_later_page_are_appended_and_rows_padded(tmp_path: Path) -> None:
+    out = tmp_path / "late.csv"
+    result = asyncio.run(run_export(FakeApi(450, late_from=230), out))
+    assert result.header_rewritten is True
+    assert result.columns[-1] == "late.field"
+    with open(out, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["late.field"] for r in rows[:230]] == [""] * 230
+    assert [r["late.field"] for r in rows[230:]] == [str(i) for i in range(230, 450)]
+    widths = {len(r) for r in read_rows(out)}
+    assert widths == {len(result.columns)}
+
+
+def fail_then_resume(
+    tmp_path: Path, count: int, fail_after: int, late_from: int | None = None
+) -> tuple[Path, ExportIncomplete, ExportResult]:
+    out = tmp_path / "resumed.csv"
+    api = FakeApi(count, late_from=late_from)
+    api.fail_after_pages = fail_after
+    with pytest.raises(ExportIncomplete) as caught:
+        asyncio.run(run_export(api, out))
+    assert not out.exists()  # never a silently partial file under the final name
+    healthy = FakeApi(count, late_from=late_from)
+    result = asyncio.run(run_export(healthy, out, resume=True))
+    assert healthy.requests[0].url.params["cursor"] == str(fail_after * 100)
+    return out, caught.value, result
+
+
+def test_failure_keeps_partial_and_state_and_resume_matches_a_clean_run(tmp_path: Path) -> None:
+    from explorer.core.errors import Forbidden
+
+    expected = clean_export(tmp_path, 1050)
+    out = tmp_path / "resumed.csv"
+    api = FakeApi(1050)
+    api.fail_after_pages = 4
+    with pytest.raises(ExportIncomplete) as caught:
+        asyncio.run(run_export(api, out))
+    error = caught.value
+    assert isinstance(error.cause, Forbidden)
+    assert error.rows_written == 400
+    assert "400 rows" in error.explanation
+    assert "resumed.csv.partial" in error.explanation
+    assert not out.exists()
+    state = read_state(out)
+    assert state is not None
+    assert (state.rows_written, state.pages, state.total_count) == (400, 4, 1050)
+    assert state.bytes == partial_path_for(out).stat().st_size
+    # A page half written when the process died: the resume drops it.
+    with open(partial_path_for(out), "ab") as handle:
+        handle.write(b"t99999,half a row")
+    healthy = FakeApi(1050)
+    result = asyncio.run(run_export(healthy, out, resume=True))
+    assert out.read_bytes() == expected
+    assert result.resumed_at_row == 400
+    assert result.rows_written == 1050
+    assert result.requests == 7
+    assert not partial_path_for(out).exists()
+    assert not state_path_for(out).exists()
+
+
+def test_resume_across_a_late_column_matches_a_clean_run(tmp_path: Path) -> None:
+    expected = clean_export(tmp_path, 720, late_from=350)
+    out, _, result = fail_then_resume(tmp_path, 720, fail_after=5, late_from=350)
+    assert out.read_bytes() == expected
+    assert result.header_rewritten is True
+
+
+def test_cancel_stops_after_a_page_and_resume_completes(tmp_path: Path) -> None:
+    from explorer.core.export import ExportCancelled
+
+    expected = clean_export(tmp_path, 600)
+    out = tmp_path / "cancelled.csv"
+    pages: list[int] = []
+    with pytest.raises(ExportCancelled) as caught:
+        asyncio.run(
+            run_export(
+                FakeApi(600),
+                out,
+                progress=lambda p: pages.append(p.pages),
+                cancel=lambda: len(pages) >= 2,
+            )
+        )
+    assert caught.value.rows_written == 200
+    assert "cancelled" in caught.value.explanation
+    asyncio.run(run_export(FakeApi(600), out, resume=True))
+    assert out.read_bytes() == expected
+
+
+def test_a_cancelled_task_keeps_the_partial_file_for_a_resume(tmp_path: Path) -> None:
+    expected = clean_export(tmp_path, 500)
+    out = tmp_path / "task.csv"
+
+    async def cancel_midway() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def progress(p: ExportProgress) -> None:
+            if p.pages == 3:
+                task.cancel()
+
+        await run_export(FakeApi(500), out, progress=progress)
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(cancel_midway())
+    state = read_state(out)
+    assert state is not None
+    assert state.rows_written == 300
+    assert state.stopped_because == "interrupted"
+    asyncio.run(run_export(FakeApi(500), out, resume=True))
+    assert out.read_bytes() == expected
+
+
+def test_resume_with_a_different_query_is_refused(tmp_path: Path) -> None:
+    from explorer.core.export import ResumeMismatch
+
+    out = tmp_path / "mismatch.csv"
+    api = FakeApi(300)
+    api.fail_after_pages = 1
+    with pytest.raises(ExportIncomplete):
+        asyncio.run(run_export(api, out))
+    with pytest.raises(ResumeMismatch) as caught:
+        asyncio.run(run_export(FakeApi(300), out, resume=True, query=paged_query(page_size=50)))
+    assert "page size 100" in caught.value.explanation
+    assert partial_path_for(out).exists()  # nothing lost by the refusal
+
+
+def test_resume_without_a_partial_file_starts_from_the_beginning(tmp_path: Path) -> None:
+    out = tmp_path / "fresh.csv"
+    result = asyncio.run(run_export(FakeApi(150), out, resume=True))
+    assert result.resumed_at_row is None
+    assert len(read_rows(out)) == 151
+
+
+def test_state_file_holds_no_secret(tmp_path: Path) -> None:
+    from explorer.core.auth import ApiKeyAuth
+    from explorer.core.client import ApiClient
+    from explorer.core.ratelimit import RateGovernor
+
+    secret = "sk-live-SECRET-0123456789"
+    api = FakeApi(300)
+    api.fail_after_pages = 2
+    out = tmp_path / "secret.csv"
+
+    async def go() -> None:
+        client = ApiClient(
+            "http://api.test",
+            auth=ApiKeyAuth(secret),
+            governor=RateGovernor(10_000, 1.0),
+            transport=httpx.MockTransport(api.handler),
+        )
+        try:
+            await export_csv(client, PAGED, paged_query(), out)
+        finally:
+            await client.aclose()
+
+    with pytest.raises(ExportIncomplete) as caught:
+        asyncio.run(go())
+    assert api.requests[0].headers["x-api-key"] == secret  # the key was really used
+    for path in (partial_path_for(out), state_path_for(out)):
+        assert secret not in path.read_text(encoding="utf-8")
+    assert secret not in caught.value.explanation
+    assert secret not in str(caught.value)

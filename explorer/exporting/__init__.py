@@ -1,0 +1,1 @@
+"""Command-line export: `explorer-cli export` and `explorer-cli endpoints` (see exporting/cli.py)."""

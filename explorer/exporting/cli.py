@@ -1,0 +1,629 @@
+"""`explorer-cli export` and `explorer-cli endpoints`.
+
+    explorer-cli export ENDPOINT --out FILE.csv [--profile NAME | --base-url URL]
+        [--filter 'FIELD=OP:VALUE']... [--sort SPEC] [--page-size N] [--columns a,b.c]
+        [--param NAME=VALUE]... [--rate N/SECONDS] [--resume]
+    explorer-cli endpoints [--profile NAME | --spec FILE_OR_URL]
+
+Credentials: a profile's secret comes from the keychain (EXPLORER_API_KEY, or EXPLORER_USERNAME and
+EXPLORER_PASSWORD, override it); with --base-url they come from those variables only. They are
+never printed, and never written to the CSV or its state file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from explorer.cli import (
+    EXIT_API,
+    EXIT_AUTH,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+from explorer.core.catalog import Catalog, Endpoint
+from explorer.core.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    ExplorerError,
+    Forbidden,
+    NetworkError,
+    QueryError,
+    SecretStoreUnavailable,
+    SpecError,
+)
+from explorer.core.export import (
+    CsvOptions,
+    ExportError,
+    ExportIncomplete,
+    ExportProgress,
+    ResumeMismatch,
+    partial_path_for,
+    read_state,
+    state_path_for,
+)
+
+DEFAULT_CATALOG = "scalepad+sandbox+scout"  # for --base-url without --catalog
+ENV_API_KEY = "EXPLORER_API_KEY"
+ENV_USERNAME = "EXPLORER_USERNAME"
+ENV_PASSWORD = "EXPLORER_PASSWORD"
+COMMAND_LINE_PROFILE = "command line"
+RESUME_HINT = "run the same command with --resume to continue."
+
+
+class UsageProblem(ExplorerError):
+    """Bad arguments: exit status 2 with the explanation."""
+
+
+# ---------------------------------------------------------------- parsers
+
+
+def register(subparsers: Any) -> None:
+    export = subparsers.add_parser(
+        "export",
+        help="export every record an endpoint returns to a CSV file",
+        description="Export every matching record of a list endpoint to CSV, page by page. "
+        "An interrupted export keeps FILE.csv.partial; run the same command with --resume to "
+        "continue it.",
+    )
+    export.add_argument(
+        "endpoint",
+        metavar="ENDPOINT",
+        help='a path such as /core/v1/assets/hardware, or an endpoint id "GET /core/v1/clients"',
+    )
+    export.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
+    _add_connection_arguments(export)
+    export.add_argument(
+        "--catalog",
+        metavar="NAME_OR_SPEC",
+        help="catalog to find the endpoint in: scalepad, scout, sandbox, or an OpenAPI file/URL "
+        "(default: the profile's; with --base-url, all bundled catalogs)",
+    )
+    export.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="FIELD=OP:VALUE",
+        help="filter[FIELD]=OP:VALUE; OP is eq, in, lt, lte, gt, gte or cont (default eq). The "
+        "value is taken literally and quoted for the API as needed; for in, a comma-separated "
+        'list where an item holding a comma is written in double quotes: type=in:SERVER,"A, B"',
+    )
+    export.add_argument("--sort", metavar="SPEC", help="e.g. name or -record_updated_at,+name")
+    export.add_argument("--page-size", type=_positive_int, metavar="N", help="records per request")
+    export.add_argument(
+        "--columns", metavar="a,b.c", help="only these columns, in this order (dotted for nested)"
+    )
+    export.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="another query parameter the endpoint takes (repeatable)",
+    )
+    export.add_argument(
+        "--path-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a path parameter, e.g. id=42 for /v1/Units/{id}/WorkOrders",
+    )
+    export.add_argument(
+        "--rate",
+        metavar="N/SECONDS",
+        help="at most N requests per SECONDS (default: the profile's, else 50/5)",
+    )
+    export.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted export from FILE.csv.partial",
+    )
+    export.add_argument(
+        "--bom",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="start the file with a UTF-8 byte-order mark, so Excel reads accents right "
+        "(default: no)",
+    )
+    export.add_argument(
+        "--delimiter",
+        default=",",
+        metavar="CHAR",
+        help="cell separator: one character, or 'tab' (default ,)",
+    )
+    export.add_argument(
+        "--no-header", action="store_true", help="leave out the header row of column names"
+    )
+    export.add_argument(
+        "--no-formula-guard",
+        action="store_true",
+        help="write cells starting with = + - @ as they are (by default they get a leading ' "
+        "so a spreadsheet does not run them as formulas)",
+    )
+    export.set_defaults(handler=run_export)
+
+    endpoints = subparsers.add_parser(
+        "endpoints",
+        help="list the endpoints of a catalog",
+        description="List method, path, pagination kind and summary of each endpoint.",
+    )
+    source = endpoints.add_mutually_exclusive_group()
+    source.add_argument("--profile", metavar="NAME", help="the catalog of this saved profile")
+    source.add_argument(
+        "--spec", metavar="FILE_OR_URL", help="an OpenAPI document, or a bundled catalog name"
+    )
+    endpoints.set_defaults(handler=run_endpoints)
+
+
+def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--profile", metavar="NAME", help="a profile saved in the app")
+    where.add_argument(
+        "--base-url",
+        metavar="URL",
+        help=f"the API's base URL; the key comes from {ENV_API_KEY} (or a login from "
+        f"{ENV_USERNAME} and {ENV_PASSWORD})",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+# ---------------------------------------------------------------- argument values
+
+
+def parse_assignment(text: str, what: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageProblem(
+            f"bad {what} {text!r}",
+            explanation=f"Write {what} as NAME=VALUE, for example {what} StartDate=2026-01-01.",
+        )
+    return name.strip(), value
+
+
+def parse_rate(text: str) -> tuple[int, float]:
+    """'50/5' -> (50, 5.0): at most 50 requests in any 5 seconds."""
+    count, sep, seconds = text.partition("/")
+    try:
+        limit, period = int(count), float(seconds)
+    except ValueError:
+        limit, period = 0, 0.0
+    if not sep or limit < 1 or period <= 0:
+        raise UsageProblem(
+            f"bad --rate {text!r}",
+            explanation="Write --rate as N/SECONDS, for example --rate 50/5 for 50 requests "
+            "every 5 seconds.",
+        )
+    return limit, period
+
+
+def parse_delimiter(text: str) -> str:
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    return named.get(text.lower(), text)
+
+
+# ---------------------------------------------------------------- catalogs and endpoints
+
+
+async def load_catalog(spec: str, *, verify: bool | str = True) -> Catalog:
+    """A bundled catalog by name (or `a+b` names), or an OpenAPI document (file or URL)."""
+    from explorer.core import catalogs
+
+    return await catalogs.load_catalog(spec, verify=verify)
+
+
+def find_endpoint(catalog: Catalog, text: str) -> tuple[Endpoint, dict[str, str]]:
+    """The endpoint named by an id ("GET /core/v1/clients") or a path, and path params it fills."""
+    text = text.strip()
+    method, _, rest = text.partition(" ")
+    if rest and method.isalpha():
+        method, path = method.upper(), rest.strip()
+    else:
+        method, path = "GET", text
+    if not path.startswith("/"):
+        path = "/" + path
+    path = path.split("?", 1)[0].rstrip("/") or "/"
+    endpoint = catalog.find(f"{method} {path}") or catalog.find_by_path(path, method)
+    if endpoint is None:
+        raise UsageProblem(
+            f"unknown endpoint {text!r}",
+            explanation=f"No endpoint {method} {path} in the catalog {catalog.name!r}."
+            + _close_matches(catalog, path)
+            + " 'explorer-cli endpoints' lists them all.",
+        )
+    return endpoint, _path_values(endpoint.path, path)
+
+
+def _close_matches(catalog: Catalog, path: str) -> str:
+    paths = sorted({e.path for e in catalog.endpoints()})
+    close = difflib.get_close_matches(path, paths, n=5, cutoff=0.5)
+    if not close:
+        tail = path.rstrip("/").rsplit("/", 1)[-1].lower()
+        close = [p for p in paths if tail and tail in p.lower()][:5]
+    return f" Did you mean: {', '.join(close)}?" if close else ""
+
+
+def _path_values(template: str, concrete: str) -> dict[str, str]:
+    values = {}
+    for t, c in zip(template.strip("/").split("/"), concrete.strip("/").split("/"), strict=False):
+        if t.startswith("{") and t.endswith("}") and not (c.startswith("{") and c.endswith("}")):
+            values[t[1:-1]] = c
+    return values
+
+
+# ---------------------------------------------------------------- connection
+
+
+@dataclass
+class Connection:
+    profile: Any  # settings.Profile
+    catalog: Catalog
+    secrets: Any  # secrets.SecretStore
+
+
+async def resolve_connection(args: argparse.Namespace) -> Connection:
+    """The profile (saved, or made from --base-url), its catalog and where its secret comes from."""
+    from explorer.core.secrets import SecretStore, open_secret_store_async
+    from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
+
+    catalog_arg: str | None = getattr(args, "catalog", None)
+    env_key = os.environ.get(ENV_API_KEY)
+    env_user = os.environ.get(ENV_USERNAME)
+    env_password = os.environ.get(ENV_PASSWORD)
+    if args.profile:
+        settings = await asyncio.to_thread(SettingsStore().load)
+        profile = settings.profile(args.profile)
+        if profile is None:
+            names = ", ".join(p.name for p in settings.profiles) or "none yet"
+            raise UsageProblem(
+                f"no profile {args.profile!r}",
+                explanation=f"There is no profile named {args.profile!r} (saved profiles: "
+                f"{names}); create it in the app, or use --base-url.",
+            )
+        store: Any = await open_secret_store_async()
+        override = _env_secret(profile.auth_kind, env_key, env_user, env_password)
+        if override is not None:
+            if env_user and profile.auth_kind is AuthKind.JWT:
+                profile = profile.with_changes(username=env_user)
+            store = SecretStore()
+            await store.set(profile.name, override)
+        catalog = await load_catalog(
+            catalog_arg or profile.catalog or DEFAULT_CATALOG,
+            verify=profile.ca_bundle or profile.verify_tls,
+        )
+    else:
+        if env_key:
+            kind, username = AuthKind.API_KEY, None
+        elif env_user and env_password:
+            kind, username = AuthKind.JWT, env_user
+        else:
+            kind, username = AuthKind.NONE, None
+        catalog = await load_catalog(catalog_arg or DEFAULT_CATALOG)
+        jwt = JwtSettings.scout() if kind is AuthKind.JWT else JwtSettings()
+        try:
+            profile = Profile(
+                name=COMMAND_LINE_PROFILE,
+                base_url=args.base_url,
+                auth_kind=kind,
+                username=username,
+                jwt=jwt,
+            )
+        except ConfigError as exc:
+            raise UsageProblem(str(exc), explanation=f"Bad --base-url: {exc.explanation}") from exc
+        store = SecretStore()
+        secret = _env_secret(kind, env_key, env_user, env_password)
+        if secret is not None:
+            await store.set(profile.name, secret)
+    rate = getattr(args, "rate", None)
+    if rate:
+        limit, period = parse_rate(rate)
+        profile = profile.with_changes(rate_limit=limit, rate_period_s=period)
+    return Connection(profile=profile, catalog=catalog, secrets=store)
+
+
+def _env_secret(
+    kind: Any, key: str | None, username: str | None, password: str | None
+) -> str | None:
+    from explorer.core.settings import AuthKind
+
+    if kind is AuthKind.API_KEY:
+        return key or None
+    if kind is AuthKind.JWT and username and password:
+        return password
+    return None
+
+
+async def _check_secret(connection: Connection) -> None:
+    from explorer.core.settings import AuthKind
+
+    profile = connection.profile
+    if profile.auth_kind is AuthKind.NONE:
+        return
+    if await connection.secrets.get(profile.name):
+        return
+    if profile.auth_kind is AuthKind.API_KEY:
+        how = f"save the key in the app's profile settings, or set {ENV_API_KEY}"
+        what = "API key"
+    else:
+        how = f"save the password in the app, or set {ENV_USERNAME} and {ENV_PASSWORD}"
+        what = "password"
+    raise AuthError(
+        401,
+        f"no {what} for {profile.name!r}",
+        explanation=f"No {what} is stored for profile {profile.name!r}: {how}.",
+    )
+
+
+# ---------------------------------------------------------------- export
+
+
+def build_query(args: argparse.Namespace, endpoint: Endpoint, path_values: dict[str, str]) -> Any:
+    from explorer.core.query import Query, parse_cli_filter, parse_sort_spec, validate
+
+    path_params = dict(path_values)
+    for text in args.path_param:
+        name, value = parse_assignment(text, "--path-param")
+        path_params[name] = value
+    params: dict[str, str] = {}
+    for text in args.param:
+        name, value = parse_assignment(text, "--param")
+        params[name] = value
+    filters = tuple(parse_cli_filter(text) for text in args.filter)
+    sorts = parse_sort_spec(args.sort) if args.sort else ()
+    columns = tuple(c.strip() for c in (args.columns or "").split(",") if c.strip())
+    query = Query(
+        endpoint_id=endpoint.id,
+        path_params=path_params,
+        filters=filters,
+        sorts=sorts,
+        page_size=args.page_size,
+        params=params,
+        columns=columns,
+    )
+    issues = validate(query, endpoint)
+    if issues:
+        lines = "; ".join(issue.message for issue in issues)
+        raise UsageProblem(
+            f"query not valid: {lines}", explanation=f"The query is not valid: {lines}"
+        )
+    return query
+
+
+def run_export(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    return _run(lambda: _export(args, out), on_interrupt=lambda: _interrupted_message(out))
+
+
+async def _export(args: argparse.Namespace, out: Path) -> int:
+    from explorer.core.client import connect
+    from explorer.core.export import export_csv
+
+    options = CsvOptions(
+        delimiter=parse_delimiter(args.delimiter),
+        bom=args.bom,
+        header=not args.no_header,
+        neutralise_formulas=not args.no_formula_guard,
+    )
+    connection = await resolve_connection(args)
+    endpoint, path_values = find_endpoint(connection.catalog, args.endpoint)
+    if not endpoint.is_list:
+        raise UsageProblem(
+            f"{endpoint.id} returns one record",
+            explanation=f"{endpoint.id} returns a single record, not a list; export a list "
+            "endpoint instead ('explorer-cli endpoints' shows the pagination of each).",
+        )
+    query = build_query(args, endpoint, path_values)
+    if args.page_size is None and connection.profile.page_size and endpoint.page_size_max:
+        from dataclasses import replace
+
+        query = replace(query, page_size=min(connection.profile.page_size, endpoint.page_size_max))
+    if args.resume and await asyncio.to_thread(read_state, out) is None:
+        _say(f"Nothing to resume for {out}; starting from the beginning.")
+    await _check_secret(connection)
+    meter = ProgressLine(sys.stderr)
+    client = await connect(connection.profile, connection.secrets)
+    try:
+        result = await export_csv(
+            client,
+            endpoint,
+            query,
+            out,
+            options=options,
+            resume=args.resume,
+            progress=meter.update,
+        )
+    finally:
+        meter.done()
+        await client.aclose()
+    _say(f"Wrote {out}")
+    _say(result.summary())
+    return EXIT_OK
+
+
+def _interrupted_message(out: Path) -> str:
+    rows = ""
+    try:
+        state = read_state(out)
+    except ExportError:
+        state = None
+    if state is not None:
+        rows = f" after {state.rows_written:,} rows"
+    if partial_path_for(out).exists() and state_path_for(out).exists():
+        return (
+            f"interrupted{rows}; the rows so far are kept in {partial_path_for(out)}; "
+            + RESUME_HINT
+        )
+    return "interrupted before anything was written."
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+def run_endpoints(args: argparse.Namespace) -> int:
+    return _run(lambda: _endpoints(args), on_interrupt=lambda: "interrupted.")
+
+
+async def _endpoints(args: argparse.Namespace) -> int:
+    if args.spec:
+        catalog = await load_catalog(args.spec)
+    elif args.profile:
+        args.base_url = None
+        catalog = (await resolve_connection(args)).catalog
+    else:
+        catalog = await load_catalog(DEFAULT_CATALOG)
+    sys.stdout.write(format_endpoints(catalog) + "\n")
+    return EXIT_OK
+
+
+def format_endpoints(catalog: Catalog) -> str:
+    rows = [("METHOD", "PATH", "PAGINATION", "SUMMARY")]
+    rows += [(e.method, e.path, e.pagination.value, e.summary) for e in catalog.endpoints()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        + "  "
+        + row[3]
+        for row in rows
+    ).rstrip()
+
+
+# ---------------------------------------------------------------- running and reporting
+
+
+def exit_status(error: BaseException) -> int:
+    """The documented exit status for an error."""
+    if isinstance(error, ExportIncomplete) and error.cause is not None:
+        return exit_status(error.cause)
+    if isinstance(error, UsageProblem | QueryError | SpecError | ConfigError | ResumeMismatch):
+        return EXIT_USAGE
+    if isinstance(error, AuthError | Forbidden | SecretStoreUnavailable):
+        return EXIT_AUTH
+    if isinstance(error, ApiError):
+        return EXIT_API
+    if isinstance(error, NetworkError):
+        return EXIT_NETWORK
+    return EXIT_FAILED
+
+
+def _run(work: Callable[[], Any], *, on_interrupt: Callable[[], str]) -> int:
+    """Run a command's coroutine; map errors to one line on stderr and an exit status."""
+    try:
+        status: int = asyncio.run(_with_sigterm(work()))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        _say(f"explorer-cli: {on_interrupt()}")
+        return EXIT_INTERRUPTED
+    except ExportIncomplete as exc:
+        _say(f"explorer-cli: {exc.explain(RESUME_HINT)}")
+        return exit_status(exc)
+    except ExplorerError as exc:
+        _say(f"explorer-cli: {exc.explanation}")
+        return exit_status(exc)
+    except OSError as exc:
+        _say(f"explorer-cli: {exc.strerror or exc} ({exc.filename or 'file'})")
+        return EXIT_FAILED
+    return status
+
+
+async def _with_sigterm(coro: Any) -> int:
+    """Treat SIGTERM like Ctrl-C, so a killed export also keeps its resumable state."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed = False
+    if task is not None and hasattr(signal, "SIGTERM"):
+        try:
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+            installed = True
+        except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
+            pass
+    try:
+        result: int = await coro
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGTERM)
+    return result
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+class ProgressLine:
+    """Progress on stderr: one line rewritten in place on a terminal, else a line now and then."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        interval_s: float | None = None,
+    ) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.clock = clock
+        self.interval_s = interval_s if interval_s is not None else (0.2 if self.tty else 5.0)
+        self._last = float("-inf")
+        self._width = 0
+
+    def update(self, progress: ExportProgress) -> None:
+        now = self.clock()
+        if now - self._last < self.interval_s:
+            return
+        self._last = now
+        text = describe_progress(progress)
+        if self.tty:
+            self.stream.write("\r" + text.ljust(self._width))
+            self._width = len(text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+
+
+def describe_progress(progress: ExportProgress) -> str:
+    if progress.total_count:
+        share = min(100, int(100 * progress.rows_written / progress.total_count))
+        text = f"{progress.rows_written:,} of {progress.total_count:,} rows ({share}%)"
+    else:
+        text = f"{progress.rows_written:,} rows"
+    text += f", {progress.rows_per_s:,.0f} rows/s"
+    if progress.eta_s is not None:
+        text += f", {_duration(progress.eta_s)} left"
+    if progress.rate_limited:
+        text += f", {progress.rate_limited} × 429"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
