@@ -1,0 +1,306 @@
+"""What was sent and received, with every secret masked, and "copy as cURL".
+
+The client adds one entry per request on the wire (retries, logins and renewals included). Masking
+happens when the entry is made, so nothing downstream (the log panel, a copied command, a saved
+log) ever holds a secret: sensitive headers, URL query values and JSON/form body fields are
+replaced, JWT-shaped strings are blanked, and the exact key, password and token values the auth
+knows are scrubbed from every text as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import re
+import shlex
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+MASK = "****"
+DEFAULT_CAPACITY = 2000
+DEFAULT_BODY_CAP = 32_000  # characters of a body kept for the log panel
+
+API_KEY_VAR = "EXPLORER_API_KEY"
+TOKEN_VAR = "EXPLORER_TOKEN"
+PASSWORD_VAR = "EXPLORER_PASSWORD"
+SECRET_VAR = "EXPLORER_SECRET"
+
+_SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "cookie",
+        "set-cookie",
+        "ocp-apim-subscription-key",
+    }
+)
+_SENSITIVE_WORDS = ("password", "passwd", "token", "secret", "api_key", "apikey", "api-key", "jwt")
+_JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_CURL_SKIPPED = frozenset({"host", "content-length", "connection", "accept-encoding", "user-agent"})
+
+
+def is_sensitive_name(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _SENSITIVE_HEADERS or any(word in lowered for word in _SENSITIVE_WORDS)
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """Remove known secret values and anything shaped like a JWT from free text."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, MASK)
+    return _JWT_RE.sub(MASK, text)
+
+
+def mask_headers(
+    headers: Iterable[tuple[str, str]], secrets: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    secrets = tuple(secrets)
+    masked: list[tuple[str, str]] = []
+    for name, value in headers:
+        if is_sensitive_name(name):
+            scheme, _, rest = value.partition(" ")
+            # keep the scheme word ("Bearer") so the log still says what kind of credential it was
+            value = f"{scheme} {MASK}" if rest and scheme.isalpha() and len(scheme) < 16 else MASK
+        masked.append((name, scrub(value, secrets)))
+    return masked
+
+
+def mask_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
+    parsed = httpx.URL(str(url))
+    if parsed.userinfo:
+        parsed = parsed.copy_with(username=None, password=None)
+    if parsed.query:
+        pairs = parse_qsl(parsed.query.decode("ascii", "replace"), keep_blank_values=True)
+        if any(is_sensitive_name(k) for k, _ in pairs):
+            safe = [(k, MASK if is_sensitive_name(k) else v) for k, v in pairs]
+            parsed = parsed.copy_with(query=urlencode(safe, safe="[]:,").encode("ascii"))
+    return scrub(str(parsed), secrets)
+
+
+def _mask_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: (MASK if is_sensitive_name(str(k)) and not isinstance(v, dict | list) else _mask_json(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_json(v) for v in value]
+    return value
+
+
+def mask_body(text: str, secrets: Iterable[str] = (), content_type: str = "") -> str:
+    """A body with sensitive JSON or form fields replaced, then scrubbed of known secrets."""
+    lowered = text.lower()
+    if any(word in lowered for word in _SENSITIVE_WORDS):
+        stripped = text.lstrip()
+        if stripped[:1] in ("{", "["):
+            try:
+                text = json.dumps(_mask_json(json.loads(text)), ensure_ascii=False)
+            except ValueError:
+                pass
+        elif "x-www-form-urlencoded" in content_type.lower() or (
+            "=" in text and " " not in text.strip()
+        ):
+            pairs = parse_qsl(text, keep_blank_values=True)
+            if pairs:
+                text = urlencode([(k, MASK if is_sensitive_name(k) else v) for k, v in pairs])
+    return scrub(text, secrets)
+
+
+@dataclass(frozen=True)
+class RequestLogEntry:
+    id: int
+    time: float  # when the request went out (epoch seconds)
+    method: str
+    url: str  # masked
+    status: int | None  # None when no answer came (network error, timeout)
+    duration_ms: float
+    request_headers: tuple[tuple[str, str], ...]  # masked
+    response_headers: tuple[tuple[str, str], ...]  # masked
+    response_size: int  # bytes of the response body
+    response_body: str  # masked, cut at the body cap
+    request_body: str = ""  # masked
+    error: str | None = None
+    attempt: int = 1  # 1 for the first try, 2 for the first retry, ...
+    waited_s: float = 0.0  # time spent waiting for the rate governor before sending
+    truncated: bool = False  # the response body was longer than the cap
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and self.status < 400
+
+
+class RequestLog:
+    """A ring buffer of the last `capacity` requests, with change notifications for the window."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, body_cap: int = DEFAULT_BODY_CAP) -> None:
+        self.capacity = capacity
+        self.body_cap = body_cap
+        self._entries: deque[RequestLogEntry] = deque(maxlen=capacity)
+        self._ids = itertools.count(1)
+        self._subscribers: list[Callable[[RequestLogEntry], None]] = []
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entries(self) -> list[RequestLogEntry]:
+        return list(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def subscribe(self, callback: Callable[[RequestLogEntry], None]) -> Callable[[], None]:
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def record(
+        self,
+        request: httpx.Request,
+        response: httpx.Response | None = None,
+        *,
+        error: str | None = None,
+        started: float | None = None,
+        duration_ms: float = 0.0,
+        attempt: int = 1,
+        waited_s: float = 0.0,
+        secrets: Iterable[str] = (),
+    ) -> RequestLogEntry:
+        """Make a masked entry from an exchange and add it."""
+        secrets = tuple(secrets)
+        body = b""
+        response_headers: list[tuple[str, str]] = []
+        if response is not None:
+            try:
+                body = response.content
+            except httpx.ResponseNotRead:
+                body = b""
+            response_headers = mask_headers(_raw(response.headers), secrets)
+        text = body[: self.body_cap * 4].decode("utf-8", "replace")
+        truncated = len(text) > self.body_cap
+        content_type = response.headers.get("content-type", "") if response is not None else ""
+        try:
+            request_content = request.content
+        except httpx.RequestNotRead:
+            request_content = b""
+        entry = RequestLogEntry(
+            id=next(self._ids),
+            time=started if started is not None else time.time(),
+            method=request.method,
+            url=mask_url(request.url, secrets),
+            status=response.status_code if response is not None else None,
+            duration_ms=round(duration_ms, 1),
+            request_headers=tuple(mask_headers(_raw(request.headers), secrets)),
+            response_headers=tuple(response_headers),
+            response_size=len(body),
+            response_body=mask_body(text[: self.body_cap], secrets, content_type),
+            request_body=mask_body(
+                request_content[: self.body_cap].decode("utf-8", "replace"),
+                secrets,
+                request.headers.get("content-type", ""),
+            ),
+            error=scrub(error, secrets) if error else None,
+            attempt=attempt,
+            waited_s=round(waited_s, 3),
+            truncated=truncated,
+        )
+        self.add(entry)
+        return entry
+
+    def add(self, entry: RequestLogEntry) -> None:
+        self._entries.append(entry)
+        for callback in list(self._subscribers):
+            try:
+                callback(entry)
+            except Exception:  # a closed log panel must not break requests
+                log.exception("A request log subscriber failed")
+
+
+def _raw(headers: httpx.Headers) -> list[tuple[str, str]]:
+    """Header names as they go on the wire (multi_items() would lower-case them)."""
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw]
+
+
+# ------------------------------------------------------------------ copy as cURL
+def _placeholder_for(name: str) -> str:
+    lowered = name.lower()
+    if lowered == "x-api-key" or "key" in lowered:
+        return f"${API_KEY_VAR}"
+    if "pass" in lowered:
+        return f"${PASSWORD_VAR}"
+    if lowered == "authorization" or "token" in lowered or "jwt" in lowered:
+        return f"${TOKEN_VAR}"
+    return f"${SECRET_VAR}"
+
+
+def _placeholders_in_json(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _placeholders_in_json(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders_in_json(v, key) for v in value]
+    if value == MASK:
+        return _placeholder_for(key)
+    return value
+
+
+def _body_with_placeholders(body: str) -> str:
+    if MASK not in body:
+        return body
+    try:
+        return json.dumps(_placeholders_in_json(json.loads(body)), ensure_ascii=False)
+    except ValueError:
+        pass
+    pairs = parse_qsl(body, keep_blank_values=True)
+    if pairs and "=" in body:
+        return "&".join(
+            f"{k}={_placeholder_for(k) if v == MASK else v}" for k, v in pairs
+        )
+    return body.replace(MASK, f"${SECRET_VAR}")
+
+
+def _escape_in_double_quotes(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+
+
+def _double_quoted(text: str) -> str:
+    """Quote for a POSIX shell so that only our $EXPLORER_* placeholders expand."""
+    escaped = re.sub(r"\\\$(EXPLORER_[A-Z_]+)", r"$\1", _escape_in_double_quotes(text))
+    return f'"{escaped}"'
+
+
+def to_curl(entry: RequestLogEntry, secrets: Mapping[str, str] | None = None) -> str:
+    """A cURL command that repeats the request, with secrets as $EXPLORER_* variables.
+
+    `secrets` maps variable names (EXPLORER_API_KEY, EXPLORER_TOKEN, ...) to real values, for a
+    user who explicitly asked to include them; without it the command holds no secret.
+    """
+    head = "curl" + ("" if entry.method == "GET" else f" -X {entry.method}")
+    lines = [f"{head} {shlex.quote(entry.url)}"]
+    for name, value in entry.request_headers:
+        if name.lower() in _CURL_SKIPPED:
+            continue
+        if MASK in value and is_sensitive_name(name):
+            scheme, _, rest = value.partition(" ")
+            value = f"{scheme} {_placeholder_for(name)}" if rest == MASK else _placeholder_for(name)
+        lines.append(f"-H {_double_quoted(f'{name}: {value}')}")
+    if entry.request_body:
+        lines.append(f"--data-raw {_double_quoted(_body_with_placeholders(entry.request_body))}")
+    command = " \\\n  ".join(lines)
+    for variable, value in (secrets or {}).items():
+        command = command.replace(f"${variable}", _escape_in_double_quotes(value))
+    return command

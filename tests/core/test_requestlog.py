@@ -1,0 +1,198 @@
+"""The request log: masking everywhere, ring buffer, subscribers, and a runnable cURL command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import httpx
+import pytest
+
+from explorer.core.requestlog import (
+    MASK,
+    RequestLog,
+    RequestLogEntry,
+    mask_body,
+    mask_url,
+    to_curl,
+)
+
+KEY = "CANARY-key-0c7e55"
+PASSWORD = "CANARY-pw-88aa"
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZG9lIn0.c2lnbmF0dXJl"
+
+
+def _texts(entry: RequestLogEntry) -> str:
+    return json.dumps(
+        [
+            entry.url,
+            entry.request_headers,
+            entry.response_headers,
+            entry.request_body,
+            entry.response_body,
+            entry.error,
+        ]
+    )
+
+
+def _record_api_key_call(log: RequestLog) -> RequestLogEntry:
+    request = httpx.Request(
+        "GET",
+        "https://api.example/core/v1/clients?page_size=200&filter[name]=eq:Acme",
+        headers={"x-api-key": KEY, "accept": "application/json"},
+    )
+    response = httpx.Response(
+        200, json={"data": [{"id": "1"}], "total_count": 1}, request=request
+    )
+    return log.record(request, response, duration_ms=12.34, attempt=2, waited_s=0.5, secrets=[KEY])
+
+
+def test_entry_holds_the_exchange_with_the_key_masked() -> None:
+    log = RequestLog()
+    entry = _record_api_key_call(log)
+    assert (entry.id, entry.method, entry.status, entry.attempt, entry.waited_s) == (
+        1,
+        "GET",
+        200,
+        2,
+        0.5,
+    )
+    assert entry.duration_ms == 12.3
+    assert entry.url.startswith("https://api.example/core/v1/clients?page_size=200")
+    assert ("x-api-key", MASK) in entry.request_headers
+    assert entry.response_size == len(b'{"data":[{"id":"1"}],"total_count":1}')
+    assert '"total_count":1' in entry.response_body
+    assert entry.ok
+    assert KEY not in _texts(entry)
+
+
+def test_login_exchange_masks_password_and_token_everywhere() -> None:
+    log = RequestLog()
+    request = httpx.Request(
+        "POST",
+        "https://user:pw@scout.example/v1/Token?api_key=" + KEY,
+        json={"username": "jdoe", "password": PASSWORD},
+    )
+    response = httpx.Response(
+        200,
+        json={"token": TOKEN, "expiresIn": 1800},
+        headers={"set-cookie": "session=abc"},
+        request=request,
+    )
+    entry = log.record(request, response, secrets=[PASSWORD, TOKEN, KEY])
+    text = _texts(entry)
+    for secret in (PASSWORD, TOKEN, KEY, "user:pw", "session=abc"):
+        assert secret not in text
+    assert json.loads(entry.request_body) == {"username": "jdoe", "password": MASK}
+    assert json.loads(entry.response_body) == {"token": MASK, "expiresIn": 1800}
+    assert "api_key=" in entry.url
+
+
+def test_bearer_header_keeps_its_scheme() -> None:
+    log = RequestLog()
+    request = httpx.Request(
+        "GET", "https://scout.example/v1/Units", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    entry = log.record(request, None, error=f"ReadError while sending {TOKEN}", secrets=[TOKEN])
+    assert ("Authorization", f"Bearer {MASK}") in entry.request_headers
+    assert entry.status is None
+    assert not entry.ok
+    assert entry.error is not None
+    assert TOKEN not in entry.error
+
+
+def test_unknown_secrets_shaped_like_jwts_are_blanked() -> None:
+    assert TOKEN not in mask_body(f"raw {TOKEN} text")
+    assert mask_body("password=hunter22&user=a", content_type="application/x-www-form-urlencoded") == (
+        f"password={MASK.replace('*', '%2A')}&user=a"
+    )
+
+
+def test_url_masking_keeps_ordinary_parameters() -> None:
+    url = mask_url("https://a.example/x?cursor=abc&token=zzz&filter[name]=eq:Acme")
+    assert "cursor=abc" in url
+    assert "zzz" not in url
+    assert "filter[name]=eq:Acme" in url
+
+
+def test_body_is_cut_at_the_cap() -> None:
+    log = RequestLog(body_cap=100)
+    request = httpx.Request("GET", "https://a.example/x")
+    response = httpx.Response(200, text="x" * 1000, request=request)
+    entry = log.record(request, response)
+    assert len(entry.response_body) == 100
+    assert entry.truncated
+    assert entry.response_size == 1000
+
+
+def test_ring_buffer_keeps_the_newest_entries() -> None:
+    log = RequestLog(capacity=5)
+    for _ in range(12):
+        _record_api_key_call(log)
+    assert len(log) == 5
+    assert [e.id for e in log.entries()] == [8, 9, 10, 11, 12]
+    log.clear()
+    assert log.entries() == []
+
+
+def test_subscribers_get_each_entry_and_can_leave(caplog: pytest.LogCaptureFixture) -> None:
+    log = RequestLog()
+    seen: list[int] = []
+    unsubscribe = log.subscribe(lambda e: seen.append(e.id))
+
+    def broken(entry: RequestLogEntry) -> None:
+        raise RuntimeError("panel closed")
+
+    log.subscribe(broken)
+    _record_api_key_call(log)
+    unsubscribe()
+    _record_api_key_call(log)
+    assert seen == [1]
+    assert "subscriber failed" in caplog.text
+
+
+def test_curl_uses_variables_instead_of_secrets() -> None:
+    log = RequestLog()
+    entry = _record_api_key_call(log)
+    command = to_curl(entry)
+    assert '-H "x-api-key: $EXPLORER_API_KEY"' in command
+    assert KEY not in command
+    assert command.startswith("curl 'https://api.example/core/v1/clients?page_size=200")
+
+    bearer = log.record(
+        httpx.Request("GET", "https://s.example/v1/Units", headers={"Authorization": f"Bearer {TOKEN}"}),
+        secrets=[TOKEN],
+    )
+    assert '-H "Authorization: Bearer $EXPLORER_TOKEN"' in to_curl(bearer)
+
+
+def test_curl_includes_a_secret_only_when_asked() -> None:
+    entry = _record_api_key_call(RequestLog())
+    assert f'-H "x-api-key: {KEY}"' in to_curl(entry, {"EXPLORER_API_KEY": KEY})
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs a POSIX shell")
+def test_curl_command_runs_in_a_shell_with_the_variables() -> None:
+    log = RequestLog()
+    request = httpx.Request(
+        "POST",
+        "https://scout.example/v1/Token?x=it's",
+        json={"username": 'j"doe$`', "password": PASSWORD},
+    )
+    entry = log.record(request, None, secrets=[PASSWORD])
+    command = to_curl(entry)
+    assert PASSWORD not in command
+    # replace curl by a function that prints its arguments, one per line
+    script = "curl() { printf '%s\\n' \"$@\"; }\n" + command
+    out = subprocess.run(
+        ["bash", "-c", script],
+        env={"EXPLORER_PASSWORD": "pw-from-env", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out[:3] == ["-X", "POST", "https://scout.example/v1/Token?x=it's"]
+    body = json.loads(out[out.index("--data-raw") + 1])
+    assert body == {"username": 'j"doe$`', "password": "pw-from-env"}
+    assert any(line.lower() == "content-type: application/json" for line in out)
