@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from explorer.cli import (
     EXIT_API,
     EXIT_AUTH,
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_NETWORK,
     EXIT_USAGE,
     main,
@@ -151,7 +164,9 @@ def test_endpoint_listing_is_aligned() -> None:
     lines = format_endpoints(CATALOG).splitlines()
     assert lines[0].split() == ["METHOD", "PATH", "PAGINATION", "SUMMARY"]
     assert len(lines) == 4
-    starts = {line.index(kind) for line, kind in zip(lines[1:], ("cursor", "single", "none"))}
+    starts = {
+        line.index(kind) for line, kind in zip(lines[1:], ("cursor", "single", "none"), strict=True)
+    }
     assert len(starts) == 1  # the pagination column starts at the same place on every line
     assert lines[1].endswith("List hardware assets")
 
@@ -261,3 +276,358 @@ def test_page_size_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
         main(["export", "/x", "--out", "x.csv", "--base-url", "http://h", "--page-size", "0"])
     assert caught.value.code == EXIT_USAGE
     assert "must be 1 or more" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- end to end against the sandbox
+
+HARDWARE = "/core/v1/assets/hardware"
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean config folder and no credentials in the environment."""
+    config = tmp_path / "config"
+    monkeypatch.setenv("EXPLORER_CONFIG_DIR", str(config))
+    for name in ("EXPLORER_API_KEY", "EXPLORER_USERNAME", "EXPLORER_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    return config
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def api_total(sandbox: Any, path: str, params: dict[str, str] | None = None) -> int:
+    reply = httpx.get(
+        sandbox.url + path,
+        params={"page_size": "1", **(params or {})},
+        headers={"x-api-key": sandbox.api_key},
+    )
+    reply.raise_for_status()
+    return int(reply.json()["total_count"])
+
+
+def test_export_every_hardware_asset_with_a_summary_line(
+    sandbox: Any,
+    cli_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EXPLORER_API_KEY", sandbox.api_key)
+    out = tmp_path / "hardware.csv"
+    status, stdout, stderr = run_cli(
+        capsys, "export", HARDWARE, "--out", str(out), "--base-url", sandbox.url
+    )
+    assert status == 0, stderr
+    total = api_total(sandbox, HARDWARE)
+    rows = read_csv(out)
+    assert len(rows) == total
+    assert len({r["id"] for r in rows}) == total
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{total:,} rows written, total_count {total:,}, ")
+    assert " requests, " in last
+    assert ", waited " in last
+    assert "× 429" in last
+    assert stdout == ""
+    assert sandbox.api_key not in out.read_text(encoding="utf-8")
+    assert sandbox.api_key not in stderr
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_filters_are_quoted_for_the_api(
+    sandbox: Any,
+    cli_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EXPLORER_API_KEY", sandbox.api_key)
+    everything = tmp_path / "all.csv"
+    assert (
+        run_cli(capsys, "export", HARDWARE, "--out", str(everything), "--base-url", sandbox.url)[0]
+        == 0
+    )
+    rows = read_csv(everything)
+    spaced = next(r["client.name"] for r in rows if " " in r["client.name"])
+    # A value with a space is sent quoted; the tool adds the quotes.
+    out = tmp_path / "one-client.csv"
+    status, _, stderr = run_cli(
+        capsys,
+        "export",
+        HARDWARE,
+        "--out",
+        str(out),
+        "--base-url",
+        sandbox.url,
+        "--filter",
+        f"client.name={spaced}",  # no operator: eq
+    )
+    assert status == 0, stderr
+    expected = [r["id"] for r in rows if r["client.name"] == spaced]
+    assert [r["id"] for r in read_csv(out)] == expected
+    assert expected
+    # `in` takes a list; an item holding a comma goes in double quotes.
+    out = tmp_path / "types.csv"
+    status, _, stderr = run_cli(
+        capsys,
+        "export",
+        HARDWARE,
+        "--out",
+        str(out),
+        "--base-url",
+        sandbox.url,
+        "--filter",
+        'type=in:SERVER,"NOT, A TYPE"',
+        "--columns",
+        "id,type",
+    )
+    assert status == 0, stderr
+    got = read_csv(out)
+    assert got
+    assert {r["type"] for r in got} == {"SERVER"}
+    assert len(got) == sum(1 for r in rows if r["type"] == "SERVER")
+    assert list(got[0]) == ["id", "type"]
+
+
+def test_csv_options_from_the_command_line(
+    sandbox: Any,
+    cli_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EXPLORER_API_KEY", sandbox.api_key)
+    out = tmp_path / "semi.csv"
+    status, _, stderr = run_cli(
+        capsys,
+        "export",
+        HARDWARE,
+        "--out",
+        str(out),
+        "--base-url",
+        sandbox.url,
+        "--filter",
+        "type=eq:SERVER",
+        "--columns",
+        "id,name,client.name",
+        "--delimiter",
+        ";",
+        "--bom",
+        "--no-header",
+    )
+    assert status == 0, stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    with open(out, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert rows
+    assert all(len(r) == 3 for r in rows)
+    assert rows[0][0] != "id"
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["/core/v1/asset/hardwar"], "Did you mean"),
+        ([HARDWARE, "--filter", "type=like:SERVER"], "like"),
+        ([HARDWARE, "--sort", "-"], "sort"),
+        ([HARDWARE, "--rate", "fast"], "--rate 50/5"),
+        (["/core/v1/assets/hardware/123"], "single record"),
+        ([HARDWARE, "--page-size", "5000"], "maximum"),
+        ([HARDWARE, "--delimiter", "ab"], "single character"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_line(
+    argv: list[str],
+    needle: str,
+    sandbox: Any,
+    cli_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EXPLORER_API_KEY", sandbox.api_key)
+    out = tmp_path / "x.csv"
+    status, _, stderr = run_cli(
+        capsys, "export", *argv, "--out", str(out), "--base-url", sandbox.url
+    )
+    assert status == EXIT_USAGE
+    assert needle.lower() in stderr.lower()
+    assert len(stderr.strip().splitlines()) == 1
+    assert "Traceback" not in stderr
+    assert not out.exists()
+
+
+def test_a_bad_key_exits_3(
+    sandbox: Any,
+    cli_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EXPLORER_API_KEY", "0" * 8 + "-wrong")
+    out = tmp_path / "x.csv"
+    status, _, stderr = run_cli(
+        capsys, "export", HARDWARE, "--out", str(out), "--base-url", sandbox.url
+    )
+    assert status == EXIT_AUTH
+    assert "401" in stderr
+    assert "wrong" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_closed_port_exits_5(
+    cli_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("EXPLORER_API_KEY", "k")
+    out = tmp_path / "x.csv"
+    status, _, stderr = run_cli(
+        capsys, "export", HARDWARE, "--out", str(out), "--base-url", f"http://127.0.0.1:{port}"
+    )
+    assert status == EXIT_NETWORK
+    assert "reached" in stderr or "connect" in stderr.lower()
+    assert not out.exists()
+
+
+def test_export_through_a_saved_profile_and_its_keychain_entry(
+    sandbox: Any,
+    cli_env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from explorer.core.secrets import open_secret_store
+    from explorer.core.settings import Profile, Settings, SettingsStore
+
+    SettingsStore().save(
+        Settings(profiles=[Profile(name="demo", base_url=sandbox.url, catalog="scalepad")])
+    )
+    out = tmp_path / "servers.csv"
+    argv = [
+        "export",
+        HARDWARE,
+        "--out",
+        str(out),
+        "--profile",
+        "demo",
+        "--filter",
+        "type=eq:SERVER",
+    ]
+    status, _, stderr = run_cli(capsys, *argv)
+    assert status == EXIT_AUTH
+    assert "No API key is stored for profile 'demo'" in stderr
+    asyncio.run(open_secret_store().set("demo", sandbox.api_key))
+    status, _, stderr = run_cli(capsys, *argv)
+    assert status == 0, stderr
+    assert len(read_csv(out)) == api_total(sandbox, HARDWARE, {"filter[type]": "eq:SERVER"})
+    for path in (out, cli_env / "settings.json"):
+        assert sandbox.api_key not in path.read_text(encoding="utf-8")
+    status, _, stderr = run_cli(
+        capsys, "export", HARDWARE, "--out", str(out), "--profile", "nobody"
+    )
+    assert status == EXIT_USAGE
+    assert "demo" in stderr
+
+
+def test_endpoints_lists_the_bundled_catalogs(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, stdout, _ = run_cli(capsys, "endpoints")
+    assert status == 0
+    lines = [line.split() for line in stdout.splitlines()]
+    hardware = next(words for words in lines if words[:2] == ["GET", HARDWARE])
+    assert hardware[2] == "cursor"
+    assert any(words[:2] == ["GET", "/v1/WorkOrders"] for words in lines)
+    status, stdout, _ = run_cli(capsys, "endpoints", "--spec", "scout")
+    assert status == 0
+    assert HARDWARE not in stdout
+
+
+def test_endpoints_from_a_missing_spec_file_exits_2(
+    cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, stderr = run_cli(capsys, "endpoints", "--spec", str(tmp_path / "nope.yaml"))
+    assert status == EXIT_USAGE
+    assert len(stderr.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- interrupt and resume, for real
+
+
+@pytest.fixture(scope="module")
+def slow_sandbox() -> Iterator[Any]:
+    """A small sandbox with some latency, so an export can be stopped halfway."""
+    from explorer.sandbox import SandboxConfig, start_sandbox
+
+    with start_sandbox(SandboxConfig(scale=0.05, latency_ms=40, rate=None)) as handle:
+        yield handle
+
+
+def cli_process(sandbox: Any, out: Path, config: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "EXPLORER_API_KEY": sandbox.api_key, "EXPLORER_CONFIG_DIR": str(config)}
+    argv = [
+        sys.executable,
+        "-m",
+        "explorer.cli",
+        "export",
+        HARDWARE,
+        "--out",
+        str(out),
+        "--base-url",
+        sandbox.url,
+        "--page-size",
+        "20",
+        *extra,
+    ]
+    return subprocess.Popen(
+        argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+
+
+def wait_for_rows(out: Path, rows: int, process: subprocess.Popen[str]) -> None:
+    state_file = out.with_name(out.name + ".partial.json")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if json.loads(state_file.read_text(encoding="utf-8"))["rows_written"] >= rows:
+                return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"the export never reached {rows} rows")
+
+
+@pytest.mark.parametrize("how", ["interrupt", "kill"])
+def test_stopping_the_cli_halfway_then_resuming_gives_the_same_file(
+    how: str, slow_sandbox: Any, cli_env: Path, tmp_path: Path
+) -> None:
+    clean = tmp_path / "clean.csv"
+    assert cli_process(slow_sandbox, clean, cli_env).wait(timeout=120) == 0
+    out = tmp_path / "stopped.csv"
+    process = cli_process(slow_sandbox, out, cli_env)
+    wait_for_rows(out, 100, process)
+    process.send_signal(signal.SIGINT if how == "interrupt" else signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+    if how == "interrupt":
+        assert process.returncode == EXIT_INTERRUPTED
+        assert "--resume" in stderr.strip().splitlines()[-1]
+    assert not out.exists()
+    assert out.with_name(out.name + ".partial").exists()
+    resumed = cli_process(slow_sandbox, out, cli_env, "--resume")
+    _, stderr = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, stderr
+    assert "resumed after row" in stderr.strip().splitlines()[-1]
+    assert out.read_bytes() == clean.read_bytes()

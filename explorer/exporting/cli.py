@@ -426,6 +426,12 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
     )
     connection = await resolve_connection(args)
     endpoint, path_values = find_endpoint(connection.catalog, args.endpoint)
+    if endpoint.method.upper() != "GET":
+        raise UsageProblem(
+            f"{endpoint.id} is not a GET endpoint",
+            explanation=f"{endpoint.id} changes or looks up data; export reads GET list "
+            "endpoints only.",
+        )
     if not endpoint.is_list:
         raise UsageProblem(
             f"{endpoint.id} returns one record",
