@@ -12,6 +12,7 @@ before a window listens are buffered and replayed when it connects (qutebrowser'
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import sys
 import threading
@@ -26,6 +27,40 @@ from PySide6.QtWidgets import QDialog
 from explorer.core.errors import ExplorerError
 
 log = logging.getLogger("explorer.ui")
+
+
+_emit_guarded = False
+
+
+class _EmitProbe(QObject):
+    fired = Signal()
+
+
+def guard_emit_refcount_bug() -> bool:
+    """Keep `SignalInstance.emit()` from crashing the interpreter; True if the guard was needed.
+
+    WORKAROUND(PySide6 6.12.0, Python < 3.12): every `signal.emit(...)` made from Python returns
+    `True` without a new reference, so each emit takes one reference away from `True`; after a few
+    hundred emits CPython aborts with "bool_dealloc: deallocating True or False". Python 3.12 made
+    True and False immortal; this gives them the same immortality (a refcount no program can
+    exhaust). It probes first and does nothing on versions without the bug.
+    """
+    global _emit_guarded
+    if sys.version_info >= (3, 12) or _emit_guarded:
+        return False
+    probe = _EmitProbe()
+    before = sys.getrefcount(True)
+    probe.fired.emit()
+    if sys.getrefcount(True) >= before:
+        return False
+    for singleton in (True, False):
+        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
+    _emit_guarded = True
+    return True
+
+
+# Before anything in the window emits a signal (every UI module imports this one).
+guard_emit_refcount_bug()
 
 T = TypeVar("T")
 

@@ -133,6 +133,7 @@ class BudgetView(QWidget):
         self._unsubscribe: Callable[[], None] | None = None
         self._state: BudgetState | None = None
         self._wait_deadline = 0.0
+        self.refresh_count = 0  # repaints so far (the throttle's effect is observable)
         self.bar = BudgetBar(self)
         self.label = QLabel("No requests yet", self)
         self.label.setProperty("role", "hint")
@@ -205,6 +206,7 @@ class BudgetView(QWidget):
         state = self._state
         if state is None:
             return
+        self.refresh_count += 1
         self.bar.set_state(state)
         left = max(0.0, self._wait_deadline - self._clock())
         if self._countdown.isActive() and left > 0:

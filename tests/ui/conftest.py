@@ -1,0 +1,151 @@
+"""Shared fixtures for window tests: a qasync loop under pytest-qt, app services, a live context.
+
+How async code is driven in these tests
+---------------------------------------
+The app runs on qasync: the asyncio loop *is* the Qt event loop. Each test that needs it takes
+`qloop`, a fresh `qasync.QEventLoop(qapp)` set as the current loop. Then:
+
+* `run(coro, timeout=...)` drives a coroutine to completion with `qloop.run_until_complete`;
+  while it runs, Qt events are processed too (paints, timers, queued signals).
+* Inside a coroutine, wait for a condition with `await until(lambda: ..., timeout=...)`, which
+  polls with `asyncio.sleep`. Never call `qtbot.wait*` inside a running coroutine (nested loops).
+* Qt actions that start tasks (a button calling `spawn(...)`) can be triggered outside the loop
+  (`qtbot.mouseClick`, `button.click()`); the task is scheduled and runs at the next `run(...)`,
+  e.g. `run(until(lambda: dialog.result_label.text()))`.
+* `loop.stop()` and `QEventLoop(app, already_running=True)` are never used: they leave the
+  QApplication in a state where later pytest-qt waits return at once.
+
+At teardown `qloop` cancels leftover tasks, closes the loop and fails the test if the loop
+reported an exception (an error in a callback or a task nobody awaited).
+
+Services and contexts
+---------------------
+* `services`: the app's `AppServices` (explorer/app.py) over a temporary config folder, the
+  in-memory keyring (tests/fixtures_keyring.py) and a fresh request log.
+* `sandbox_profile`: a profile in those settings pointing at the session's sandbox, its API key in
+  the (memory) keyring.
+* `app_context`: the `AppContext` the window would build for that profile (real client, governor,
+  merged demo catalog), released at teardown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+os.environ.setdefault("QT_API", "pyside6")
+
+import qasync  # after QT_API is set: qasync picks the binding from it
+
+from explorer.ui.async_utils import guard_emit_refcount_bug
+
+# Tests emit signals from Python too (see the function's docstring for the PySide6 bug).
+guard_emit_refcount_bug()
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT_S = 15.0
+
+
+@pytest.fixture
+def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync event loop over pytest-qt's QApplication, current for the test's duration."""
+    loop = qasync.QEventLoop(qapp)
+    errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, ctx: errors.append(ctx))
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        asyncio.set_event_loop(None)
+    if errors:
+        messages = "; ".join(str(e.get("exception") or e.get("message")) for e in errors)
+        pytest.fail(f"the event loop reported errors: {messages}")
+
+
+@pytest.fixture
+def run(qloop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """`run(coro, timeout=15)` -> the coroutine's result, with Qt events processed meanwhile."""
+
+    def _run(coro: Coroutine[Any, Any, T] | Awaitable[T], timeout: float = DEFAULT_TIMEOUT_S) -> T:
+        return qloop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+    return _run
+
+
+async def wait_for_condition(
+    predicate: Callable[[], Any], timeout: float = DEFAULT_TIMEOUT_S, interval: float = 0.01
+) -> Any:
+    """Poll `predicate` on the loop until it returns something truthy; return that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def until() -> Callable[..., Awaitable[Any]]:
+    """`await until(lambda: ..., timeout=15)` inside a coroutine driven by `run`."""
+    return wait_for_condition
+
+
+@pytest.fixture
+def services(qloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[Any]:
+    """The app's services over a temporary config folder and the in-memory keyring."""
+    from explorer.app import AppServices
+
+    created = qloop.run_until_complete(AppServices.create(tmp_path / "config"))
+    try:
+        yield created
+    finally:
+        qloop.run_until_complete(created.aclose())
+
+
+@pytest.fixture
+def sandbox_profile(services: Any, sandbox: Any, qloop: asyncio.AbstractEventLoop) -> Any:
+    """A saved profile for the session's sandbox (all bundled catalogs), its key in the keyring."""
+    from explorer.core.catalogs import PRESETS
+    from explorer.core.settings import AuthKind, Profile
+
+    profile = Profile(
+        name="Sandbox",
+        base_url=sandbox.url,
+        auth_kind=AuthKind.API_KEY,
+        catalog=PRESETS["sandbox"].catalog,
+        rate_limit=1000,
+        rate_period_s=1.0,
+        page_size=50,
+    )
+    services.settings.upsert_profile(profile)
+    services.settings_store.save(services.settings)
+    qloop.run_until_complete(services.secrets.set(profile.name, sandbox.api_key))
+    return profile
+
+
+@pytest.fixture
+def app_context(
+    services: Any, sandbox_profile: Any, qloop: asyncio.AbstractEventLoop
+) -> Iterator[Any]:
+    """The AppContext the window builds for `sandbox_profile` (real client against the sandbox)."""
+    context = qloop.run_until_complete(services.open_context(sandbox_profile.name))
+    try:
+        yield context
+    finally:
+        qloop.run_until_complete(services.release_context(context))
