@@ -29,3 +29,14 @@ sandbox: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache
+
+# One-folder app in dist/explorer (dist/explorer.app on macOS); see packaging/explorer.spec.
+.PHONY: smoke
+package: $(STAMP)
+	@$(BIN)/python -c 'import PyInstaller' 2>/dev/null || $(BIN)/python -m pip install --quiet 'pyinstaller>=6.10'
+	$(BIN)/python packaging/build_app.py --distpath dist --workpath build/pyinstaller
+
+# Runs the frozen app's self-check (builds it first if there is no bundle yet).
+smoke:
+	@test -x dist/explorer/explorer || $(MAKE) package
+	dist/explorer/explorer --smoke
