@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -129,6 +129,15 @@ class Endpoint:
     records_key: str = "data"
     id_field: str = "id"
     tags: tuple[str, ...] = ()
+    # Paging parameter names and envelope keys; ScalePad's by default. An imported OpenAPI
+    # document may name them otherwise (`limit`/`offset`, `nextCursor`, ...).
+    page_size_param: str = "page_size"
+    cursor_param: str = "cursor"
+    page_param: str = "page"  # OFFSET: the page number, or the record offset when offset_counts_records
+    offset_counts_records: bool = False  # `offset=` counts records (limit/offset), not pages
+    next_cursor_key: str = "next_cursor"
+    total_key: str = "total_count"
+    has_more_key: str = "has_more"
 
     @property
     def id(self) -> str:
@@ -139,6 +148,23 @@ class Endpoint:
 
     def link_for(self, field_path: str) -> Link | None:
         return next((lk for lk in self.links if lk.source_field == field_path), None)
+
+    def links_for(self, field_path: str) -> tuple[Link, ...]:
+        """Every link from one field (a client's `id` leads to its assets, contacts, ...)."""
+        return tuple(lk for lk in self.links if lk.source_field == field_path)
+
+    def param(self, name: str) -> QueryParam | None:
+        wanted = name.lower()
+        return next((p for p in self.params if p.name.lower() == wanted), None)
+
+    @property
+    def paging_params(self) -> frozenset[str]:
+        """Query parameters the paging layer owns for this endpoint (never part of a Query)."""
+        if self.pagination is PaginationKind.CURSOR:
+            return frozenset({self.page_size_param, self.cursor_param})
+        if self.pagination is PaginationKind.OFFSET:
+            return frozenset({self.page_size_param, self.page_param})
+        return frozenset()
 
     @property
     def is_list(self) -> bool:
@@ -211,8 +237,15 @@ class Catalog:
         ]
 
     # ------------------------------------------------------------ (de)serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict without default values, so the bundled JSON files stay short and readable."""
+        result = _compact(self)
+        assert isinstance(result, dict)
+        return result
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, ensure_ascii=False)
+        """Indented JSON with each small leaf object (a field, a filter, a link) on one line."""
+        return _pretty(self.to_dict(), "") + "\n"
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "") -> Catalog:
@@ -221,6 +254,35 @@ class Catalog:
         except ValueError as exc:
             raise SpecError(f"Catalog is not valid JSON: {exc}") from exc
         return catalog_from_dict(raw, source=source)
+
+
+def _compact(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in fields(value):
+            item = getattr(value, f.name)
+            if item == f.default:  # fields without a default are never equal to MISSING
+                continue
+            out[f.name] = _compact(item)
+        return out
+    if isinstance(value, tuple | list):
+        return [_compact(v) for v in value]
+    return value
+
+
+def _pretty(value: Any, indent: str) -> str:
+    flat = json.dumps(value, ensure_ascii=False)
+    nested = isinstance(value, dict | list) and any(
+        isinstance(v, dict | list) and v for v in (value.values() if isinstance(value, dict) else value)
+    )
+    if not isinstance(value, dict | list) or (len(flat) + len(indent) <= 130 and not nested):
+        return flat
+    inner = indent + "  "
+    if isinstance(value, list):
+        items = [inner + _pretty(v, inner) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    entries = [f"{inner}{json.dumps(k)}: {_pretty(v, inner)}" for k, v in value.items()]
+    return "{\n" + ",\n".join(entries) + "\n" + indent + "}"
 
 
 def _segments(path: str) -> list[str]:
@@ -310,4 +372,16 @@ def _endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
         records_key=e.get("records_key", "data"),
         id_field=e.get("id_field", "id"),
         tags=tuple(e.get("tags", ())),
+        **{key: e[key] for key in _PAGING_KEYS if key in e},
     )
+
+
+_PAGING_KEYS = (
+    "page_size_param",
+    "cursor_param",
+    "page_param",
+    "offset_counts_records",
+    "next_cursor_key",
+    "total_key",
+    "has_more_key",
+)

@@ -1,0 +1,396 @@
+"""The query model: the exact filter/sort grammar, parsing pasted URLs back, and validation."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from explorer.core.catalog import (
+    Endpoint,
+    FieldType,
+    FilterField,
+    Operator,
+    PaginationKind,
+    PathParam,
+    QueryParam,
+)
+from explorer.core.catalogs import load_bundled
+from explorer.core.errors import QueryError
+from explorer.core.query import (
+    FilterCondition,
+    Query,
+    SortKey,
+    build_params,
+    build_path,
+    build_url,
+    encode_value,
+    ensure_valid,
+    format_values,
+    parse_cli_filter,
+    parse_filter_text,
+    parse_sort_spec,
+    parse_url,
+    parse_values,
+    validate,
+)
+
+HARDWARE = "GET /core/v1/assets/hardware"
+DONE_WHEN_URL = (
+    "https://api.scalepad.com/core/v1/assets/hardware?filter[client.name]=cont:\"Space Sprockets, Inc.\""
+    "&filter[configuration.ram_bytes]=lte:8000000000&sort=-record_updated_at"
+)
+
+
+@pytest.fixture(scope="module")
+def scalepad():
+    return load_bundled("scalepad")
+
+
+@pytest.fixture(scope="module")
+def scout():
+    return load_bundled("scout")
+
+
+def _endpoint(catalog, endpoint_id: str) -> Endpoint:
+    endpoint = catalog.find(endpoint_id)
+    assert endpoint is not None, endpoint_id
+    return endpoint
+
+
+# ---------------------------------------------------------------- the documented grammar
+
+def test_pasted_scalepad_url_fills_the_model(scalepad):
+    query = parse_url(DONE_WHEN_URL, scalepad)
+
+    assert query.endpoint_id == HARDWARE
+    assert query.filters == (
+        FilterCondition("client.name", Operator.CONT, ("Space Sprockets, Inc.",)),
+        FilterCondition("configuration.ram_bytes", Operator.LTE, ("8000000000",)),
+    )
+    assert query.sorts == (SortKey("record_updated_at", descending=True),)
+
+
+def test_pasted_scalepad_url_builds_the_same_request(scalepad):
+    query = parse_url(DONE_WHEN_URL, scalepad)
+    endpoint = _endpoint(scalepad, HARDWARE)
+
+    url = build_url("https://api.scalepad.com", query, endpoint)
+
+    assert validate(query, endpoint) == []
+    assert build_params(query, endpoint) == [
+        ("filter[client.name]", 'cont:"Space Sprockets, Inc."'),
+        ("filter[configuration.ram_bytes]", "lte:8000000000"),
+        ("sort", "-record_updated_at"),
+    ]
+    sent = httpx.URL(url)
+    assert sent.path == "/core/v1/assets/hardware"
+    assert sent.params.multi_items() == build_params(query, endpoint)
+    assert parse_url(url, scalepad) == query
+
+
+@pytest.mark.parametrize(
+    ("value", "encoded"),
+    [
+        ("Acme", "Acme"),
+        ("Space Sprockets, Inc.", '"Space Sprockets, Inc."'),
+        ("12:30", '"12:30"'),
+        ("OR", '"OR"'),
+        ("Research AND Development", '"Research AND Development"'),
+        ("ORACLE", "ORACLE"),
+        ("x-or-y", '"x-or-y"'),
+        ("  padded  ", '"  padded  "'),
+        ('say "hi"', '"say ""hi"""'),
+        ("", '""'),
+        ("Zürich", "Zürich"),
+    ],
+)
+def test_values_are_quoted_only_when_they_hold_a_special_token(value, encoded):
+    assert encode_value(value) == encoded
+    assert parse_values(encoded) == (value,)
+
+
+def test_in_list_quotes_each_item_that_needs_it():
+    text = format_values(["A, Inc.", "B", 'C "x"'])
+
+    assert text == '"A, Inc.",B,"C ""x"""'
+    assert parse_values(text) == ("A, Inc.", "B", 'C "x"')
+
+
+def test_unquoted_list_items_lose_surrounding_spaces():
+    assert parse_values("SERVER, WORKSTATION") == ("SERVER", "WORKSTATION")
+
+
+@pytest.mark.parametrize("text", ['"open', 'a,"b', '"a"b', 'ab"c'])
+def test_unbalanced_or_misplaced_quotes_are_errors(text):
+    with pytest.raises(QueryError) as info:
+        parse_values(text)
+    assert "quote" in info.value.explanation.lower()
+
+
+def test_datetime_values_are_sent_in_utc_with_z(scalepad):
+    endpoint = _endpoint(scalepad, "GET /quoter/v1/items")
+    query = Query(
+        endpoint.id,
+        filters=(FilterCondition("record_updated_at", Operator.GT, ("2026-08-01T02:00:00+02:00",)),),
+    )
+
+    assert build_params(query, endpoint)[0] == ("filter[record_updated_at]", 'gt:"2026-08-01T00:00:00Z"')
+
+
+def test_date_only_value_needs_no_quotes(scalepad):
+    endpoint = _endpoint(scalepad, "GET /quoter/v1/items")
+    query = Query(endpoint.id, filters=(FilterCondition("record_created_at", Operator.LT, ("2026-08-01",)),))
+
+    assert build_params(query, endpoint) == [("filter[record_created_at]", "lt:2026-08-01")]
+
+
+def test_sort_spec_reads_plus_minus_and_bare_names():
+    assert parse_sort_spec("+a, -b,c") == (SortKey("a"), SortKey("b", True), SortKey("c"))
+
+
+@pytest.mark.parametrize("text", ["a b", "--a", "+"])
+def test_malformed_sort_spec_is_an_error(text):
+    with pytest.raises(QueryError):
+        parse_sort_spec(text)
+
+
+def test_cli_filter_accepts_both_forms():
+    expected = FilterCondition("client.id", Operator.IN, ("a", "b"))
+    assert parse_cli_filter("client.id=in:a,b") == expected
+    assert parse_cli_filter("filter[client.id]=in:a,b") == expected
+
+
+@pytest.mark.parametrize("text", ["client.id", "client.id=a", "client.id=ne:a", 'name=eq:"open'])
+def test_cli_filter_rejects_malformed_text_with_advice(text):
+    with pytest.raises(QueryError) as info:
+        parse_cli_filter(text)
+    assert info.value.explanation
+
+
+def test_path_params_are_substituted_and_encoded(scalepad):
+    endpoint = _endpoint(scalepad, "GET /core/v1/clients/{id}")
+
+    path = build_path(Query(endpoint.id, path_params={"id": "a/b c?"}), endpoint)
+
+    assert path == "/core/v1/clients/a%2Fb%20c%3F"
+    assert parse_url(path, scalepad).path_params == {"id": "a/b c?"}
+
+
+def test_missing_path_param_cannot_be_built(scalepad):
+    endpoint = _endpoint(scalepad, "GET /core/v1/clients/{id}")
+    with pytest.raises(QueryError):
+        build_path(Query(endpoint.id), endpoint)
+
+
+# ---------------------------------------------------------------- parsing pasted text
+
+def test_path_only_and_query_only_pastes(scalepad):
+    endpoint = _endpoint(scalepad, "GET /core/v1/clients")
+
+    from_path = parse_url("/core/v1/clients?filter[name]=eq:Acme&sort=name", scalepad)
+    from_query = parse_url("?filter[name]=eq:Acme&sort=name", endpoint)
+
+    assert from_path == from_query
+    assert from_path.filters == (FilterCondition("name", Operator.EQ, ("Acme",)),)
+
+
+def test_query_string_alone_needs_an_endpoint(scalepad):
+    with pytest.raises(QueryError) as info:
+        parse_url("filter[name]=eq:Acme", scalepad)
+    assert "endpoint" in info.value.explanation
+
+
+def test_percent_encoded_brackets_and_paging_params(scalepad):
+    query = parse_url(
+        "https://api.scalepad.com/core/v1/clients?filter%5Bname%5D=eq%3AAcme&page_size=50&cursor=WyIyIl0%3D",
+        scalepad,
+    )
+
+    assert query.filters == (FilterCondition("name", Operator.EQ, ("Acme",)),)
+    assert query.page_size == 50
+    assert query.params == {}
+
+
+def test_base_url_with_a_prefix_still_finds_the_endpoint(scout):
+    query = parse_url("https://gateway.example/scout/v1/workorders/InProgress?stationid=2", scout)
+
+    assert query.endpoint_id == "GET /v1/WorkOrders/InProgress"
+    assert query.params == {"stationID": "2"}
+
+
+def test_unknown_path_is_an_error(scalepad):
+    with pytest.raises(QueryError) as info:
+        parse_url("https://api.scalepad.com/core/v1/nothing", scalepad)
+    assert "/core/v1/nothing" in info.value.explanation
+
+
+def test_unbalanced_quote_in_a_pasted_url_is_reported_on_its_row(scalepad):
+    endpoint = _endpoint(scalepad, "GET /core/v1/clients")
+    query = parse_url('/core/v1/clients?filter[name]=eq:Acme&filter[name]=eq:"Space', scalepad)
+
+    issues = validate(query, endpoint)
+
+    assert [(i.row, i.field) for i in issues] == [(1, "name")]
+    assert "quote" in issues[0].message.lower()
+
+
+# ---------------------------------------------------------------- validation
+
+def _typed_endpoint() -> Endpoint:
+    return Endpoint(
+        method="GET",
+        path="/things/{id}",
+        pagination=PaginationKind.CURSOR,
+        page_size_max=200,
+        path_params=(PathParam("id", FieldType.INTEGER),),
+        filters=(
+            FilterField("count", FieldType.INTEGER, (Operator.EQ, Operator.IN, Operator.GT)),
+            FilterField("price", FieldType.NUMBER, (Operator.LT,)),
+            FilterField("day", FieldType.DATE, (Operator.GT,)),
+            FilterField("at", FieldType.DATETIME, (Operator.GT,)),
+            FilterField("active", FieldType.BOOLEAN, (Operator.EQ,)),
+            FilterField("uid", FieldType.UUID, (Operator.EQ,)),
+            FilterField("kind", FieldType.ENUM, (Operator.EQ, Operator.IN), ("SERVER", "WORKSTATION")),
+            FilterField("name", FieldType.STRING, (Operator.EQ, Operator.CONT)),
+        ),
+        sort_fields=("name",),
+        params=(QueryParam("StartDate", FieldType.DATE, required=True),),
+    )
+
+
+GOOD = Query(
+    "GET /things/{id}",
+    path_params={"id": "7"},
+    filters=(
+        FilterCondition("count", Operator.IN, ("1", "2")),
+        FilterCondition("price", Operator.LT, ("9.5",)),
+        FilterCondition("day", Operator.GT, ("2026-01-31",)),
+        FilterCondition("at", Operator.GT, ("2026-01-31T10:00:00Z",)),
+        FilterCondition("active", Operator.EQ, ("True",)),
+        FilterCondition("uid", Operator.EQ, ("4c5e8a54-6f0b-4a8e-9d8e-0a1b2c3d4e5f",)),
+        FilterCondition("kind", Operator.IN, ("SERVER",)),
+        FilterCondition("name", Operator.CONT, ("a, b",)),
+    ),
+    sorts=(SortKey("name", True),),
+    page_size=200,
+    params={"startdate": "2026-01-01"},
+)
+
+
+def test_a_valid_query_has_no_issues():
+    endpoint = _typed_endpoint()
+    assert validate(GOOD, endpoint) == []
+    ensure_valid(GOOD, endpoint)
+    assert ("filter[active]", "eq:true") in build_params(GOOD, endpoint)
+    assert ("StartDate", "2026-01-01") in build_params(GOOD, endpoint)
+
+
+@pytest.mark.parametrize(
+    ("condition", "words"),
+    [
+        (FilterCondition("count", Operator.CONT, ("1",)), "does not allow the operator 'cont'"),
+        (FilterCondition("count", Operator.EQ, ("1.5",)), "not a whole number"),
+        (FilterCondition("price", Operator.LT, ("cheap",)), "not a number"),
+        (FilterCondition("day", Operator.GT, ("31/01/2026",)), "YYYY-MM-DD"),
+        (FilterCondition("day", Operator.GT, ("2026-02-30",)), "not a date"),
+        (FilterCondition("at", Operator.GT, ("yesterday",)), "not a date-time"),
+        (FilterCondition("active", Operator.EQ, ("yes",)), "not true or false"),
+        (FilterCondition("uid", Operator.EQ, ("42",)), "not a UUID"),
+        (FilterCondition("kind", Operator.EQ, ("server",)), "Did you mean 'SERVER'"),
+        (FilterCondition("kind", Operator.IN, ()), "at least one value"),
+        (FilterCondition("kind", Operator.IN, ("SERVER", "")), "empty item"),
+        (FilterCondition("name", Operator.EQ, ("a", "b")), "takes one value"),
+        (FilterCondition("nope", Operator.EQ, ("a",)), "not a filter field"),
+        (FilterCondition("", Operator.EQ, ("a",)), "Choose a field"),
+        (parse_filter_text("name", 'eq:"open'), "Unbalanced quote"),
+        (parse_filter_text("name", "ne:x"), "Unknown operator"),
+    ],
+)
+def test_each_bad_filter_gets_a_message_on_its_row(condition, words):
+    query = Query(GOOD.endpoint_id, path_params={"id": "7"}, params={"StartDate": "2026-01-01"},
+                  filters=(GOOD.filters[0], condition))
+
+    issues = validate(query, _typed_endpoint())
+
+    assert len(issues) == 1, issues
+    assert issues[0].row == 1
+    assert words in issues[0].message
+    with pytest.raises(QueryError):
+        ensure_valid(query, _typed_endpoint())
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"path_params": {}}, "id", "Fill in the path parameter id"),
+        ({"path_params": {"id": "x"}}, "id", "not a whole number"),
+        ({"params": {}}, "StartDate", "required"),
+        ({"params": {"StartDate": "soon"}}, "StartDate", "not a date"),
+        ({"page_size": 500}, "page_size", "maximum of 200"),
+        ({"page_size": 0}, "page_size", "at least 1"),
+        ({"sorts": (SortKey("count"),)}, "count", "Cannot sort by 'count'"),
+        ({"sorts": (SortKey("name"), SortKey("name", True))}, "name", "sorted twice"),
+    ],
+)
+def test_each_bad_part_outside_filters_gets_a_message(changes, field, words):
+    import dataclasses
+
+    query = dataclasses.replace(GOOD, **changes)
+
+    issues = validate(query, _typed_endpoint())
+
+    assert [(i.row, i.field) for i in issues] == [(None, field)]
+    assert words in issues[0].message
+
+
+def test_endpoint_without_sorting_refuses_a_sort(scout):
+    endpoint = _endpoint(scout, "GET /v1/Units")
+    issues = validate(Query(endpoint.id, sorts=(SortKey("name"),)), endpoint)
+    assert [i.field for i in issues] == ["sort"]
+
+
+def test_scout_search_requires_both_dates(scout):
+    endpoint = _endpoint(scout, "GET /v1/WorkOrders/Search")
+    issues = validate(Query(endpoint.id, params={"StartDate": "2024-05-01"}), endpoint)
+    assert [i.field for i in issues] == ["EndDate"]
+
+
+# ---------------------------------------------------------------- properties
+
+# Pieces a value is made of: the grammar's special tokens, URL metacharacters, any unicode.
+_PIECES = st.one_of(
+    st.sampled_from([",", ":", '"', '""', " ", "OR", "AND", "or", " AND ", "\\", "'", "[", "]", "&", "=", "+", "%", "#", "?"]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=4),
+)
+value_text = st.lists(_PIECES, max_size=8).map("".join)
+
+
+@given(st.lists(value_text, min_size=1, max_size=5))
+def test_any_values_survive_format_then_parse(values):
+    assert parse_values(format_values(values)) == tuple(values)
+
+
+@given(value_text, st.sampled_from([Operator.EQ, Operator.CONT]))
+def test_any_value_survives_build_then_parse_url(value, op):
+    endpoint = Endpoint(
+        "GET", "/core/v1/clients",
+        filters=(FilterField("name", FieldType.STRING, (Operator.EQ, Operator.CONT, Operator.IN)),),
+        sort_fields=("name",),
+    )
+    query = Query(endpoint.id, filters=(FilterCondition("name", op, (value,)),), sorts=(SortKey("name", True),))
+
+    url = build_url("https://api.example.com", query, endpoint)
+
+    assert parse_url(url, endpoint) == query
+    # what httpx would send is the same parameter list
+    assert httpx.URL(url).params.multi_items() == build_params(query, endpoint)
+
+
+@given(st.lists(value_text, min_size=1, max_size=4))
+def test_any_in_list_survives_build_then_parse_url(values):
+    endpoint = Endpoint("GET", "/x", filters=(FilterField("name", FieldType.STRING, (Operator.IN,)),))
+    query = Query(endpoint.id, filters=(FilterCondition("name", Operator.IN, tuple(values)),))
+
+    assert parse_url(build_url("http://h", query, endpoint), endpoint) == query
