@@ -52,8 +52,8 @@ def test_find_and_search_and_links():
     assert clients is not None
     assert len(clients.links_for("id")) == 2
     assert clients.paging_params == frozenset({"limit", "cursor"})
-    assert [e.summary for e in catalog.search("order search")] == []
-    assert [e.summary for e in catalog.search("search")] == ["Work Order Search"]
+    assert [e.summary for e in catalog.search("Order SEARCH")] == ["Work Order Search"]
+    assert [e.summary for e in catalog.search("search orders")] == []
 
 
 def test_json_round_trip_omits_defaults():
