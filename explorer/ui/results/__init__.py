@@ -1,0 +1,1 @@
+"""A results tab: query builder, paged table, detail panel, related records and CSV export."""

@@ -1,0 +1,449 @@
+"""Export a results tab to CSV: the options dialog, then a progress dialog with Cancel and Resume.
+
+The export itself is `explorer.core.export.export_csv`, run as a task on the loop (it writes
+through a worker thread), so the window never blocks. "This page" and "Loaded rows" export exactly
+the rows in the table (records decoded off the GUI thread); "All matching records" fetches every
+page again, streamed, and can be resumed from its `.partial` file after a cancel or a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.catalog import Endpoint
+from explorer.core.errors import ExplorerError
+from explorer.core.export import (
+    CsvOptions,
+    ExportCancelled,
+    ExportIncomplete,
+    ExportProgress,
+    ExportResult,
+    export_csv,
+    partial_path_for,
+)
+from explorer.ui.async_utils import describe_error
+
+log = logging.getLogger(__name__)
+
+
+class ExportScope(StrEnum):
+    PAGE = "page"  # the page the current row came in
+    LOADED = "loaded"  # every row loaded in the table
+    ALL = "all"  # every record matching the query, fetched again
+
+
+DELIMITERS: tuple[tuple[str, str], ...] = (
+    (",", "Comma ( , )"),
+    (";", "Semicolon ( ; )"),
+    ("\t", "Tab"),
+    ("|", "Pipe ( | )"),
+)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    scope: ExportScope
+    all_columns: bool
+    options: CsvOptions
+    path: Path
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def suggested_file_name(endpoint: Endpoint) -> str:
+    """`core-v1-assets-hardware.csv` from `/core/v1/assets/hardware`."""
+    stem = re.sub(r"[{}]", "", endpoint.path).strip("/").replace("/", "-")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem) or "export"
+    return f"{stem}.csv"
+
+
+class ExportDialog(QDialog):
+    """What to export and how. Emits `export_requested(ExportRequest)` on Export.
+
+    Signals:
+        export_requested(object): the user pressed Export with a file chosen.
+    """
+
+    export_requested = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        page_rows: range | None,
+        loaded: int,
+        total: int | None,
+        visible_columns: Sequence[str],
+        all_columns_count: int,
+        default_path: Path,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export to CSV")
+        self.setModal(False)
+        layout = QVBoxLayout(self)
+
+        scope_box = QGroupBox("Rows")
+        scope_layout = QVBoxLayout(scope_box)
+        self.scope_group = QButtonGroup(self)
+        if page_rows is not None and len(page_rows):
+            page_text = f"This page (rows {page_rows.start + 1:,}–{page_rows.stop:,})"
+        else:
+            page_text = "This page"
+        total_text = f"{total:,}" if total is not None else "all"
+        self.scope_buttons: dict[ExportScope, QRadioButton] = {
+            ExportScope.PAGE: QRadioButton(page_text),
+            ExportScope.LOADED: QRadioButton(f"Loaded rows ({loaded:,})"),
+            ExportScope.ALL: QRadioButton(f"All matching records ({total_text}, fetched again)"),
+        }
+        for scope, button in self.scope_buttons.items():
+            self.scope_group.addButton(button)
+            scope_layout.addWidget(button)
+            button.setProperty("scope", scope.value)
+        self.scope_buttons[ExportScope.PAGE].setEnabled(bool(page_rows))
+        self.scope_buttons[ExportScope.LOADED].setEnabled(loaded > 0)
+        default_scope = ExportScope.ALL if total is None or total > loaded else ExportScope.LOADED
+        self.scope_buttons[default_scope].setChecked(True)
+        layout.addWidget(scope_box)
+
+        columns_box = QGroupBox("Columns")
+        columns_layout = QVBoxLayout(columns_box)
+        self.visible_columns_button = QRadioButton(f"Visible columns, in their order ({len(visible_columns)})")
+        self.all_columns_button = QRadioButton(f"All columns ({all_columns_count} known, more if the data has them)")
+        self.visible_columns_button.setChecked(True)
+        columns_layout.addWidget(self.visible_columns_button)
+        columns_layout.addWidget(self.all_columns_button)
+        layout.addWidget(columns_box)
+
+        form = QFormLayout()
+        self.delimiter_combo = QComboBox()
+        for value, label in DELIMITERS:
+            self.delimiter_combo.addItem(label, value)
+        form.addRow("Delimiter", self.delimiter_combo)
+        self.bom_check = QCheckBox("UTF-8 with a byte-order mark (for Excel)")
+        form.addRow("", self.bom_check)
+        self.header_check = QCheckBox("Header row with the column names")
+        self.header_check.setChecked(True)
+        form.addRow("", self.header_check)
+        self.formula_check = QCheckBox("Neutralise formulas (cells starting with = + - @)")
+        self.formula_check.setChecked(True)
+        self.formula_check.setToolTip(
+            "A spreadsheet would run such cells as formulas; a leading ' keeps them as text."
+        )
+        form.addRow("", self.formula_check)
+        path_line = QHBoxLayout()
+        self.path_edit = QLineEdit(str(default_path))
+        path_line.addWidget(self.path_edit, 1)
+        choose = QPushButton("Choose…")
+        choose.clicked.connect(self._choose_file)
+        path_line.addWidget(choose)
+        form.addRow("File", path_line)
+        layout.addLayout(form)
+
+        self.problem_label = QLabel()
+        self.problem_label.setProperty("role", "error")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.hide()
+        layout.addWidget(self.problem_label)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._file_dialog: QFileDialog | None = None
+
+    def scope(self) -> ExportScope:
+        for scope, button in self.scope_buttons.items():
+            if button.isChecked():
+                return scope
+        return ExportScope.ALL
+
+    def set_scope(self, scope: ExportScope) -> None:
+        self.scope_buttons[scope].setChecked(True)
+
+    def request(self) -> ExportRequest:
+        options = CsvOptions(
+            delimiter=self.delimiter_combo.currentData(),
+            bom=self.bom_check.isChecked(),
+            header=self.header_check.isChecked(),
+            neutralise_formulas=self.formula_check.isChecked(),
+        )
+        return ExportRequest(
+            scope=self.scope(),
+            all_columns=self.all_columns_button.isChecked(),
+            options=options,
+            path=Path(self.path_edit.text().strip()).expanduser(),
+        )
+
+    def _accept(self) -> None:
+        text = self.path_edit.text().strip()
+        problem = None
+        if not text:
+            problem = "Choose a file to write."
+        elif Path(text).expanduser().is_dir():
+            problem = "That is a folder; add a file name, for example export.csv."
+        elif not Path(text).expanduser().parent.is_dir():
+            problem = "That folder does not exist; choose another place."
+        if problem:
+            self.problem_label.setText(problem)
+            self.problem_label.show()
+            return
+        try:
+            request = self.request()
+        except ExplorerError as exc:
+            self.problem_label.setText(exc.explanation)
+            self.problem_label.show()
+            return
+        self.export_requested.emit(request)
+        self.accept()
+
+    def _choose_file(self) -> None:
+        # open() rather than exec(): no nested event loop under qasync.
+        dialog = QFileDialog(self, "Export to", self.path_edit.text(), "CSV files (*.csv);;All files (*)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(self.path_edit.setText)
+        self._file_dialog = dialog
+        dialog.open()
+
+
+class ExportProgressDialog(QDialog):
+    """Rows done of total, rate, time left and Cancel; then the outcome, with Resume if it stopped.
+
+    Signals:
+        export_finished(object): the ExportResult, or the exception that stopped the export.
+    """
+
+    export_finished = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        client: Any,
+        endpoint: Endpoint,
+        query: Any,
+        request: ExportRequest,
+        columns: Sequence[str] | None,
+        records: Callable[[], Awaitable[list[dict[str, Any]]]] | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Exporting to {request.path.name}")
+        self.setModal(False)
+        self.setMinimumWidth(460)
+        self._client = client
+        self._endpoint = endpoint
+        self._query = query
+        self._request = request
+        self._columns = list(columns) if columns else None
+        self._records = records
+        self._cancel = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.result_value: ExportResult | BaseException | None = None
+
+        layout = QVBoxLayout(self)
+        self.headline = QLabel(f"Writing {request.path}")
+        self.headline.setWordWrap(True)
+        layout.addWidget(self.headline)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        layout.addWidget(self.bar)
+        self.rows_label = QLabel("Starting…")
+        self.rate_label = QLabel("")
+        self.rate_label.setProperty("role", "hint")
+        layout.addWidget(self.rows_label)
+        layout.addWidget(self.rate_label)
+        self.outcome_label = QLabel()
+        self.outcome_label.setWordWrap(True)
+        self.outcome_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.outcome_label.hide()
+        layout.addWidget(self.outcome_label)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.open_folder_button = QPushButton("Open folder")
+        self.open_folder_button.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(request.path.parent)))
+        )
+        self.open_folder_button.hide()
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue from the last complete page in the .partial file")
+        self.resume_button.clicked.connect(lambda: self.start(resume=True))
+        self.resume_button.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.close)
+        self.close_button.hide()
+        for button in (self.open_folder_button, self.resume_button, self.cancel_button, self.close_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+    # ------------------------------------------------------------ running
+    def start(self, *, resume: bool = False) -> asyncio.Task[None]:
+        """Run the export as a task on the loop (returns it, for tests and the owner)."""
+        self._cancel = asyncio.Event()
+        self.outcome_label.hide()
+        self.resume_button.hide()
+        self.close_button.hide()
+        self.open_folder_button.hide()
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        self.bar.setRange(0, 0)
+        self.rows_label.setText("Resuming…" if resume else "Starting…")
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        self._task = loop.create_task(self._run(resume))
+        return self._task
+
+    def cancel(self) -> None:
+        """Stop after the page being written (the .partial file is kept for a resume)."""
+        self._cancel.set()
+        self.cancel_button.setEnabled(False)
+        self.rows_label.setText(self.rows_label.text() + " — cancelling…")
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        return self._task
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _run(self, resume: bool) -> None:
+        request = self._request
+        try:
+            records = await self._records() if self._records is not None else None
+            if records is not None:
+                self.bar.setRange(0, max(1, len(records)))
+            result = await export_csv(
+                self._client,
+                self._endpoint,
+                self._query,
+                request.path,
+                options=request.options,
+                columns=self._columns,
+                resume=resume and records is None,
+                progress=self._progress,
+                cancel=self._cancel,
+                records=records,
+            )
+        except asyncio.CancelledError:
+            self._show_stopped("The export was stopped.", resumable=self._records is None)
+            raise
+        except ExportIncomplete as exc:
+            self.result_value = exc
+            cancelled = isinstance(exc, ExportCancelled)
+            self._show_stopped(exc.explanation, resumable=self._records is None, cancelled=cancelled)
+            self.export_finished.emit(exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure becomes a calm message; details in the log
+            log.warning("export failed: %s", exc)
+            self.result_value = exc
+            self._show_stopped(describe_error(exc), resumable=False)
+            self.export_finished.emit(exc)
+            return
+        self.result_value = result
+        self._show_done(result)
+        self.export_finished.emit(result)
+
+    def _progress(self, progress: ExportProgress) -> None:
+        total = progress.total_count
+        if total:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(progress.rows_written, total))
+            self.rows_label.setText(f"{progress.rows_written:,} of {total:,} rows")
+        else:
+            self.rows_label.setText(f"{progress.rows_written:,} rows")
+        waited = f", waited {progress.waited_s:.0f} s for the rate limit" if progress.waited_s >= 1 else ""
+        self.rate_label.setText(
+            f"{progress.rows_per_s:,.0f} rows/s · time left {format_duration(progress.eta_s)}"
+            f" · {progress.requests:,} requests{waited}"
+        )
+
+    def _show_done(self, result: ExportResult) -> None:
+        self.bar.setRange(0, 1)
+        self.bar.setValue(1)
+        self.rows_label.setText(f"Done: {result.rows_written:,} rows written to {result.path.name}.")
+        self.outcome_label.setText(result.summary())
+        self.outcome_label.setProperty("role", "warning" if result.shortfall else "ok")
+        self._restyle(self.outcome_label)
+        self.outcome_label.show()
+        self.cancel_button.hide()
+        self.close_button.show()
+        self.open_folder_button.show()
+
+    def _show_stopped(self, text: str, *, resumable: bool, cancelled: bool = False) -> None:
+        partial = partial_path_for(self._request.path)
+        kept = partial.exists()
+        message = text
+        if kept and partial.name not in text:
+            message += f" The rows written so far are kept in {partial.name}."
+        if kept and resumable:
+            message += " Resume continues from the last complete page."
+        self.rows_label.setText("Cancelled." if cancelled else "Stopped.")
+        self.outcome_label.setText(message)
+        self.outcome_label.setProperty("role", "warning" if cancelled else "error")
+        self._restyle(self.outcome_label)
+        self.outcome_label.show()
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.cancel_button.hide()
+        self.close_button.show()
+        self.resume_button.setVisible(kept and resumable)
+
+    @staticmethod
+    def _restyle(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+    # ------------------------------------------------------------ Qt overrides
+    def closeEvent(self, event: Any) -> None:
+        if self.running:
+            self.cancel()
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        # Escape cancels a running export instead of hiding it.
+        if self.running:
+            self.cancel()
+            return
+        super().reject()

@@ -1,0 +1,472 @@
+"""The results table: flattened records in a QAbstractTableModel that fetches pages as it scrolls.
+
+Rows are stored once per page as tuples of flattened values (dotted columns, arrays summarised),
+aligned to the growing list of all known columns, so `data()` is two list look-ups. The raw record
+is kept as compact UTF-8 JSON (far smaller than nested dicts) for the detail panel, links and the
+export of loaded rows.
+
+Paging follows the Qt fetch-more protocol. The view calls `fetchMore()` when it reaches the end;
+that schedules one page task. When the page arrives the fetcher has already advanced its cursor and
+the in-flight flag is cleared *before* `beginInsertRows`: views and the model tester call
+`fetchMore()` again from inside `rowsInserted`, and that call must ask for the next page, never the
+same one again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from explorer.core.catalog import Endpoint, FieldType
+from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
+
+log = logging.getLogger(__name__)
+
+#: The flattened value of a cell as stored (str, int, float, bool; arrays as their summary text).
+RawValueRole = Qt.ItemDataRole.UserRole
+#: True when the cell's column points at another resource and the cell has a value.
+LinkRole = Qt.ItemDataRole.UserRole + 1
+#: The dotted column name of a cell (or of a header section).
+ColumnNameRole = Qt.ItemDataRole.UserRole + 2
+
+Index = QModelIndex | QPersistentModelIndex
+
+_NUMERIC = (FieldType.INTEGER, FieldType.NUMBER)
+_INTERN_MAX = 32  # short strings repeat a lot (types, names, statuses): share one object each
+
+
+class PageLike(Protocol):
+    records: list[dict[str, Any]]
+    total_count: int | None
+
+
+class FetcherLike(Protocol):
+    """What the model needs of `explorer.core.paging.PageFetcher`."""
+
+    @property
+    def has_more(self) -> bool: ...
+
+    @property
+    def total_count(self) -> int | None: ...
+
+    async def fetch_next(self) -> Any: ...
+
+
+class RecordTableModel(QAbstractTableModel):
+    """Loaded records of one query, one row each, columns chosen by the user.
+
+    Signals:
+        page_loaded(int): rows were appended (the count).
+        fetch_failed(object): fetching a page failed (the exception); the rows so far stay.
+        loading_changed(bool): a page request started (True) or ended (False).
+        counts_changed(): the loaded or total count changed.
+    """
+
+    page_loaded = Signal(int)
+    fetch_failed = Signal(object)
+    loading_changed = Signal(bool)
+    counts_changed = Signal()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._endpoint: Endpoint | None = None
+        self._all = ColumnSet()
+        self._shown: list[str] = []
+        self._shown_index: list[int] = []
+        self._shown_link: list[bool] = []
+        self._shown_numeric: list[bool] = []
+        self._show_new_columns = True
+        self._rows: list[tuple[Any, ...]] = []
+        self._records: list[bytes] = []
+        self._page_starts: list[int] = []
+        self._fetcher: FetcherLike | None = None
+        self._total: int | None = None
+        self._in_flight = False
+        self._loading_all = False
+        self._error: BaseException | None = None
+        self._generation = 0
+        self._task: asyncio.Task[None] | None = None
+        self._strings: dict[str, str] = {}
+        self._link_fields: frozenset[str] = frozenset()
+        self._field_types: dict[str, FieldType] = {}
+        self._descriptions: dict[str, str] = {}
+        self._sorted_column: str | None = None
+
+    # ------------------------------------------------------------ setting up
+    def start(
+        self,
+        endpoint: Endpoint,
+        fetcher: FetcherLike | None,
+        *,
+        visible_columns: Sequence[str] | None = None,
+        fetch_first: bool = True,
+    ) -> None:
+        """Forget everything and show the records `fetcher` will bring (None: an empty table)."""
+        self.cancel_fetch()
+        self._generation += 1
+        self.beginResetModel()
+        self._endpoint = endpoint
+        self._link_fields = frozenset(lk.source_field for lk in endpoint.links)
+        self._field_types = {f.path: f.type for f in endpoint.record_fields}
+        self._descriptions = {f.path: f.description for f in endpoint.record_fields if f.description}
+        self._all = ColumnSet(schema_columns(endpoint))
+        for column in visible_columns or ():
+            self._all.add(column)
+        self._rows = []
+        self._records = []
+        self._page_starts = []
+        self._strings = {}
+        self._fetcher = fetcher
+        self._total = None
+        self._in_flight = False
+        self._loading_all = False
+        self._error = None
+        self._show_new_columns = not visible_columns
+        self._set_shown(list(visible_columns) if visible_columns else self._all.columns)
+        self.endResetModel()
+        self.counts_changed.emit()
+        if fetch_first and fetcher is not None:
+            self.fetchMore(QModelIndex())
+
+    def set_records(self, endpoint: Endpoint, records: Iterable[Mapping[str, Any]], *, visible_columns: Sequence[str] | None = None) -> None:
+        """Show exactly these records (a single record, or a list that came in one answer)."""
+        self.start(endpoint, None, visible_columns=visible_columns, fetch_first=False)
+        items = [dict(r) for r in records]
+        self._append(items)
+        self._total = len(items)
+        self.counts_changed.emit()
+
+    # ------------------------------------------------------------ queries about the contents
+    @property
+    def endpoint(self) -> Endpoint | None:
+        return self._endpoint
+
+    @property
+    def loaded_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def total_count(self) -> int | None:
+        return self._total
+
+    @property
+    def has_more(self) -> bool:
+        return self._fetcher is not None and self._fetcher.has_more
+
+    @property
+    def is_loading(self) -> bool:
+        return self._in_flight or self._loading_all
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._error
+
+    def visible_columns(self) -> list[str]:
+        return list(self._shown)
+
+    def all_columns(self) -> list[str]:
+        return self._all.columns
+
+    def column_name(self, column: int) -> str | None:
+        return self._shown[column] if 0 <= column < len(self._shown) else None
+
+    def column_of(self, name: str) -> int:
+        try:
+            return self._shown.index(name)
+        except ValueError:
+            return -1
+
+    def is_link_column(self, column: int) -> bool:
+        return 0 <= column < len(self._shown_link) and self._shown_link[column]
+
+    def record(self, row: int) -> dict[str, Any]:
+        """The raw record of a row, as the API sent it."""
+        value: dict[str, Any] = json.loads(self._records[row])
+        return value
+
+    def record_blobs(self, rows: range | None = None) -> list[bytes]:
+        """The raw records as JSON bytes (decode them off the GUI thread with `decode_records`)."""
+        return self._records[rows.start : rows.stop] if rows is not None else list(self._records)
+
+    def page_rows(self, row: int) -> range:
+        """The rows that came in the same page as `row`."""
+        if not self._page_starts:
+            return range(0)
+        import bisect
+
+        i = max(0, bisect.bisect_right(self._page_starts, row) - 1)
+        start = self._page_starts[i]
+        stop = self._page_starts[i + 1] if i + 1 < len(self._page_starts) else len(self._rows)
+        return range(start, stop)
+
+    def row_text(self, row: int) -> str:
+        """Every cell of a row as one lower-case string, for "find in loaded rows"."""
+        return "\x1f".join(cell_text(v) for v in self._rows[row]).lower()
+
+    def row_values(self, row: int) -> tuple[Any, ...]:
+        return self._rows[row]
+
+    def cell_value(self, row: int, column_name: str) -> Any:
+        """The flattened value of one cell by column name ("" when the record lacks it)."""
+        columns = self._all.columns
+        try:
+            i = columns.index(column_name)
+        except ValueError:
+            return ""
+        values = self._rows[row]
+        return values[i] if i < len(values) else ""
+
+    def set_sorted_column(self, name: str | None) -> None:
+        self._sorted_column = name
+
+    # ------------------------------------------------------------ columns
+    def set_visible_columns(self, columns: Sequence[str]) -> None:
+        """Show these columns in this order (unknown names are added as empty columns)."""
+        for column in columns:
+            self._all.add(column)
+        self.beginResetModel()
+        self._show_new_columns = False
+        self._set_shown(list(columns))
+        self.endResetModel()
+
+    def show_all_columns(self) -> None:
+        self.beginResetModel()
+        self._show_new_columns = True
+        self._set_shown(self._all.columns)
+        self.endResetModel()
+
+    def _set_shown(self, columns: list[str]) -> None:
+        positions = {name: i for i, name in enumerate(self._all.columns)}
+        self._shown = [c for c in columns if c in positions]
+        self._shown_index = [positions[c] for c in self._shown]
+        self._shown_link = [c in self._link_fields for c in self._shown]
+        self._shown_numeric = [self._field_types.get(c) in _NUMERIC for c in self._shown]
+
+    # ------------------------------------------------------------ fetching
+    def cancel_fetch(self) -> None:
+        """Stop a page request in flight (the rows so far stay)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+        if self._in_flight:
+            self._in_flight = False
+            self.loading_changed.emit(False)
+
+    def retry(self) -> None:
+        """After a failed page: forget the error and ask for that page again."""
+        self._error = None
+        self.fetchMore(QModelIndex())
+
+    async def wait_idle(self) -> None:
+        """Wait until the page request in flight (if any) has finished."""
+        task = self._task
+        if task is not None and not task.done():
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def load_all(self, progress: Callable[[int, int | None], None] | None = None) -> None:
+        """Fetch every remaining page, one after the other; cancelling keeps what was loaded.
+
+        Raises what the fetcher raises (the rows so far stay, `error` is set).
+        """
+        if self._fetcher is None:
+            return
+        await self.wait_idle()
+        if self._error is not None:
+            self._error = None
+        generation = self._generation
+        fetcher = self._fetcher
+        self._loading_all = True
+        self.loading_changed.emit(True)
+        try:
+            while fetcher.has_more and generation == self._generation:
+                try:
+                    page = await fetcher.fetch_next()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if generation == self._generation:
+                        self._error = exc
+                    raise
+                if generation != self._generation:
+                    return
+                if page is not None:
+                    self._add_page(page)
+                if progress is not None:
+                    progress(len(self._rows), self._total)
+                await asyncio.sleep(0)  # let the window paint between pages
+        finally:
+            if generation == self._generation:
+                self._loading_all = False
+                self.loading_changed.emit(False)
+
+    async def _fetch_one(self, generation: int, fetcher: FetcherLike) -> None:
+        try:
+            page = await fetcher.fetch_next()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported through fetch_failed; rows so far stay
+            if generation != self._generation:
+                return
+            log.info("page request failed: %s", exc)
+            self._in_flight = False
+            self._error = exc
+            self.loading_changed.emit(False)
+            self.fetch_failed.emit(exc)
+            return
+        if generation != self._generation:
+            return
+        # The fetcher has advanced; clear the flag before inserting (a re-entrant fetchMore from
+        # rowsInserted then asks for the *next* page).
+        self._in_flight = False
+        self._task = None
+        if page is not None:
+            self._add_page(page)
+        else:
+            self.counts_changed.emit()
+        self.loading_changed.emit(False)
+
+    def _add_page(self, page: Any) -> None:
+        total = getattr(page, "total_count", None)
+        if total is None and self._fetcher is not None:
+            total = self._fetcher.total_count
+        if total is not None:
+            self._total = total
+        added = self._append(page.records)
+        if self._fetcher is not None and not self._fetcher.has_more and self._total is None:
+            self._total = len(self._rows)
+        self.counts_changed.emit()
+        self.page_loaded.emit(added)
+
+    def _append(self, records: Sequence[Mapping[str, Any]]) -> int:
+        if not records:
+            return 0
+        flats = [flatten_record(r, arrays="summary") for r in records]
+        new_columns: list[str] = []
+        for flat in flats:
+            new_columns.extend(self._all.absorb(flat))
+        columns = self._all.columns
+        strings = self._strings
+        rows = []
+        for flat in flats:
+            values = []
+            for name in columns:
+                value = flat.get(name, "")
+                if type(value) is str and len(value) <= _INTERN_MAX:
+                    value = strings.setdefault(value, value)
+                values.append(value)
+            rows.append(tuple(values))
+        blobs = [
+            json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in records
+        ]
+        if new_columns and self._show_new_columns:
+            first = len(self._shown)
+            self.beginInsertColumns(QModelIndex(), first, first + len(new_columns) - 1)
+            self._set_shown(self._shown + new_columns)
+            self.endInsertColumns()
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._page_starts.append(first)
+        self._rows.extend(rows)
+        self._records.extend(blobs)
+        self.endInsertRows()
+        return len(rows)
+
+    # ------------------------------------------------------------ Qt overrides
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._shown)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if row >= len(self._rows) or column >= len(self._shown):
+            return None
+        values = self._rows[row]
+        i = self._shown_index[column]
+        value = values[i] if i < len(values) else ""
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell_text(value)
+        if role == RawValueRole:
+            return value
+        if role == LinkRole:
+            return self._shown_link[column] and value != ""
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if self._shown_numeric[column] or (type(value) in (int, float)):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = cell_text(value)
+            return text if len(text) > 40 else None
+        if role == ColumnNameRole:
+            return self._shown[column]
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Vertical:
+            if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._rows):
+                return str(section + 1)
+            return None
+        if not 0 <= section < len(self._shown):
+            return None
+        name = self._shown[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return name
+        if role == ColumnNameRole:
+            return name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            sortable = self._endpoint is not None and name in self._endpoint.sort_fields
+            hint = "Click to sort on the server." if sortable else "The API cannot sort by this column."
+            description = self._descriptions.get(name)
+            return f"{name}\n{description}\n{hint}" if description else f"{name}\n{hint}"
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        if parent.isValid() or self._fetcher is None:
+            return False
+        if self._in_flight or self._loading_all or self._error is not None:
+            return False
+        return self._fetcher.has_more
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        fetcher = self._fetcher
+        assert fetcher is not None
+        self._in_flight = True
+        self.loading_changed.emit(True)
+        loop = _event_loop()
+        self._task = loop.create_task(self._fetch_one(self._generation, fetcher))
+
+
+def decode_records(blobs: Sequence[bytes]) -> list[dict[str, Any]]:
+    """JSON bytes from `record_blobs` -> records (CPU work: run it in a thread for many rows)."""
+    return [json.loads(b) for b in blobs]
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.get_event_loop_policy().get_event_loop()
+
