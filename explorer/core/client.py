@@ -1,0 +1,416 @@
+"""ApiClient: one httpx.AsyncClient per profile connection, behind the rate governor, with retries.
+
+Every request on the wire (including JWT logins, renewals and the replay after a 401) passes two
+httpx event hooks: before sending it waits for the profile's rate governor; after the answer it
+tells the governor the status (a 429 pauses everyone), reads the body and adds a masked entry to
+the request log. On top of that, `request()` retries:
+
+- 429: always, after the governor's pause (Retry-After), up to `max_rate_limited_retries` times;
+- 5xx, timeouts and dropped connections: only for idempotent methods (a connection that could not
+  even be opened is retried for any method, as nothing was sent), with exponential backoff, jitter
+  and a cap, up to `max_retries` times;
+- any other 4xx: never (JwtAuth itself renews once on a 401).
+
+After the last try the error from the tree in errors.py is raised, saying how many tries were made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import logging
+import random
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from explorer import __version__
+from explorer.core.auth import ApiKeyAuth, JwtAuth
+from explorer.core.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    ExplorerError,
+    NetworkError,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    TlsError,
+    error_from_response,
+    parse_retry_after,
+)
+from explorer.core.ratelimit import RateGovernor, governor_for
+from explorer.core.requestlog import RequestLog, scrub
+from explorer.core.settings import AuthKind, Profile
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_META = "explorer_meta"  # our bookkeeping in httpx.Request.extensions (transports ignore it)
+_BIG_BODY = 256 * 1024  # JSON bodies above this are parsed in a worker thread
+
+Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0  # requests sent on the wire (retries, logins and renewals included)
+    retries: int = 0
+    rate_limited: int = 0  # 429 answers seen
+    waited_s: float = 0.0  # time spent waiting for the rate governor
+    errors: int = 0  # requests that failed for good
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "waited_s": self.waited_s,
+            "errors": self.errors,
+        }
+
+
+class SecretSource(Protocol):
+    async def get(self, profile_name: str) -> str | None: ...
+
+
+def ssl_verify(verify: bool | str | ssl.SSLContext) -> bool | ssl.SSLContext:
+    """httpx's `verify` from a profile's TLS options: True, False, or a context with a CA bundle."""
+    if isinstance(verify, str):
+        try:
+            return ssl.create_default_context(cafile=verify)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"The CA bundle {verify} could not be loaded: {exc}",
+                explanation=(
+                    "Check the CA bundle path in the profile's TLS options: it must be a "
+                    "readable PEM file."
+                ),
+            ) from exc
+    return verify
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        governor: RateGovernor | None = None,
+        request_log: RequestLog | None = None,
+        verify: bool | str | ssl.SSLContext = True,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_rate_limited_retries: int = 10,
+        backoff_base_s: float = 0.5,
+        backoff_cap_s: float = 30.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_connections: int = 20,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"The base URL {base_url!r} is not an http(s) address.",
+                explanation="Set the profile's base URL, e.g. https://api.scalepad.com.",
+            )
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.governor = governor if governor is not None else RateGovernor()
+        self.request_log = request_log
+        self.max_retries = max_retries
+        self.max_rate_limited_retries = max_rate_limited_retries
+        self.backoff_base_s = backoff_base_s
+        self.backoff_cap_s = backoff_cap_s
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            auth=auth,
+            verify=ssl_verify(verify),
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+                keepalive_expiry=30.0,
+            ),
+            transport=transport,
+            trust_env=True,  # HTTPS_PROXY / NO_PROXY / SSL_CERT_FILE from the environment
+            follow_redirects=False,  # a redirect to another host must not carry our headers
+            headers={"Accept": "application/json", "User-Agent": f"explorer/{__version__}"},
+            event_hooks={"request": [self._before_send], "response": [self._after_answer]},
+        )
+
+    # ------------------------------------------------------------ public API
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: Params = None,
+        json: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send with retries; a response with status < 400, or an error from the tree."""
+        method = method.upper()
+        url = self.url_for(path)
+        failures = 0
+        limited = 0
+        attempt = 0
+        while True:
+            attempt += 1
+            request = self._http.build_request(
+                method,
+                url,
+                params=params,  # type: ignore[arg-type]
+                json=json,
+                headers=headers,
+                extensions={_META: {"attempt": attempt}},
+            )
+            try:
+                response = await self._http.send(request)
+            except httpx.HTTPError as exc:
+                error: ExplorerError = self._map_exception(exc, method, url)
+                retryable = isinstance(error, NetworkError) and (
+                    method in IDEMPOTENT_METHODS or _never_sent(exc)
+                )
+            except (RateLimited, ServerError) as exc:  # a login or renewal answered this
+                error = exc
+                retryable = isinstance(exc, RateLimited) or method in IDEMPOTENT_METHODS
+            else:
+                if response.status_code < 400:
+                    return response
+                error = error_from_response(response)
+                retryable = isinstance(error, RateLimited) or (
+                    isinstance(error, ServerError) and method in IDEMPOTENT_METHODS
+                )
+            if isinstance(error, RateLimited):
+                limited += 1
+                exhausted = limited > self.max_rate_limited_retries
+            else:
+                failures += 1
+                exhausted = failures > self.max_retries
+            if not retryable or exhausted:
+                self.stats.errors += 1
+                raise _final(error, attempt)
+            self.stats.retries += 1
+            if not isinstance(error, RateLimited):
+                # 429s wait in the governor (everyone pauses until Retry-After); others back off.
+                await self._sleep(self.backoff_delay(failures))
+            log.info("Retrying %s %s (try %d): %s", method, path, attempt + 1, error.message)
+
+    async def get_json(self, path: str, params: Params = None) -> Any:
+        response = await self.request("GET", path, params=params)
+        return await parse_json(response)
+
+    def url_for(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            if not (path == self.base_url or path.startswith(self.base_url + "/")):
+                raise ConfigError(
+                    f"{path} is not under the profile's base URL {self.base_url}.",
+                    explanation="Only addresses of the connected API can be opened with this profile.",
+                )
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def backoff_delay(self, failures: int) -> float:
+        """Exponential backoff with a cap and 'equal jitter' (between half and all of the step)."""
+        step = min(self.backoff_cap_s, self.backoff_base_s * 2.0 ** (failures - 1))
+        return step / 2 + random.random() * step / 2
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.base_url!r}, auth={self.auth!r})"
+
+    # ------------------------------------------------------------ event hooks
+    async def _before_send(self, request: httpx.Request) -> None:
+        meta = request.extensions.setdefault(_META, {"attempt": 1})
+        meta["waited_s"] = await self.governor.acquire()
+        meta["time"] = time.time()
+        meta["started"] = time.perf_counter()
+        meta["logged"] = False
+        self.stats.requests += 1
+        self.stats.waited_s += meta["waited_s"]
+
+    async def _after_answer(self, response: httpx.Response) -> None:
+        status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        self.governor.record_response(status, retry_after)
+        if status == 429:
+            self.stats.rate_limited += 1
+        try:
+            await response.aread()
+        except httpx.HTTPError as exc:
+            self._log(response.request, None, error=f"{type(exc).__name__}: {exc}")
+            raise
+        self._log(response.request, response)
+
+    def _log(
+        self, request: httpx.Request, response: httpx.Response | None, error: str | None = None
+    ) -> None:
+        if self.request_log is None:
+            return
+        meta = request.extensions.get(_META, {})
+        meta["logged"] = True
+        started = meta.get("started")
+        self.request_log.record(
+            request,
+            response,
+            error=error,
+            started=meta.get("time"),
+            duration_ms=(time.perf_counter() - started) * 1000 if started else 0.0,
+            attempt=meta.get("attempt", 1),
+            waited_s=meta.get("waited_s", 0.0),
+            secrets=self._secrets(),
+        )
+
+    def _secrets(self) -> tuple[str, ...]:
+        values = getattr(self.auth, "sensitive_values", None)
+        return tuple(values()) if callable(values) else ()
+
+    # ------------------------------------------------------------ errors
+    def _map_exception(self, exc: httpx.HTTPError, method: str, url: str) -> ExplorerError:
+        try:
+            request: httpx.Request | None = exc.request
+        except RuntimeError:  # raised before a request existed
+            request = None
+        if request is not None:
+            meta = request.extensions.get(_META, {})
+            if "started" in meta and not meta.get("logged"):
+                self._log(request, None, error=f"{type(exc).__name__}: {exc}")
+        host = httpx.URL(url).host
+        detail = scrub(str(exc) or type(exc).__name__, self._secrets())
+        message = f"{method} {url}: {detail}"
+        if isinstance(exc, httpx.TimeoutException):
+            return RequestTimeout(
+                message,
+                explanation=f"{host} did not answer in time; try again, or ask for smaller pages.",
+            )
+        if isinstance(exc, httpx.ConnectError) and _is_tls_failure(exc):
+            return TlsError(
+                message,
+                explanation=(
+                    f"The certificate of {host} was not trusted ({detail}). Behind a corporate "
+                    "proxy, set its CA bundle in the profile's TLS options."
+                ),
+            )
+        if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return ConfigError(message, explanation="Check the profile's base URL.")
+        if isinstance(exc, httpx.ConnectError):
+            return NetworkError(
+                message,
+                explanation=(
+                    f"{host} could not be reached ({detail}); check the base URL, your "
+                    "connection or proxy settings (HTTPS_PROXY), and try again."
+                ),
+            )
+        return NetworkError(
+            message,
+            explanation=(
+                f"The connection to {host} broke off ({type(exc).__name__}); check your "
+                "connection and try again."
+            ),
+        )
+
+
+def _never_sent(exc: httpx.HTTPError) -> bool:
+    """The request cannot have reached the server, so even a POST may be retried."""
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError):
+            return True
+        current = current.__cause__ or current.__context__
+    text = str(exc)
+    return "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text
+
+
+def _final(error: ExplorerError, attempts: int) -> ExplorerError:
+    if attempts > 1:
+        error.explanation = f"{error.explanation} (Gave up after {attempts} tries.)"
+    return error
+
+
+async def parse_json(response: httpx.Response) -> Any:
+    """The JSON body (parsed in a worker thread when large); ApiError if it is not JSON."""
+    content = response.content
+    try:
+        if len(content) > _BIG_BODY:
+            return await asyncio.to_thread(jsonlib.loads, content)
+        return jsonlib.loads(content) if content else None
+    except ValueError as exc:
+        raise ApiError(
+            response.status_code,
+            f"The response is not JSON: {response.text[:200]!r}",
+            body_text=response.text[:2000],
+            method=response.request.method,
+            url=str(response.request.url),
+            explanation=(
+                "The API answered with something other than JSON; check the base URL (a web "
+                "page or proxy login page answers like this)."
+            ),
+        ) from exc
+
+
+# ------------------------------------------------------------------ from a profile
+async def connect(
+    profile: Profile,
+    secret_store: SecretSource,
+    *,
+    request_log: RequestLog | None = None,
+    governor: RateGovernor | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = 30.0,
+) -> ApiClient:
+    """An ApiClient for the profile: its auth (secret from the store), governor and TLS options."""
+    auth: httpx.Auth | None = None
+    if profile.auth_kind is not AuthKind.NONE:
+        secret = await secret_store.get(profile.name)
+        what = "API key" if profile.auth_kind is AuthKind.API_KEY else "password"
+        if not secret:
+            raise AuthError(
+                401,
+                f"No {what} is stored for the profile {profile.name!r}.",
+                explanation=(
+                    f"Enter the {what} in the profile settings (Edit profile); it is kept in "
+                    "the system keychain, or for this session only when none is available."
+                ),
+            )
+        if profile.auth_kind is AuthKind.API_KEY:
+            auth = ApiKeyAuth(secret)
+        else:
+            auth = JwtAuth(profile.base_url, profile.username or "", secret, profile.jwt)
+    verify: bool | str = profile.verify_tls
+    if profile.verify_tls and profile.ca_bundle:
+        verify = profile.ca_bundle
+    if profile.tls_warning:
+        log.warning("%s", profile.tls_warning)
+    if isinstance(verify, str):
+        context = await asyncio.to_thread(ssl_verify, verify)  # reads the PEM file
+        verify_arg: bool | str | ssl.SSLContext = context
+    else:
+        verify_arg = verify
+    return ApiClient(
+        profile.base_url,
+        auth=auth,
+        governor=governor if governor is not None else governor_for(profile),
+        request_log=request_log,
+        verify=verify_arg,
+        timeout=timeout,
+        transport=transport,
+    )
