@@ -1,0 +1,324 @@
+"""The installable app: icons, desktop entry, PyInstaller rules, and (marker `frozen`) a real build.
+
+The frozen tests build the Linux one-folder bundle into a temporary folder with the project's own
+build script and run the frozen `explorer --smoke` offscreen, as CI does.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from explorer import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+ICONS = ROOT / "resources" / "icons"
+PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+TOOLBAR = [
+    "run",
+    "stop",
+    "cancel",
+    "load-all",
+    "export",
+    "copy",
+    "add",
+    "remove",
+    "filter",
+    "settings",
+    "profile",
+    "refresh",
+    "log",
+    "link",
+    "columns",
+    "search",
+]
+# A bundle above this has lost its exclusions (it was about 170 MB when they were written).
+MAX_BUNDLE_MB = 230
+
+
+def load_build_app() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_app", ROOT / "packaging" / "build_app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_app = load_build_app()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+# ------------------------------------------------------------------ icons
+
+
+@pytest.mark.parametrize("size", PNG_SIZES)
+def test_app_icon_png_sizes(size: int) -> None:
+    data = (ICONS / "png" / f"explorer-{size}.png").read_bytes()
+
+    assert png_size(data) == (size, size)
+
+
+def test_ico_holds_every_windows_size_as_png() -> None:
+    data = (ICONS / "explorer.ico").read_bytes()
+    reserved, kind, count = struct.unpack("<HHH", data[:6])
+    sizes = []
+    for index in range(count):
+        width, height, _colours, _zero, _planes, bits, length, offset = struct.unpack(
+            "<BBBBHHII", data[6 + 16 * index : 22 + 16 * index]
+        )
+        actual = png_size(data[offset : offset + length])
+        assert actual == (width or 256, height or 256)
+        assert bits == 32
+        sizes.append(actual[0])
+
+    assert (reserved, kind) == (0, 1)
+    assert sizes == [16, 24, 32, 48, 64, 128, 256]
+    assert offset + length == len(data)
+
+
+def test_icns_holds_every_macos_size_as_png() -> None:
+    data = (ICONS / "explorer.icns").read_bytes()
+    assert data[:4] == b"icns"
+    assert struct.unpack(">I", data[4:8])[0] == len(data)
+    entries = {}
+    position = 8
+    while position < len(data):
+        kind, length = (
+            data[position : position + 4],
+            struct.unpack(">I", data[position + 4 : position + 8])[0],
+        )
+        entries[kind.decode()] = png_size(data[position + 8 : position + length])[0]
+        position += length
+
+    assert position == len(data)
+    assert entries == {
+        "icp4": 16,
+        "icp5": 32,
+        "icp6": 64,
+        "ic07": 128,
+        "ic08": 256,
+        "ic09": 512,
+        "ic10": 1024,
+        "ic11": 32,
+        "ic12": 64,
+        "ic13": 256,
+        "ic14": 512,
+    }
+
+
+@pytest.mark.parametrize("name", ["explorer", "explorer-small", *(f"toolbar/{n}" for n in TOOLBAR)])
+def test_svg_icons_render(name: str, qapp: object) -> None:
+    from PySide6.QtSvg import QSvgRenderer
+
+    path = ICONS / f"{name}.svg"
+    renderer = QSvgRenderer(str(path))
+
+    assert renderer.isValid(), path
+    assert renderer.defaultSize().width() == renderer.defaultSize().height()
+
+
+def test_icon_readme_lists_every_toolbar_icon() -> None:
+    readme = (ICONS / "README.md").read_text(encoding="utf-8")
+    on_disk = sorted(p.stem for p in (ICONS / "toolbar").glob("*.svg"))
+
+    assert on_disk == sorted(TOOLBAR)
+    for name in TOOLBAR:
+        assert f"`{name}`" in readme, name
+    assert "MIT" in readme
+
+
+def test_desktop_entry() -> None:
+    path = ROOT / "resources" / "explorer.desktop"
+    entry = dict(
+        line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line
+    )
+
+    assert entry["Type"] == "Application"
+    assert entry["Exec"].split()[0] == "explorer"
+    assert entry["Icon"] == "explorer"
+    assert entry["Terminal"] == "false"
+    validator = shutil.which("desktop-file-validate")
+    if validator:
+        result = subprocess.run([validator, str(path)], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout == ""
+
+
+# ------------------------------------------------------------------ build rules
+
+
+def test_windows_version_resource_comes_from_the_package_version(tmp_path: Path) -> None:
+    # PyInstaller reads the file with eval() into its versioninfo classes (which need pefile, a
+    # Windows-only package); stand-ins that record their arguments check the same text anywhere.
+    kinds = (
+        "VSVersionInfo FixedFileInfo StringFileInfo StringTable StringStruct VarFileInfo VarStruct"
+    )
+    built: dict[str, list[tuple[tuple[object, ...], dict[str, object]]]] = {}
+
+    def recorder(kind: str) -> object:
+        return lambda *args, **kwargs: built.setdefault(kind, []).append((args, kwargs))
+
+    path = build_app.write_version_file(tmp_path, "explorer", "Explorer for REST APIs", __version__)
+    eval(Path(path).read_text(encoding="utf-8"), {k: recorder(k) for k in kinds.split()})
+
+    strings = dict(args for args, _ in built["StringStruct"])
+    assert strings["FileVersion"] == strings["ProductVersion"] == __version__
+    assert strings["OriginalFilename"] == "explorer.exe"
+    assert strings["FileDescription"] == "Explorer for REST APIs"
+    fixed = built["FixedFileInfo"][0][1]
+    assert fixed["filevers"] == fixed["prodvers"] == build_app.version_tuple(__version__)
+    assert len(built["VSVersionInfo"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("0.1.0", (0, 1, 0, 0)),
+        ("1.2.3rc1", (1, 2, 3, 1)),
+        ("2.0", (2, 0, 0, 0)),
+        ("1.2.3+local", (1, 2, 3, 0)),
+    ],
+)
+def test_version_tuple(version: str, expected: tuple[int, int, int, int]) -> None:
+    assert build_app.version_tuple(version) == expected
+
+
+@pytest.mark.parametrize(
+    ("dest", "pruned"),
+    [
+        ("PySide6/Qt/plugins/platforms/libqoffscreen.so", False),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", False),
+        ("PySide6/Qt/plugins/platforms/libqwayland.so", False),
+        ("PySide6/Qt/plugins/platforms/qwindows.dll", False),
+        ("PySide6/Qt/plugins/platforms/libqcocoa.dylib", False),
+        ("PySide6/Qt/plugins/imageformats/libqsvg.so", False),
+        ("PySide6/Qt/plugins/imageformats/qsvg.dll", False),
+        ("PySide6/Qt/plugins/iconengines/libqsvgicon.so", False),
+        ("PySide6/Qt/plugins/platforminputcontexts/libcomposeplatforminputcontextplugin.so", False),
+        ("PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so", False),
+        ("PySide6/Qt/lib/libQt6Svg.so.6", False),
+        ("explorer/resources/icons/png/explorer-16.png", False),
+        ("PySide6/Qt/plugins/platforms/libqeglfs.so", True),
+        ("PySide6/Qt/plugins/platforms/libqvnc.so", True),
+        ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", True),
+        ("PySide6/Qt/plugins/imageformats/libqtiff.so", True),
+        ("PySide6\\Qt\\plugins\\imageformats\\qwebp.dll", True),
+        ("PySide6/Qt/plugins/generic/libqtuiotouchplugin.so", True),
+        ("PySide6/Qt/translations/qtbase_de.qm", True),
+    ],
+)
+def test_prune_rules(dest: str, pruned: bool) -> None:
+    assert build_app.is_pruned(dest) is pruned
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux library names")
+def test_prune_drops_libraries_only_pruned_plugins_need() -> None:
+    assert build_app.is_pruned("libQt6Network.so.6")
+    assert build_app.is_pruned("PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6")
+    assert build_app.is_pruned("libcairo.so.2")
+    assert not build_app.is_pruned("libQt6XcbQpa.so.6")
+    assert not build_app.is_pruned("libglib-2.0.so.0")  # Qt Core links it
+
+
+def test_the_command_line_needs_no_qt_modules() -> None:
+    assert build_app.needs_qt("explorer.ui.results.table_model")
+    assert build_app.needs_qt("explorer.smoke")
+    assert not build_app.needs_qt("explorer.core.client")
+    assert not build_app.needs_qt("explorer.exporting.cli")
+    assert not build_app.needs_qt("explorer.sandbox.server")
+
+
+# ------------------------------------------------------------------ the frozen app
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh build (never a stale dist/): PyInstaller's log shows only if the build fails."""
+    folder = tmp_path_factory.mktemp("frozen")
+    path, seconds = build_app.build(folder / "dist", folder / "work", quiet=True)
+    size_mb = build_app.folder_size(path) / 1e6
+    sys.stderr.write(f"\nbuilt the bundle in {seconds:.0f} s: {size_mb:.0f} MB\n")
+    return Path(path)
+
+
+def frozen_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["EXPLORER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["EXPLORER_SMOKE_TRACEBACK"] = "1"
+    return env
+
+
+@pytest.mark.frozen
+@pytest.mark.xdist_group("frozen")
+@pytest.mark.timeout(1200)  # the build takes a few minutes on two busy cores
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="CI builds the Linux bundle")
+class TestFrozenBundle:
+    def test_frozen_smoke_passes_offscreen(self, bundle: Path, tmp_path: Path) -> None:
+        timings = []
+        for _run in range(2):  # the first start after the build, then a warm one
+            started = time.perf_counter()
+            result = subprocess.run(
+                [str(bundle / "explorer"), "--smoke"],
+                capture_output=True,
+                text=True,
+                env=frozen_env(tmp_path),
+                timeout=120,
+                check=False,
+            )
+            timings.append(time.perf_counter() - started)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert result.stdout.startswith("smoke ok (frozen): resources 3 catalogs"), (
+                result.stdout
+            )
+            assert re.search(r"sandbox 200 of \d+ rows via cursor", result.stdout), result.stdout
+            assert "table 200x" in result.stdout
+        sys.stderr.write(f"\nfrozen --smoke: {timings[0]:.2f} s first, {timings[1]:.2f} s warm\n")
+        assert not (tmp_path / "config").exists()
+
+    def test_frozen_command_line_finds_its_commands(self, bundle: Path, tmp_path: Path) -> None:
+        version = subprocess.run(
+            [str(bundle / "explorer-cli"), "--version"],
+            capture_output=True,
+            text=True,
+            env=frozen_env(tmp_path),
+            timeout=60,
+            check=False,
+        )
+
+        assert version.returncode == 0, version.stdout + version.stderr
+        assert version.stdout.strip() == f"explorer {__version__}"
+
+    def test_bundle_holds_the_resources_and_nothing_for_tests(self, bundle: Path) -> None:
+        inside = bundle / "_internal"
+        resources = inside / "explorer" / "resources"
+        files = [p.relative_to(inside) for p in inside.rglob("*")]
+        names = {part for path in files for part in path.parts}
+
+        for catalog in ("scalepad", "scout", "sandbox"):
+            assert (resources / "catalogs" / f"{catalog}.json").is_file(), catalog
+        for size in PNG_SIZES:
+            assert (resources / "icons" / "png" / f"explorer-{size}.png").is_file()
+        for name in TOOLBAR:
+            assert (resources / "icons" / "toolbar" / f"{name}.svg").is_file()
+        assert (resources / "explorer.desktop").is_file()
+        assert not names & {"tests", "pytest", "_pytest", "pytestqt", "hypothesis", "translations"}
+        assert not [p for p in files if p.name.startswith("test_") and p.suffix == ".py"]
+        assert not [p for p in files if build_app.is_pruned(str(p))]
+        assert build_app.folder_size(bundle) / 1e6 < MAX_BUNDLE_MB
