@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
 import logging.handlers
 import os
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("explorer")
 
-DEMO_PROFILE = "Demo"
+DEMO_PROFILE = "Demo"  # ScalePad (Core, Quoter, Lifecycle Manager) and the sandbox extras
+DEMO_SCOUT_PROFILE = "Demo Scout"  # Scout signs in with a username and password (JWT)
+DEMO_PROFILES = (DEMO_PROFILE, DEMO_SCOUT_PROFILE)
 
 
 class AppServices:
@@ -84,8 +87,9 @@ class AppServices:
                 f"No profile named {profile_name!r}",
                 explanation=f"The profile {profile_name!r} no longer exists; choose another.",
             )
-        if profile.name == DEMO_PROFILE and self.demo is None:
-            profile = await self.start_demo()  # the last run's demo server is gone: start one
+        if profile.name in DEMO_PROFILES and self.demo is None:
+            await self.start_demo()  # the last run's demo server is gone: start a new one
+            profile = self.settings.profile(profile_name) or profile
         catalog = await load_catalog(profile)
         client = await connect(profile, self.secrets, request_log=self.request_log)
         self.settings.last_profile = profile.name
@@ -107,33 +111,46 @@ class AppServices:
         await context.client.aclose()
 
     async def start_demo(self) -> Profile:
-        """Start the sandbox in a child process and store a ready "Demo" profile for it.
+        """Start the sandbox in a child process and store ready demo profiles for it.
 
-        The demo key goes to the secret store like any other key; the profile holds none.
+        ScalePad answers an API key and Scout a JWT login, so the demo has two profiles on the
+        same local server: "Demo" (ScalePad and the sandbox extras) and "Demo Scout". Their
+        secrets go to the secret store like any other; the settings hold none. Returns "Demo".
         """
-        from explorer.core.catalogs import PRESETS
-        from explorer.core.settings import AuthKind, Profile
+        from explorer.core.settings import AuthKind, JwtSettings, Profile
         from explorer.sandbox import SandboxConfig, launch_sandbox_process
 
         if self.demo is None:
-            config = self.demo_config or SandboxConfig(latency_ms=40)
+            config = self.demo_config or SandboxConfig(latency_ms=30)
             self.demo = await asyncio.to_thread(launch_sandbox_process, config)
-        existing = self.settings.profile(DEMO_PROFILE)
-        profile = Profile(
-            name=DEMO_PROFILE,
-            base_url=self.demo.url,
-            auth_kind=AuthKind.API_KEY,
-            catalog=PRESETS["sandbox"].catalog,
-            username=self.demo.scout_username,
-            rate_limit=existing.rate_limit if existing else 50,
-            rate_period_s=existing.rate_period_s if existing else 5.0,
-            page_size=existing.page_size if existing else 200,
+        demo = self.demo
+        profiles = (
+            Profile(
+                name=DEMO_PROFILE,
+                base_url=demo.url,
+                auth_kind=AuthKind.API_KEY,
+                catalog="scalepad+sandbox",
+            ),
+            Profile(
+                name=DEMO_SCOUT_PROFILE,
+                base_url=demo.url,
+                auth_kind=AuthKind.JWT,
+                catalog="scout",
+                username=demo.scout_username,
+                jwt=JwtSettings.scout(),
+            ),
         )
-        await self.secrets.set(DEMO_PROFILE, self.demo.api_key)
-        self.settings.upsert_profile(profile)
+        for profile, secret in zip(profiles, (demo.api_key, demo.scout_password), strict=True):
+            existing = self.settings.profile(profile.name)
+            if existing is not None:  # keep the user's budget and page size, follow the new port
+                profile = existing.with_changes(base_url=demo.url, username=profile.username)
+            await self.secrets.set(profile.name, secret)
+            self.settings.upsert_profile(profile)
         self.settings.last_profile = DEMO_PROFILE
-        await asyncio.to_thread(self.settings_store.save, self.settings)
-        return profile
+        await asyncio.to_thread(self.settings_store.save, copy.deepcopy(self.settings))
+        demo_profile = self.settings.profile(DEMO_PROFILE)
+        assert demo_profile is not None
+        return demo_profile
 
     async def stop_demo(self) -> None:
         demo, self.demo = self.demo, None

@@ -29,38 +29,41 @@ from explorer.core.errors import ExplorerError
 log = logging.getLogger("explorer.ui")
 
 
-_emit_guarded = False
+_singletons_guarded = False
 
 
-class _EmitProbe(QObject):
+class _RefcountProbe(QObject):
     fired = Signal()
 
 
-def guard_emit_refcount_bug() -> bool:
-    """Keep `SignalInstance.emit()` from crashing the interpreter; True if the guard was needed.
+def guard_pyside_refcount_bugs() -> bool:
+    """Keep PySide6 from crashing the interpreter on Python 3.11; True if the guard was needed.
 
-    WORKAROUND(PySide6 6.12.0, Python < 3.12): every `signal.emit(...)` made from Python returns
-    `True` without a new reference, so each emit takes one reference away from `True`; after a few
-    hundred emits CPython aborts with "bool_dealloc: deallocating True or False". Python 3.12 made
-    True and False immortal; this gives them the same immortality (a refcount no program can
-    exhaust). It probes first and does nothing on versions without the bug.
+    WORKAROUND(PySide6 6.12.0, Python < 3.12): the bindings treat None, True and False as
+    immortal, as they are since Python 3.12: every call of a method returning void (`setText`,
+    `setObjectName`, `invalidate`, ...) or returning a null QVariant gives back `None` without a
+    new reference, and every `signal.emit()` does the same with `True`. Each such call takes one
+    reference away; after a few thousand CPython aborts with "none_dealloc: deallocating None" (or
+    "bool_dealloc"). This gives the three the immortality the bindings assume (a reference count
+    no program can exhaust). It probes first and does nothing where the bindings behave.
     """
-    global _emit_guarded
-    if sys.version_info >= (3, 12) or _emit_guarded:
+    global _singletons_guarded
+    if sys.version_info >= (3, 12) or _singletons_guarded:
         return False
-    probe = _EmitProbe()
-    before = sys.getrefcount(True)
+    probe = _RefcountProbe()
+    nones, trues = sys.getrefcount(None), sys.getrefcount(True)
+    probe.setObjectName("probe")  # returns void
     probe.fired.emit()
-    if sys.getrefcount(True) >= before:
+    if sys.getrefcount(None) >= nones and sys.getrefcount(True) >= trues:
         return False
-    for singleton in (True, False):
+    for singleton in (None, True, False):
         ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-    _emit_guarded = True
+    _singletons_guarded = True
     return True
 
 
-# Before anything in the window emits a signal (every UI module imports this one).
-guard_emit_refcount_bug()
+# Before the window makes any Qt call (every UI module imports this one).
+guard_pyside_refcount_bugs()
 
 T = TypeVar("T")
 

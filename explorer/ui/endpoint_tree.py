@@ -127,8 +127,9 @@ class EndpointFilterProxy(QSortFilterProxyModel):
     def set_search(self, text: str) -> None:
         words = tuple(text.lower().split())
         if words != self._words:
+            self.beginFilterChange()
             self._words = words
-            self.invalidateFilter()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: _AnyIndex) -> bool:
         if not self._words:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.catalog import Endpoint
 from explorer.core.errors import ExplorerError
-from explorer.core.query import Query
+from explorer.core.query import Query, build_url, parse_url
 from explorer.ui import theme
 from explorer.ui.async_utils import Level, dialog_result, messages, report_error, spawn
 from explorer.ui.budget_view import BudgetView
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 _WELCOME_ITEM = "__welcome__"
 STATUS_MESSAGE_MS = 8000
+MAX_RESTORED_TABS = 12
 
 
 class MessageBanner(QFrame):
@@ -467,16 +468,17 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ remembered state
     def _remember_tabs(self) -> None:
+        """Keep each open tab as its endpoint and exact URL, per profile, for the next start."""
         if self.context is None:
             return
+        base = self.context.profile.base_url
         opened = []
         for tab in self.tab_widgets():
-            endpoint = getattr(tab, "endpoint", None)
-            if endpoint is None:
-                continue
-            query = getattr(tab, "query", None)
-            path_params = dict(getattr(query, "path_params", {}) or {})
-            opened.append({"endpoint": endpoint.id, "path_params": path_params})
+            try:
+                url = build_url(base, tab.query, tab.endpoint)
+            except ExplorerError:  # an unfinished query: reopen the endpoint bare
+                url = ""
+            opened.append({"endpoint": tab.endpoint.id, "url": url})
         tabs_by_profile = self.services.settings.window.setdefault("open_tabs", {})
         tabs_by_profile[self.context.profile.name] = opened
 
@@ -486,18 +488,19 @@ class MainWindow(QMainWindow):
         saved = self.services.settings.window.get("open_tabs", {}).get(
             self.context.profile.name, []
         )
-        for item in saved[:12]:
+        for item in saved[:MAX_RESTORED_TABS]:
             endpoint = self.context.catalog.find(str(item.get("endpoint", "")))
             if endpoint is None:
                 continue
-            params = {str(k): str(v) for k, v in (item.get("path_params") or {}).items()}
-            if any(not params.get(p.name) for p in endpoint.path_params):
-                continue
-            query = Query(endpoint_id=endpoint.id, path_params=params) if params else None
+            query: Query | None = None
             try:
-                self.open_tab(endpoint, query)
-            except ExplorerError as exc:  # a tab that cannot be restored must not stop the start
-                report_error(exc, context=f"Reopening {endpoint.id}")
+                if item.get("url"):
+                    query = parse_url(str(item["url"]), endpoint)
+            except ExplorerError as exc:
+                log.info("not restoring the query of %s: %s", endpoint.id, exc)
+            if any(not (query and query.path_params.get(p.name)) for p in endpoint.path_params):
+                continue
+            self.open_tab(endpoint, query)
 
     def _save_window_state(self) -> None:
         window = self.services.settings.window

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.requestlog import RequestLog, RequestLogEntry, to_curl
 from explorer.ui import theme
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
@@ -58,12 +59,8 @@ def format_size(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def _time_text(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone().strftime("%H:%M:%S")
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value).strftime("%H:%M:%S")
-    return str(value or "")
+def _time_text(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s).strftime("%H:%M:%S")
 
 
 class RequestLogModel(QAbstractTableModel):
@@ -71,14 +68,14 @@ class RequestLogModel(QAbstractTableModel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._entries: list[Any] = []
+        self._entries: list[RequestLogEntry] = []
 
-    def set_entries(self, entries: list[Any]) -> None:
+    def set_entries(self, entries: list[RequestLogEntry]) -> None:
         self.beginResetModel()
         self._entries = list(entries)[-MAX_ROWS:]
         self.endResetModel()
 
-    def append(self, entry: Any) -> None:
+    def append(self, entry: RequestLogEntry) -> None:
         if len(self._entries) >= MAX_ROWS:
             self.beginRemoveRows(QModelIndex(), 0, 0)
             del self._entries[0]
@@ -88,7 +85,7 @@ class RequestLogModel(QAbstractTableModel):
         self._entries.append(entry)
         self.endInsertRows()
 
-    def entry(self, row: int) -> Any:
+    def entry(self, row: int) -> RequestLogEntry:
         return self._entries[row]
 
     def rowCount(self, parent: _AnyIndex = _ROOT) -> int:
@@ -116,8 +113,7 @@ class RequestLogModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            explanation = getattr(entry, "error", None)
-            return explanation or (entry.url if col == 2 else None)
+            return entry.error or (entry.url if col == 2 else None)
         if role == EntryRole:
             return entry
         if role == Qt.ItemDataRole.UserRole:  # sort key
@@ -125,9 +121,9 @@ class RequestLogModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _display(entry: Any, col: int) -> str:
+    def _display(entry: RequestLogEntry, col: int) -> str:
         if col == 0:
-            return _time_text(entry.started_at)
+            return _time_text(entry.time)
         if col == 1:
             return str(entry.method)
         if col == 2:
@@ -135,18 +131,18 @@ class RequestLogModel(QAbstractTableModel):
         if col == 3:
             return str(entry.status) if entry.status is not None else "failed"
         if col == 4:
-            return f"{entry.duration_ms:.0f}" if entry.duration_ms is not None else ""
+            return f"{entry.duration_ms:.0f}"
         return format_size(entry.response_size)
 
     @staticmethod
-    def _sort_key(entry: Any, col: int) -> Any:
-        keys: tuple[Callable[[Any], Any], ...] = (
-            lambda e: _time_text(e.started_at),
+    def _sort_key(entry: RequestLogEntry, col: int) -> Any:
+        keys: tuple[Callable[[RequestLogEntry], Any], ...] = (
+            lambda e: e.id,
             lambda e: e.method,
             lambda e: e.url,
             lambda e: e.status or 0,
-            lambda e: e.duration_ms or 0.0,
-            lambda e: e.response_size or 0,
+            lambda e: e.duration_ms,
+            lambda e: e.response_size,
         )
         return keys[col](entry)
 
@@ -160,8 +156,9 @@ class _LogFilter(QSortFilterProxyModel):
         self.setSortRole(Qt.ItemDataRole.UserRole)
 
     def set_text(self, text: str) -> None:
+        self.beginFilterChange()
         self._words = tuple(text.lower().split())
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: _AnyIndex) -> bool:
         if not self._words:
@@ -179,45 +176,37 @@ class _LogFilter(QSortFilterProxyModel):
         return True
 
 
-def entry_detail(entry: Any) -> str:
+def entry_detail(entry: RequestLogEntry) -> str:
     """The selected entry as text: request line, masked headers, body previews, explanation."""
     lines = [f"{entry.method} {entry.url}"]
     status = entry.status if entry.status is not None else "no response"
-    extra = []
-    if entry.duration_ms is not None:
-        extra.append(f"{entry.duration_ms:.0f} ms")
-    if getattr(entry, "retries", 0):
-        extra.append(f"{entry.retries} retries")
-    if getattr(entry, "waited_s", 0):
+    extra = [f"{entry.duration_ms:.0f} ms", format_size(entry.response_size)]
+    if entry.attempt > 1:
+        extra.append(f"retry {entry.attempt - 1}")
+    if entry.waited_s:
         extra.append(f"waited {entry.waited_s:.2f} s for the rate limit")
-    lines.append(f"→ {status}" + (f"  ({', '.join(extra)})" if extra else ""))
-    error = getattr(entry, "error", None)
-    if error:
-        lines += ["", f"What happened: {error}"]
+    lines.append(f"→ {status}  ({', '.join(extra)})")
+    if entry.error:
+        lines += ["", f"What happened: {entry.error}"]
     for title, headers in (
-        ("Request headers", getattr(entry, "request_headers", None)),
-        ("Response headers", getattr(entry, "response_headers", None)),
+        ("Request headers", entry.request_headers),
+        ("Response headers", entry.response_headers),
     ):
         if headers:
             lines += ["", title]
-            lines += [f"  {k}: {v}" for k, v in _pairs(headers)]
+            lines += [f"  {k}: {v}" for k, v in headers]
     for title, body in (
-        ("Request body", getattr(entry, "request_body", None)),
-        ("Response body", getattr(entry, "response_body", None)),
+        ("Request body", entry.request_body),
+        ("Response body", entry.response_body),
     ):
         if body:
             lines += ["", title, _pretty(body)]
+    if entry.truncated:
+        lines.append("… (the log keeps the start of long bodies only)")
     return "\n".join(lines)
 
 
-def _pairs(headers: Any) -> list[tuple[str, str]]:
-    if isinstance(headers, dict):
-        return [(str(k), str(v)) for k, v in headers.items()]
-    return [(str(k), str(v)) for k, v in headers]
-
-
-def _pretty(body: Any) -> str:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+def _pretty(text: str) -> str:
     try:
         text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
@@ -241,7 +230,7 @@ class RequestLogView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._log: Any = None
+        self._log: RequestLog | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.model = RequestLogModel(self)
         self.proxy = _LogFilter(self)
@@ -309,7 +298,7 @@ class RequestLogView(QWidget):
         self._entry_arrived.connect(self._append, Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------ public API
-    def set_request_log(self, request_log: Any) -> None:
+    def set_request_log(self, request_log: RequestLog | None) -> None:
         """Show `request_log` (None detaches) and follow it live."""
         if request_log is self._log:
             return
@@ -322,27 +311,24 @@ class RequestLogView(QWidget):
             self._unsubscribe = request_log.subscribe(self._entry_arrived.emit)
         self._update_count()
 
-    def selected_entry(self) -> Any:
+    def selected_entry(self) -> RequestLogEntry | None:
         index = self.table.currentIndex()
         return index.data(EntryRole) if index.isValid() else None
 
     def select_row(self, view_row: int) -> None:
         self.table.selectRow(view_row)
 
-    def curl_for(self, entry: Any) -> str:
-        return str(self._log.to_curl(entry))
-
     def copy_as_curl(self) -> str | None:
         entry = self.selected_entry()
         if entry is None or self._log is None:
             return None
-        command = self.curl_for(entry)
+        command = to_curl(entry)  # the key or token stays a $EXPLORER_* variable
         QGuiApplication.clipboard().setText(command)
         self.count_label.setText("cURL command copied")
         return command
 
     # ------------------------------------------------------------ internals
-    def _append(self, entry: Any) -> None:
+    def _append(self, entry: RequestLogEntry) -> None:
         self.model.append(entry)
         self._update_count()
         self.entry_added.emit(entry)

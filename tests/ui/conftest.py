@@ -43,10 +43,10 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import qasync  # after QT_API is set: qasync picks the binding from it
 
-from explorer.ui.async_utils import guard_emit_refcount_bug
+from explorer.ui.async_utils import guard_pyside_refcount_bugs
 
-# Tests emit signals from Python too (see the function's docstring for the PySide6 bug).
-guard_emit_refcount_bug()
+# Tests make Qt calls too (see the function's docstring for the PySide6 6.12 bug).
+guard_pyside_refcount_bugs()
 
 T = TypeVar("T")
 
