@@ -3,9 +3,10 @@
 The filter grammar is ScalePad's (scalepad-api.md §4): `filter[<field>]=<op>:<value>`, nested
 fields with dots, `in` with a comma-separated list, several filters combined with AND. A value that
 holds a special token (a comma, a colon, a space, a double quote, or a whole word OR/AND) or that is
-empty goes in double quotes; inside quotes a literal double quote is written twice (`""`), so
-`say "hi" now` is sent as `"say ""hi"" now"`. Public material does not document an escape for `"`;
-doubling is this project's choice and the built-in sandbox reads it the same way.
+empty goes in double quotes. Public material does not say how a literal `"` is written inside a
+quoted value; like the built-in sandbox, this project writes it twice (`""`) and reads a backslash
+inside quotes as escaping the next character (a literal backslash in a quoted value is doubled):
+`say "hi" now` is sent as `"say ""hi"" now"`. Unquoted values are taken literally.
 Sorting is `sort=a,-b` (ascending bare, descending with `-`; `+a` is read as ascending).
 
 Building never fails on a bad value: `validate` lists every problem on its own row, and callers
@@ -101,7 +102,7 @@ def encode_value(value: str) -> str:
     """One value as it goes after `op:`, quoted when it holds a special token."""
     if not needs_quotes(value):
         return value
-    return '"' + value.replace('"', '""') + '"'
+    return '"' + value.replace("\\", "\\\\").replace('"', '""') + '"'
 
 
 def format_values(values: tuple[str, ...] | list[str]) -> str:
@@ -133,6 +134,10 @@ def parse_values(text: str) -> tuple[str, ...]:
                         ),
                     )
                 c = text[k]
+                if c == "\\" and k + 1 < n:
+                    buf.append(text[k + 1])
+                    k += 2
+                    continue
                 if c == '"':
                     if k + 1 < n and text[k + 1] == '"':
                         buf.append('"')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from explorer.core.catalog import (
@@ -102,6 +102,8 @@ def test_pasted_scalepad_url_builds_the_same_request(scalepad):
         ("x-or-y", '"x-or-y"'),
         ("  padded  ", '"  padded  "'),
         ('say "hi"', '"say ""hi"""'),
+        ("C:\\temp", '"C:\\\\temp"'),
+        ("back\\slash", "back\\slash"),
         ("", '""'),
         ("Zürich", "Zürich"),
     ],
@@ -394,3 +396,99 @@ def test_any_in_list_survives_build_then_parse_url(values):
     query = Query(endpoint.id, filters=(FilterCondition("name", Operator.IN, tuple(values)),))
 
     assert parse_url(build_url("http://h", query, endpoint), endpoint) == query
+
+
+# ---------------------------------------------------------------- against the sandbox
+
+def _get(sandbox, path: str, params: list[tuple[str, str]]) -> httpx.Response:
+    return httpx.get(sandbox.url + path, params=params, headers={"x-api-key": sandbox.api_key}, timeout=10)
+
+
+def _records(sandbox, endpoint: Endpoint, query: Query) -> list[dict]:
+    """Every record the sandbox returns for `query` (following cursors), after validation."""
+    assert validate(query, endpoint) == []
+    params = [*build_params(query, endpoint), ("page_size", "200")]
+    records: list[dict] = []
+    cursor = None
+    while True:
+        response = _get(sandbox, build_path(query, endpoint), params + ([("cursor", cursor)] if cursor else []))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        records.extend(body["data"])
+        cursor = body.get("next_cursor")
+        if not cursor:
+            return records
+
+
+def _ram(asset: dict) -> int | None:
+    return (asset.get("configuration") or {}).get("ram_bytes")
+
+
+@pytest.fixture(scope="module")
+def one_client(sandbox, scalepad):
+    """A client with hardware: its record and every one of its hardware assets (filtered by id)."""
+    clients = _records(sandbox, _endpoint(scalepad, "GET /core/v1/clients"),
+                       Query("GET /core/v1/clients", filters=(FilterCondition("num_hardware_assets", Operator.GTE, ("10",)),)))
+    client = next(c for c in clients if "," in c["name"])
+    hardware = _endpoint(scalepad, HARDWARE)
+    assets = _records(sandbox, hardware, Query(HARDWARE, filters=(FilterCondition("client.id", Operator.EQ, (client["id"],)),)))
+    assert assets
+    assert all(a["client"]["id"] == client["id"] for a in assets)
+    return client, assets
+
+
+def test_sandbox_selects_the_records_the_filters_describe(sandbox, scalepad, one_client):
+    client, assets = one_client
+    hardware = _endpoint(scalepad, HARDWARE)
+    rams = sorted(r for a in assets if (r := _ram(a)) is not None)
+    ram_limit = rams[len(rams) // 2]
+    word = assets[0]["name"][-5:-1].lower()  # e.g. "0004" of "SPA-WO-00041": a tenth of them
+    by_client = FilterCondition("client.id", Operator.EQ, (client["id"],))
+    cases = [
+        (FilterCondition("client.name", Operator.EQ, (client["name"],)), lambda a: True),
+        (FilterCondition("type", Operator.IN, ("SERVER", "VIRTUAL")), lambda a: a["type"].strip() in ("SERVER", "VIRTUAL")),
+        (FilterCondition("configuration.ram_bytes", Operator.LTE, (str(ram_limit),)),
+         lambda a: (_ram(a) or ram_limit + 1) <= ram_limit),
+        (FilterCondition("name", Operator.CONT, (word,)), lambda a: word in a["name"].lower()),
+    ]
+    for condition, keep in cases:
+        query = Query(HARDWARE, filters=(by_client, condition), sorts=(SortKey("name", True),))
+        got = _records(sandbox, hardware, query)
+        expected = sorted((a for a in assets if keep(a)), key=lambda a: a["name"], reverse=True)
+        assert 0 < len(expected) < len(assets) or condition.field == "client.name", condition
+        assert [a["id"] for a in got] == [a["id"] for a in expected], condition
+
+
+def test_sandbox_accepts_the_done_when_url(sandbox, scalepad, one_client):
+    client, assets = one_client
+    query = parse_url(DONE_WHEN_URL.replace("Space Sprockets, Inc.", client["name"]), scalepad)
+    hardware = _endpoint(scalepad, HARDWARE)
+
+    got = _records(sandbox, hardware, query)
+
+    expected = [a for a in assets if (_ram(a) or 8000000001) <= 8000000000]
+    assert sorted(a["id"] for a in got) == sorted(a["id"] for a in expected)
+    stamps = [a["record_updated_at"] for a in got]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+@pytest.mark.parametrize("name", ['The "Quoted" Company', "Ratio: 3:1 Labs", 'Comma, Colon: AND "Quote" OR Dash -'])
+def test_sandbox_reads_special_values_exactly_as_built(sandbox, scalepad, name):
+    clients = _endpoint(scalepad, "GET /core/v1/clients")
+    query = Query(clients.id, filters=(FilterCondition("name", Operator.IN, (name, "no such client, really")),))
+
+    got = _records(sandbox, clients, query)
+
+    assert [c["name"] for c in got] == [name]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=value_text)
+def test_sandbox_accepts_any_built_value(sandbox, scalepad, value):
+    clients = _endpoint(scalepad, "GET /core/v1/clients")
+    query = Query(clients.id, filters=(FilterCondition("name", Operator.CONT, (value,)),))
+
+    response = _get(sandbox, clients.path, build_params(query, clients))
+
+    assert response.status_code == 200, response.text
+    assert all(value.casefold() in c["name"].casefold() for c in response.json()["data"])
