@@ -43,18 +43,35 @@ BASE_VOLUMES = {
 
 
 class Collection:
-    """A lazily generated list of records with reversible ids."""
+    """A lazily generated list of records with reversible ids.
+
+    Recently built records are kept (a bounded, first-in-first-out cache), so repeated filter
+    scans of a small tenant are cheap while a huge one still uses flat memory. Callers must not
+    modify the records they get.
+    """
+
+    CACHE_SIZE = 5000
 
     def __init__(
         self, name: str, count: int, ids: IdScheme, make: Callable[[int, str], Record]
     ) -> None:
         self.name, self.count, self.ids, self._make = name, count, ids, make
+        self._cache: dict[int, Record] = {}
+        self._cache_lock = threading.Lock()
 
     def id_of(self, i: int) -> str:
         return self.ids.id_of(i)
 
     def record(self, i: int) -> Record:
-        return self._make(i, self.ids.id_of(i))
+        found = self._cache.get(i)
+        if found is not None:
+            return found
+        built = self._make(i, self.ids.id_of(i))
+        with self._cache_lock:
+            if len(self._cache) >= self.CACHE_SIZE:
+                del self._cache[next(iter(self._cache))]
+            self._cache[i] = built
+        return built
 
     def find(self, record_id: str) -> Record | None:
         i = self.ids.index_of(record_id)
@@ -154,10 +171,13 @@ class Tenant:
         return {"id": cid, "name": name}
 
     def _make_client_name(self, c: int) -> str:
-        if c % 7 == 3:  # every seventh client has an awkward name, so small tenants have some too
-            n = c // 7
-            name = w.AWKWARD_NAMES[n % len(w.AWKWARD_NAMES)]
-            return name if n < len(w.AWKWARD_NAMES) else f"{name} {n // len(w.AWKWARD_NAMES) + 1}"
+        # Every other one of the first clients has an awkward name (so even a tiny tenant has
+        # each of them once), then every seventh, numbered so names stay unique.
+        count = len(w.AWKWARD_NAMES)
+        if c < 2 * count and c % 2 == 1:
+            return w.AWKWARD_NAMES[c // 2]
+        if c >= 2 * count and c % 7 == 3:
+            return f"{w.AWKWARD_NAMES[(c // 7) % count]} {c // 7}"
         r = rng(self.seed, "client-name", c)
         form = r.choice(w.COMPANY_FORMS)
         sep = "" if form.startswith(",") else " "
