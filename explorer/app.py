@@ -210,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(serve_from_args(args_list[1:]) or 0)
     args = build_parser().parse_args(args_list)
+    from explorer.ui.async_utils import guard_pyside_refcount_bugs
+
+    guard_pyside_refcount_bugs()  # before any Qt call, the smoke check's included
     if args.smoke:
         from explorer.smoke import run_smoke
 

@@ -457,12 +457,15 @@ class ProfileDialog(QDialog):
             return self.catalog_source.text().strip()
         return str(kind)
 
+    def auth_kind_value(self) -> AuthKind:
+        return AuthKind(self.auth_kind.currentData())  # Qt hands the enum back as a plain str
+
     def secret(self) -> str:
         return clean_secret(self.secret_edit.text())
 
     def profile(self) -> Profile:
         """The profile the form describes; raises ConfigError with what to fix."""
-        kind: AuthKind = self.auth_kind.currentData()
+        kind = self.auth_kind_value()
         jwt = JwtSettings(
             **{
                 **self._jwt_extra.to_dict(),
@@ -507,7 +510,7 @@ class ProfileDialog(QDialog):
 
     # ------------------------------------------------------------ reactions
     def _update_auth_fields(self) -> None:
-        kind = self.auth_kind.currentData()
+        kind = self.auth_kind_value()
         jwt = kind is AuthKind.JWT
         self.username.setEnabled(jwt)
         self.jwt_box.setVisible(jwt)
@@ -538,7 +541,7 @@ class ProfileDialog(QDialog):
             self.secret_edit.setText(cleaned)
             return
         hint = ""
-        if self.auth_kind.currentData() is AuthKind.API_KEY:
+        if self.auth_kind_value() is AuthKind.API_KEY:
             hint = key_format_hint(cleaned, self.catalog_value())
         self.secret_hint.setText(hint)
         self.secret_hint.setVisible(bool(hint))
@@ -546,7 +549,7 @@ class ProfileDialog(QDialog):
 
     def _show_where_secret(self) -> None:
         location = getattr(self.secrets, "location", "this session only")
-        what = "password" if self.auth_kind.currentData() is AuthKind.JWT else "API key"
+        what = "password" if self.auth_kind_value() is AuthKind.JWT else "API key"
         text = f"The {what} is kept in: {location}. It is never written to the settings file."
         reason = getattr(self.secrets, "unavailable_reason", None)
         if reason:
