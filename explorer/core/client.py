@@ -235,7 +235,9 @@ class ApiClient:
     # ------------------------------------------------------------ event hooks
     async def _before_send(self, request: httpx.Request) -> None:
         meta = request.extensions.setdefault(_META, {"attempt": 1})
-        meta["waited_s"] = await self.governor.acquire()
+        slot = await self.governor.acquire_slot()
+        meta["slot"] = slot
+        meta["waited_s"] = slot.waited_s
         meta["time"] = time.time()
         meta["started"] = time.perf_counter()
         meta["logged"] = False
@@ -245,7 +247,8 @@ class ApiClient:
     async def _after_answer(self, response: httpx.Response) -> None:
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        self.governor.record_response(status, retry_after)
+        meta = response.request.extensions.get(_META, {})
+        self.governor.record_response(status, retry_after, slot=meta.get("slot"))
         if status == 429:
             self.stats.rate_limited += 1
         try:

@@ -1,8 +1,10 @@
 """The rate governor: one per profile, shared by every tab, export and CLI call of that profile.
 
 A sliding window of send times keeps this process inside the budget (`limit` requests per
-`period_s`), with a small safety margin for the time a request spends on the way to the server,
-so that the app alone never draws a 429. Waiters are served first come, first served.
+`period_s`), so that the app alone never draws a 429. Waiters are served first come, first served.
+The server counts a request when it arrives, which is later than when we let it go; so when the
+answer comes back, the request's place in the window moves to the answer's time (the server
+certainly counted it before answering), and a small margin covers requests still on the way.
 
 When the server answers 429 anyway (another integration shares the key, or its real budget is
 smaller), everyone pauses until `Retry-After` has passed, and the effective limit drops by a
@@ -28,6 +30,14 @@ log = logging.getLogger(__name__)
 
 RECENT_429_WINDOW_S = 60.0
 DECREASE_FACTOR = 0.75
+
+
+@dataclass
+class Slot:
+    """One request's place in the window; `time` moves to the answer's time when it comes."""
+
+    time: float
+    waited_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ class RateGovernor:
     ) -> None:
         self._clock = clock
         self._sleep = sleep
-        self._sent: deque[float] = deque()
+        self._sent: list[Slot] = []
         self._429s: deque[float] = deque()
         self._paused_until = -math.inf
         self._last_decrease = -math.inf
@@ -89,6 +99,10 @@ class RateGovernor:
     # ------------------------------------------------------------ waiting for a slot
     async def acquire(self) -> float:
         """Wait until a request may be sent, and count it as sent. Returns the seconds waited."""
+        return (await self.acquire_slot()).waited_s
+
+    async def acquire_slot(self) -> Slot:
+        """Like acquire(); pass the slot to record_response() so the window uses the answer time."""
         start = self._clock()
         self._waiting += 1
         self._notify()
@@ -98,18 +112,23 @@ class RateGovernor:
                     now = self._clock()
                     wait = self._wait_needed(now)
                     if wait <= 0:
-                        self._sent.append(now)
-                        return now - start
+                        slot = Slot(now, now - start)
+                        self._sent.append(slot)
+                        return slot
                     await self._sleep(wait)
         finally:
             self._waiting -= 1
             self._notify()
 
-    def record_response(self, status: int, retry_after: float | None = None) -> None:
+    def record_response(
+        self, status: int, retry_after: float | None = None, *, slot: Slot | None = None
+    ) -> None:
         """Learn from an answer: a 429 pauses everyone and lowers the effective limit."""
+        now = self._clock()
+        if slot is not None:
+            slot.time = max(slot.time, now)
         if status != 429:
             return
-        now = self._clock()
         self._429s.append(now)
         pause = retry_after if retry_after is not None else self.period_s
         self._paused_until = max(self._paused_until, now + pause)
@@ -160,8 +179,8 @@ class RateGovernor:
     # ------------------------------------------------------------ internals
     def _tidy(self, now: float) -> None:
         horizon = now - self.period_s - self.margin_s
-        while self._sent and self._sent[0] <= horizon:
-            self._sent.popleft()
+        if self._sent and min(s.time for s in self._sent) <= horizon:
+            self._sent = [s for s in self._sent if s.time > horizon]
         while self._429s and now - self._429s[0] > RECENT_429_WINDOW_S:
             self._429s.popleft()
         # Slow recovery: one more request per two periods without a 429.
@@ -172,7 +191,8 @@ class RateGovernor:
     def _slot_wait(self, now: float) -> float:
         if len(self._sent) < self.effective_limit:
             return 0.0
-        oldest_counted = self._sent[len(self._sent) - self.effective_limit]
+        times = sorted(s.time for s in self._sent)
+        oldest_counted = times[len(times) - self.effective_limit]
         return max(0.0, oldest_counted + self.period_s + self.margin_s - now)
 
     def _wait_needed(self, now: float) -> float:

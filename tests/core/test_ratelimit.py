@@ -246,3 +246,23 @@ def test_one_governor_per_profile_shared_across_event_loops() -> None:
 def test_invalid_budget_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         RateGovernor(0, 1.0)
+
+
+def test_an_answered_request_counts_from_its_answer_time() -> None:
+    """The server counted a slow request when it arrived, at the latest when it answered."""
+    governor, t = make(2, 10.0)
+
+    async def scenario() -> float:
+        first = await governor.acquire_slot()
+        await governor.acquire_slot()
+        t.now = 4.0  # the first request's answer arrives 4 s after it left
+        governor.record_response(200, None, slot=first)
+        t.now = 10.0  # the second has left the window; the first has not
+        snap = governor.snapshot()
+        assert snap.in_window == 1
+        await governor.acquire()  # takes the second's place at once
+        start = t.now
+        await governor.acquire()  # must wait for the first's answer time + period
+        return t.now - start
+
+    assert asyncio.run(scenario()) == pytest.approx(4.0)
