@@ -3,8 +3,8 @@
 Grammar of a filter value (scalepad-api.md §4): `op:value`; `in` takes a comma-separated list;
 a value (or an `in` item) holding a comma, a colon, a space or a whole-word OR/AND is wrapped in
 double quotes. Emulator choices where the docs are silent: inside quotes `\\"` or `""` is a quote
-and `\\\\` a backslash; an unquoted value with a comma or a whole-word OR/AND is rejected (400);
-a date-only value means midnight UTC (and the whole day for `eq`).
+and `\\\\` a backslash; an unquoted value loses surrounding spaces, and one with a comma or a
+whole-word OR/AND is rejected (400); a date-only value means midnight UTC (the whole day for `eq`).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def split_values(text: str, *, as_list: bool, parameter: str) -> list[str]:
                     "INVALID_FILTER_VALUE", "Invalid filter value",
                     f"The value of {parameter} contains AND or OR; wrap it in double quotes.", parameter,
                 )  # fmt: skip
-            items.append(raw)
+            items.append(raw.strip())  # unquoted values lose surrounding spaces
             i = end
         if i >= n:
             return items

@@ -204,8 +204,8 @@ class TokenIssuer:
 
     def issue(self, user: ScoutUser) -> Record:
         now = self.clock()
-        iat = math.floor(now)
-        exp = math.ceil(now + self.ttl_s)
+        iat = math.floor(now)  # JWT times are whole seconds
+        exp = iat + math.ceil(self.ttl_s)
         claims = {
             "sub": user.username,
             "unique_name": user.username,
