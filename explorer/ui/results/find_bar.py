@@ -52,8 +52,7 @@ class FindProxyModel(QSortFilterProxyModel):
             self._task.cancel()
         model = self.records_model()
         if not needle:
-            self._needle, self._matches = "", None
-            self.invalidateFilter()
+            self._set_matches("", None)
             self.search_finished.emit(model.rowCount())
             return model.rowCount()
         matches = bytearray()
@@ -64,11 +63,15 @@ class FindProxyModel(QSortFilterProxyModel):
             row = stop
             if row < model.rowCount():
                 await asyncio.sleep(0)
-        self._needle, self._matches = needle, matches
-        self.invalidateFilter()
+        self._set_matches(needle, matches)
         count = self.rowCount()
         self.search_finished.emit(count)
         return count
+
+    def _set_matches(self, needle: str, matches: bytearray | None) -> None:
+        self.beginFilterChange()
+        self._needle, self._matches = needle, matches
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def start_search(self, text: str) -> None:
         """Start `search` as a task (cancelling one still running)."""

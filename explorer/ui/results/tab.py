@@ -9,7 +9,6 @@ itself, because with partial pages that would look global and be wrong.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import time
@@ -257,6 +256,7 @@ class ResultsTab(QWidget):
         self.model.counts_changed.connect(self._update_counts)
         self.model.loading_changed.connect(lambda _on: self._update_counts())
         self.model.fetch_failed.connect(self._fetch_failed)
+        self.model.notice.connect(self.show_status)
         self.model.modelReset.connect(self.detail.clear)
         self.find_bar.text_changed.connect(self.proxy.start_search)
         self.proxy.search_finished.connect(self._show_find_count)
@@ -318,9 +318,10 @@ class ResultsTab(QWidget):
         else:
             fetcher = PageFetcher(
                 self.context.client,
-                self._with_path(query),
+                self._endpoint,
                 build_params(query, self._endpoint),
                 page_size=query.page_size,
+                path=build_path(query, self._endpoint),
             )
             self.model.start(self._endpoint, fetcher, visible_columns=visible)
         self.proxy.start_search("")
@@ -412,7 +413,7 @@ class ResultsTab(QWidget):
             records = _decoder(self.model.record_blobs())
         dialog = ExportProgressDialog(
             client=self.context.client,
-            endpoint=self._with_path(self.query),
+            endpoint=self._endpoint,
             query=self.query,
             request=request,
             columns=columns,
@@ -459,12 +460,6 @@ class ResultsTab(QWidget):
         self._cancel_all()
 
     # ------------------------------------------------------------ running
-    def _with_path(self, query: Query) -> Endpoint:
-        """The endpoint with its path parameters filled in, for fetchers that read endpoint.path."""
-        if not self._endpoint.path_params:
-            return self._endpoint
-        return dataclasses.replace(self._endpoint, path=build_path(query, self._endpoint))
-
     async def _fetch_single(self, query: Query, visible: list[str] | None) -> None:
         self.model.loading_changed.emit(True)
         try:
@@ -654,10 +649,15 @@ class ResultsTab(QWidget):
             self.table.viewport().unsetCursor()
 
     def _row_menu(self, pos: QPoint) -> None:
-        proxy_index = self.table.indexAt(pos)
+        menu = self.row_menu(self.table.indexAt(pos))
+        if menu is not None:
+            menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def row_menu(self, proxy_index: QModelIndex) -> QMenu | None:
+        """The context menu of a row: its related records, copy value, copy record."""
         index = self.proxy.mapToSource(proxy_index)
         if not index.isValid():
-            return
+            return None
         record = self.model.record(index.row())
         menu = QMenu(self)
         related = menu.addMenu("Open related…")
@@ -674,7 +674,7 @@ class ResultsTab(QWidget):
             lambda: QGuiApplication.clipboard().setText(_pretty(record))
         )
         menu.addAction(copy_record)
-        menu.popup(self.table.viewport().mapToGlobal(pos))
+        return menu
 
     def _other_endpoint_pasted(self, endpoint_id: str, query: Query) -> None:
         self.open_related.emit(endpoint_id, query)

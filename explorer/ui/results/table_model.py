@@ -71,12 +71,15 @@ class RecordTableModel(QAbstractTableModel):
         fetch_failed(object): fetching a page failed (the exception); the rows so far stay.
         loading_changed(bool): a page request started (True) or ended (False).
         counts_changed(): the loaded or total count changed.
+        notice(str): something the user should know about the pages (e.g. fewer records than
+            total_count announced).
     """
 
     page_loaded = Signal(int)
     fetch_failed = Signal(object)
     loading_changed = Signal(bool)
     counts_changed = Signal()
+    notice = Signal(str)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -259,6 +262,7 @@ class RecordTableModel(QAbstractTableModel):
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
+        _cancel_fetcher(self._fetcher)
         if self._in_flight:
             self._in_flight = False
             self.loading_changed.emit(False)
@@ -293,6 +297,7 @@ class RecordTableModel(QAbstractTableModel):
                 try:
                     page = await fetcher.fetch_next()
                 except asyncio.CancelledError:
+                    _cancel_fetcher(fetcher)  # the request itself runs shielded in the fetcher
                     raise
                 except Exception as exc:
                     if generation == self._generation:
@@ -343,6 +348,9 @@ class RecordTableModel(QAbstractTableModel):
         if total is not None:
             self._total = total
         added = self._append(page.records)
+        warning = getattr(page, "warning", None)
+        if warning:
+            self.notice.emit(warning)
         if self._fetcher is not None and not self._fetcher.has_more and self._total is None:
             self._total = len(self._rows)
         self.counts_changed.emit()
@@ -462,6 +470,12 @@ class RecordTableModel(QAbstractTableModel):
 def decode_records(blobs: Sequence[bytes]) -> list[dict[str, Any]]:
     """JSON bytes from `record_blobs` -> records (CPU work: run it in a thread for many rows)."""
     return [json.loads(b) for b in blobs]
+
+
+def _cancel_fetcher(fetcher: Any) -> None:
+    cancel = getattr(fetcher, "cancel", None)
+    if callable(cancel):
+        cancel()
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:

@@ -1,0 +1,306 @@
+"""The results tab on real widgets against the sandbox over HTTP: paging while scrolling, Load all
+and Cancel, server-side sort from the header, related records, the detail panel, find, columns and
+the error banner."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from PySide6.QtCore import QPoint, Qt
+
+from explorer.core.catalog import Operator
+from explorer.core.query import FilterCondition, Query
+
+HARDWARE = "GET /core/v1/assets/hardware"
+CLIENTS = "GET /core/v1/clients"
+
+
+def requests_to(context, path):
+    return [e for e in context.request_log.entries() if urlsplit(e.url).path == path]
+
+
+def loaded(tab, rows):
+    return lambda: tab.model.rowCount() >= rows and not tab.model.is_loading
+
+
+def first_page_then_scroll(tab, until):
+    async def scenario():
+        await until(loaded(tab, 50))
+        await asyncio.sleep(0.1)  # nothing more is fetched while the view is not at the end
+        before = tab.model.rowCount()
+        tab.table.scrollToBottom()
+        await until(loaded(tab, before + 1))
+        await asyncio.sleep(0.2)
+        return before
+
+    return scenario()
+
+
+def test_first_page_then_exactly_one_page_per_scroll_to_bottom(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE)
+    before = run(first_page_then_scroll(tab, until))
+    assert before == 50  # the profile's page size
+    assert tab.model.rowCount() == 100
+    sent = requests_to(app_context, "/core/v1/assets/hardware")
+    assert len(sent) == 2
+    assert "cursor=" in sent[1].url
+    assert tab.count_label.text() == f"100 of {tab.model.total_count:,} loaded"
+    ids = [tab.model.record(r)["id"] for r in range(100)]
+    assert len(set(ids)) == 100
+
+
+def test_load_all_gets_every_record_once(qtbot, make_tab, app_context, run, until):
+    query = Query(endpoint_id=HARDWARE, page_size=200)
+    tab = make_tab(app_context, HARDWARE, query)
+    run(until(loaded(tab, 200)))
+    tab.load_all_button.click()
+    run(tab.load_all_task)
+    total = tab.model.total_count
+    assert total == 3000
+    ids = [tab.model.record(r)["id"] for r in range(tab.model.rowCount())]
+    assert len(ids) == total
+    assert len(set(ids)) == total
+    assert tab.count_label.text() == "3,000 of 3,000 loaded"
+    assert "All 3,000 rows loaded" in tab.status_label.text()
+    assert not tab.load_all_button.isEnabled()
+    assert tab.progress.isHidden()
+
+
+def test_cancel_load_all_keeps_rows_and_stops(qtbot, make_tab, app_context, run, until):
+    query = Query(endpoint_id=HARDWARE, page_size=10)
+    tab = make_tab(app_context, HARDWARE, query)
+    run(until(loaded(tab, 10)))
+    tab.start_load_all()
+
+    async def cancel_midway():
+        await until(lambda: tab.model.rowCount() >= 60)
+        assert tab.cancel_button.isVisible()
+        assert tab.progress.isVisible()
+        tab.cancel_button.click()
+        await asyncio.gather(tab.load_all_task, return_exceptions=True)
+        kept = tab.model.rowCount()
+        sent = len(requests_to(app_context, "/core/v1/assets/hardware"))
+        await asyncio.sleep(0.3)
+        return kept, sent
+
+    kept, sent = run(cancel_midway())
+    assert 60 <= kept < 3000
+    assert tab.model.rowCount() == kept
+    assert len(requests_to(app_context, "/core/v1/assets/hardware")) == sent
+    assert "cancelled" in tab.status_label.text()
+    assert tab.load_all_button.isVisible()
+    assert tab.load_all_button.isEnabled()
+    ids = [tab.model.record(r)["id"] for r in range(kept)]
+    assert len(set(ids)) == kept
+
+
+def header_click(tab, qtbot, name):
+    header = tab.table.horizontalHeader()
+    section = tab.model.column_of(name)
+    assert section >= 0, name
+    tab.table.scrollTo(tab.proxy.index(0, section))
+    pos = QPoint(header.sectionViewportPosition(section) + 10, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_header_click_sorts_on_the_server(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, CLIENTS)
+    run(until(loaded(tab, 1)))
+    header_click(tab, qtbot, "name")
+    run(until(loaded(tab, 1)))
+    last = requests_to(app_context, "/core/v1/clients")[-1]
+    assert parse_qs(urlsplit(last.url).query)["sort"] == ["name"]
+    names = [tab.model.record(r)["name"] for r in range(tab.model.rowCount())]
+    assert names == sorted(names, key=str.lower) or names == sorted(names)
+    assert "sort=name" in unquote(tab.builder.url())
+    assert tab.table.horizontalHeader().sortIndicatorSection() == tab.model.column_of("name")
+
+    header_click(tab, qtbot, "name")
+    run(until(loaded(tab, 1)))
+    last = requests_to(app_context, "/core/v1/clients")[-1]
+    assert parse_qs(urlsplit(last.url).query)["sort"] == ["-name"]
+    names = [tab.model.record(r)["name"] for r in range(tab.model.rowCount())]
+    assert names[0] >= names[-1]
+    assert tab.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+
+
+def test_header_click_on_an_unsortable_column_says_why(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, CLIENTS)
+    run(until(loaded(tab, 1)))
+    sent = len(requests_to(app_context, "/core/v1/clients"))
+    header_click(tab, qtbot, "id")
+    run(asyncio.sleep(0.1))
+    assert len(requests_to(app_context, "/core/v1/clients")) == sent
+    assert "cannot sort by id" in tab.status_label.text()
+    assert "num_hardware_assets" in tab.status_label.text()
+
+
+def click_cell(tab, qtbot, row, name):
+    column = tab.model.column_of(name)
+    index = tab.proxy.index(row, column)
+    tab.table.scrollTo(index)
+    rect = tab.table.visualRect(index)
+    qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    return index
+
+
+def test_link_click_opens_the_related_record(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE)
+    run(until(loaded(tab, 1)))
+    row = next(r for r in range(tab.model.rowCount()) if tab.model.record(r)["client"]["id"])
+    client_id = tab.model.record(row)["client"]["id"]
+    with qtbot.waitSignal(tab.open_related) as opened:
+        click_cell(tab, qtbot, row, "client.id")
+    assert opened.args[0] == "GET /core/v1/clients/{id}"
+    assert opened.args[1] == Query(endpoint_id="GET /core/v1/clients/{id}", path_params={"id": client_id})
+
+
+def test_related_record_tab_fetches_the_single_record(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE)
+    run(until(loaded(tab, 1)))
+    client_id = tab.model.record(0)["client"]["id"]
+    related = make_tab(
+        app_context,
+        "GET /core/v1/clients/{id}",
+        Query(endpoint_id="GET /core/v1/clients/{id}", path_params={"id": client_id}),
+    )
+    run(until(loaded(related, 1)))
+    assert related.model.record(0)["id"] == client_id
+    assert json.loads(related.detail.json_view.toPlainText())["id"] == client_id
+    # A client's id leads to several lists: a click offers them all (a menu).
+    targets = related.link_targets(related.proxy.index(0, related.model.column_of("id")))
+    endpoints = {t.endpoint_id for t in targets}
+    assert HARDWARE in endpoints
+    hardware = next(t for t in targets if t.endpoint_id == HARDWARE)
+    assert hardware.query.filters == (FilterCondition("client.id", Operator.EQ, (client_id,)),)
+
+
+def test_filtered_list_from_a_link_runs_that_filter(qtbot, make_tab, app_context, run, until):
+    first = make_tab(app_context, HARDWARE)
+    run(until(loaded(first, 1)))
+    client_id = first.model.record(0)["client"]["id"]
+    query = Query(endpoint_id=HARDWARE, filters=(FilterCondition("client.id", Operator.EQ, (client_id,)),))
+    tab = make_tab(app_context, HARDWARE, query)
+    run(until(loaded(tab, 1)))
+    assert tab.model.total_count < first.model.total_count
+    assert all(tab.model.record(r)["client"]["id"] == client_id for r in range(tab.model.rowCount()))
+    assert "1 filter" in tab._last_title
+
+
+def test_row_menu_lists_the_related_records(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE)
+    run(until(loaded(tab, 1)))
+    record = tab.model.record(0)
+    menu = tab.row_menu(tab.proxy.index(0, 0))
+    related = menu.actions()[0].menu()
+    labels = [a.text() for a in related.actions()]
+    assert any(record["client"]["id"] in label for label in labels), labels
+    with qtbot.waitSignal(tab.open_related) as opened:
+        next(a for a in related.actions() if record["client"]["id"] in a.text()).trigger()
+    assert opened.args[0] == "GET /core/v1/clients/{id}"
+    assert opened.args[1].path_params == {"id": record["client"]["id"]}
+
+
+def test_detail_panel_shows_the_selected_record(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE)
+    run(until(loaded(tab, 3)))
+    click_cell(tab, qtbot, 2, "name")
+    record = tab.model.record(2)
+    assert json.loads(tab.detail.json_view.toPlainText()) == record
+    assert tab.detail.tree.topLevelItemCount() == len(record)
+    tab.detail.copy_record()
+    from PySide6.QtGui import QGuiApplication
+
+    assert json.loads(QGuiApplication.clipboard().text()) == record
+    tab.detail.copy_value()
+    assert QGuiApplication.clipboard().text() == record["name"]
+
+
+def test_find_filters_loaded_rows(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE)
+    run(until(loaded(tab, 50)))
+    name = tab.model.record(7)["name"]
+    expected = sum(1 for r in range(50) if name.lower() in tab.model.row_text(r))
+    tab.find_bar.edit.setText(name)
+    tab.find_bar.flush()
+    run(until(lambda: tab.proxy.needle == name.lower()))
+    assert tab.proxy.rowCount() == expected
+    assert tab.proxy.index(0, tab.model.column_of("name")).data() == name
+    assert tab.find_bar.count_label.text() == f"{expected:,} of 50 loaded rows match"
+    tab.find_bar.clear()
+    run(until(lambda: tab.proxy.rowCount() == 50))
+
+
+def test_column_choice_is_remembered_per_endpoint(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE)
+    run(until(loaded(tab, 1)))
+    tab.apply_columns(["name", "client.name", "configuration.ram_bytes"])
+    assert tab.model.visible_columns() == ["name", "client.name", "configuration.ram_bytes"]
+    assert app_context.settings.columns[HARDWARE] == ["name", "client.name", "configuration.ram_bytes"]
+    run(app_context.flush_settings())
+    saved = app_context.settings_store.load()
+    assert saved.columns[HARDWARE] == ["name", "client.name", "configuration.ram_bytes"]
+    again = make_tab(app_context, HARDWARE)
+    run(until(loaded(again, 1)))
+    assert again.model.visible_columns() == ["name", "client.name", "configuration.ram_bytes"]
+    again.apply_columns(None)
+    assert HARDWARE not in app_context.settings.columns
+
+
+def test_an_error_shows_a_calm_banner_with_retry(qtbot, make_tab, app_context, run, until):
+    query = Query(endpoint_id="GET /core/v1/clients/{id}", path_params={"id": "no-such-client"})
+    tab = make_tab(app_context, "GET /core/v1/clients/{id}", query)
+    run(until(lambda: tab.banner.isVisible()))
+    assert "404" in tab.banner.text.text()
+    assert "Traceback" not in tab.banner.text.text()
+    assert tab.banner.retry_button.isVisible()
+    sent = len(requests_to(app_context, "/core/v1/clients/no-such-client"))
+    tab.banner.retry_button.click()
+    run(until(lambda: len(requests_to(app_context, "/core/v1/clients/no-such-client")) > sent))
+    run(until(lambda: tab.banner.isVisible()))
+
+
+def test_invalid_form_runs_nothing(qtbot, make_tab, app_context, run, until):
+    query = Query(endpoint_id=HARDWARE, filters=(FilterCondition("colour", Operator.EQ, ("red",)),))
+    sent = len(requests_to(app_context, "/core/v1/assets/hardware"))
+    tab = make_tab(app_context, HARDWARE, query)
+    run(asyncio.sleep(0.1))
+    assert len(requests_to(app_context, "/core/v1/assets/hardware")) == sent
+    assert not tab.builder.run_button.isEnabled()
+    assert tab.count_label.text() == "Not run yet"
+
+
+def test_close_tab_cancels_what_runs(qtbot, make_tab, app_context, run, until):
+    query = Query(endpoint_id=HARDWARE, page_size=10)
+    tab = make_tab(app_context, HARDWARE, query)
+    run(until(loaded(tab, 10)))
+    tab.start_load_all()
+    run(until(lambda: tab.model.rowCount() >= 30))
+    run(tab.close_tab())
+    assert tab.load_all_task.done()
+    kept = tab.model.rowCount()
+    run(asyncio.sleep(0.2))
+    assert tab.model.rowCount() == kept
+
+
+def test_scout_work_orders_link_to_units_users_and_stations(qtbot, make_tab, scout_context, run, until):
+    tab = make_tab(scout_context, "GET /v1/WorkOrders/Search")
+    tab.builder.param_editor("StartDate").set_values(("2020-01-01",))
+    tab.builder.param_editor("EndDate").set_values(("2030-12-31",))
+    tab.builder._refresh()
+    tab.builder.request_run()
+    run(until(loaded(tab, 1)))
+    row = next(r for r in range(tab.model.rowCount()) if len(tab.model.record(r).get("userIDs") or []) >= 2)
+    record = tab.model.record(row)
+    index = tab.proxy.index(row, tab.model.column_of("userIDs"))
+    assert index.data(Qt.ItemDataRole.UserRole + 1) is True  # LinkRole
+    targets = tab.link_targets(index)
+    assert [t.query.path_params["id"] for t in targets] == [str(u) for u in record["userIDs"]]
+    unit = tab.link_targets(tab.proxy.index(row, tab.model.column_of("unitID")))
+    assert unit[0].endpoint_id == "GET /v1/Units/{id}"
+    assert unit[0].query.path_params == {"id": str(record["unitID"])}
+    with qtbot.waitSignal(tab.open_related) as opened:
+        tab.follow(targets[1])
+    assert opened.args == ["GET /v1/Users/{id}", targets[1].query]
