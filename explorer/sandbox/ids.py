@@ -67,12 +67,14 @@ class IdScheme:
 
     def id_of(self, i: int) -> str:
         head = digest(self.seed, self.kind + "#id", i)
-        tail = _encode((i + self._offset) % self._modulus, self._alphabet, self._tail_width)
+        scrambled = (i + self._offset) % self._modulus
         if self.style == "uuid":
+            tail = f"{scrambled:012x}"
             h = head.hex()
             # Version 4 and RFC 4122 variant nibbles, so the ids look like the docs' examples.
             h = h[:12] + "4" + h[13:16] + "89ab"[head[8] % 4] + h[17:20]
             return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{tail}"
+        tail = _encode(scrambled, self._alphabet, self._tail_width)
         if self.style == "prefixed":
             body = _encode(int.from_bytes(head, "big"), _BASE62, 21)
             return f"{self.prefix}{body}{tail}"

@@ -162,13 +162,20 @@ def run_foreground(config: SandboxConfig, *, json_line: bool = False, verbose: b
     def on_signal(signum: int, frame: FrameType | None) -> None:
         done.set()
 
+    previous = {}
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, on_signal)
+        # SIGINT too: a shell starts background jobs with SIGINT ignored, and `kill -INT` should
+        # still stop the server.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, on_signal)
     try:
         while not done.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
+    finally:
+        for signum, old_handler in previous.items():
+            signal.signal(signum, old_handler)
     handle.stop()
     if not json_line:
         print("sandbox stopped.", flush=True)

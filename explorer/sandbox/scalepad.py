@@ -59,6 +59,9 @@ _QUOTER_DATES = {
     "record_created_at": f("datetime", "gt", "lt"),
     "record_updated_at": f("datetime", "gt", "lt"),
 }
+# Quoter lists: 200 records by default (observed on /items), `fields` projection, official sorts.
+_QUOTER_LIST: dict[str, Any] = {"default_page_size": 200, "projection": True}
+_QUOTER_SORTS = frozenset({"id", "name", "record_created_at", "record_updated_at"})
 _CLIENT = {"client.id": f("id"), "client.name": f("str", "eq", "in", "cont")}
 
 
@@ -315,18 +318,16 @@ LISTS: tuple[ListSpec, ...] = (
             "supplier_id": f("id", "eq"),
             **_QUOTER_DATES,
         },
-        frozenset({"id", "name", "record_created_at", "record_updated_at"}),
-        default_page_size=200,
-        projection=True,
+        _QUOTER_SORTS,
+        **_QUOTER_LIST,
     ),
     ListSpec(
         "/quoter/v1/categories",
         "quoter",
         "quoter_categories",
         {"parent_category_id": f("id", "eq"), "name": f("str", "eq", "cont"), **_QUOTER_DATES},
-        frozenset({"id", "name", "record_created_at", "record_updated_at"}),
-        default_page_size=200,
-        projection=True,
+        _QUOTER_SORTS,
+        **_QUOTER_LIST,
     ),
     ListSpec(
         "/quoter/v1/contacts",
@@ -349,8 +350,7 @@ LISTS: tuple[ListSpec, ...] = (
             "record_created_at": f("datetime", "gt", "lt"),
         },
         frozenset({"id", "last_name", "record_created_at", "record_updated_at"}),
-        default_page_size=200,
-        projection=True,
+        **_QUOTER_LIST,
     ),
     ListSpec(
         "/quoter/v1/quotes",
@@ -372,9 +372,8 @@ LISTS: tuple[ListSpec, ...] = (
             "stage": f("str", "eq"),
             "uuid": f("str", "eq"),
         },
-        frozenset({"id", "name", "record_created_at", "record_updated_at"}),
-        default_page_size=200,
-        projection=True,
+        _QUOTER_SORTS,
+        **_QUOTER_LIST,
     ),
     ListSpec(
         "/lifecycle-manager/v1/assets/hardware/lifecycles",
@@ -438,12 +437,17 @@ QUOTER_FORBIDDEN = ("/quoter/v1/line-items",)
 
 
 class ResultCache:
-    """Matching record indices per (endpoint, filters, sort), so a cursor walk filters once."""
+    """Matching record indices per (endpoint, filters, sort), so a cursor walk filters once.
 
-    def __init__(self, capacity: int = 24) -> None:
+    Bounded by entries and by the indices they hold together (8 bytes each), so a huge tenant
+    cannot fill memory with cached queries.
+    """
+
+    def __init__(self, capacity: int = 24, max_indices: int = 4_000_000) -> None:
         self._items: OrderedDict[tuple[Any, ...], Sequence[int]] = OrderedDict()
-        self._capacity = capacity
+        self._capacity, self._max_indices = capacity, max_indices
         self._lock = threading.Lock()
+        self._building: dict[tuple[Any, ...], threading.Lock] = {}
 
     def get_or_build(
         self, key: tuple[Any, ...], build: Callable[[], Sequence[int]]
@@ -453,10 +457,20 @@ class ResultCache:
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-        result = build()
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # concurrent pages of one new query build it once
+            with self._lock:
+                found = self._items.get(key)
+            if found is not None:
+                return found
+            result = build()
         with self._lock:
+            self._building.pop(key, None)
             self._items[key] = result
-            while len(self._items) > self._capacity:
+            while len(self._items) > 1 and (
+                len(self._items) > self._capacity
+                or sum(len(v) for v in self._items.values()) > self._max_indices
+            ):
                 self._items.popitem(last=False)
         return result
 

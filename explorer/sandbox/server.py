@@ -199,10 +199,12 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "explorer-sandbox"
-    sys_version = ""
     # Buffered writes: head and body leave in one segment (two small writes meet Nagle and
     # delayed ACKs, 40 ms stalls); the base class flushes after each request.
     wbufsize = 1 << 16
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def setup(self) -> None:
         super().setup()

@@ -120,6 +120,7 @@ class Tenant:
         self._lock = threading.Lock()
         self._blocks: dict[str, Blocks] = {}
         self._client_refs: dict[int, tuple[str, str]] = {}
+        self._prefixes: dict[int, str] = {}
         self._make_integrations()
         v = self.volumes
 
@@ -169,6 +170,14 @@ class Tenant:
         self.client_name(c)
         cid, name = self._client_refs[c]
         return {"id": cid, "name": name}
+
+    def _name_prefix(self, c: int) -> str:
+        """Three capital letters from the client's name, for device names (SS-WO-00042)."""
+        found = self._prefixes.get(c)
+        if found is None:
+            letters = [ch for ch in self.client_name(c).upper() if "A" <= ch <= "Z"]
+            found = self._prefixes[c] = "".join(letters[:3]) or "X"
+        return found
 
     def _make_client_name(self, c: int) -> str:
         # Every other one of the first clients has an awkward name (so even a tiny tenant has
@@ -354,7 +363,7 @@ class Tenant:
             s = r.choice(site_span)
             site = {"id": self.sites.id_of(s), "name": self.site_name(s)}
         person = r.choice(w.FIRST_NAMES) + " " + r.choice(w.LAST_NAMES)
-        prefix = "".join(ch for ch in self.client_name(c).upper() if "A" <= ch <= "Z")[:3] or "X"
+        prefix = self._name_prefix(c)
         name = f"{prefix}-{hw_type[:2]}-{i:05d}"
         if r.random() < 0.03:
             name = r.choice(

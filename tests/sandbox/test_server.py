@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from explorer.sandbox import SandboxConfig, launch_sandbox_process, start_sandbox
 from explorer.sandbox import cli as sandbox_cli
 from explorer.sandbox.process import child_command
+from explorer.sandbox.scalepad import ResultCache
 from explorer.sandbox.tenant import Tenant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -269,3 +271,26 @@ def test_port_in_use_is_reported_without_a_traceback(sandbox):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "--port" in result.stderr
+
+
+def test_result_cache_builds_once_and_stays_bounded():
+    cache = ResultCache(capacity=3, max_indices=10)
+    builds = []
+    gate = threading.Event()
+
+    def build():
+        builds.append(1)
+        gate.wait(1)
+        return range(4)
+
+    threads = [threading.Thread(target=cache.get_or_build, args=(("k",), build)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1
+    for n in range(3):
+        cache.get_or_build(("other", n), lambda: range(4))
+    # 10 indices at most: only the two newest 4-index results remain
+    assert cache.get_or_build(("k",), lambda: range(99)) == range(99)
