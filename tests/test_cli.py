@@ -55,6 +55,7 @@ from explorer.exporting.cli import (
     parse_assignment,
     parse_delimiter,
     parse_rate,
+    with_default_operator,
 )
 
 CATALOG = Catalog(
@@ -374,7 +375,8 @@ def test_filters_are_quoted_for_the_api(
     assert [r["id"] for r in read_csv(out)] == expected
     assert expected
     # `in` takes a list; an item holding a comma goes in double quotes.
-    out = tmp_path / "types.csv"
+    comma = next(r["client.name"] for r in rows if "," in r["client.name"])
+    out = tmp_path / "two-clients.csv"
     status, _, stderr = run_cli(
         capsys,
         "export",
@@ -384,16 +386,15 @@ def test_filters_are_quoted_for_the_api(
         "--base-url",
         sandbox.url,
         "--filter",
-        'type=in:SERVER,"NOT, A TYPE"',
+        f'client.name=in:"{comma}",{spaced}',
         "--columns",
-        "id,type",
+        "id,client.name",
     )
     assert status == 0, stderr
     got = read_csv(out)
-    assert got
-    assert {r["type"] for r in got} == {"SERVER"}
-    assert len(got) == sum(1 for r in rows if r["type"] == "SERVER")
-    assert list(got[0]) == ["id", "type"]
+    assert {r["client.name"] for r in got} == {comma, spaced}
+    assert [r["id"] for r in got] == [r["id"] for r in rows if r["client.name"] in (comma, spaced)]
+    assert list(got[0]) == ["id", "client.name"]
 
 
 def test_csv_options_from_the_command_line(
@@ -490,6 +491,9 @@ def test_a_closed_port_exits_5(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    from explorer.core.client import ApiClient
+
+    monkeypatch.setattr(ApiClient, "backoff_delay", lambda self, failures: 0.0)  # no waiting
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -550,7 +554,7 @@ def test_endpoints_lists_the_bundled_catalogs(
     lines = [line.split() for line in stdout.splitlines()]
     hardware = next(words for words in lines if words[:2] == ["GET", HARDWARE])
     assert hardware[2] == "cursor"
-    assert any(words[:2] == ["GET", "/v1/WorkOrders"] for words in lines)
+    assert any(words[:2] == ["GET", "/v1/Units"] for words in lines)
     status, stdout, _ = run_cli(capsys, "endpoints", "--spec", "scout")
     assert status == 0
     assert HARDWARE not in stdout
@@ -576,25 +580,19 @@ def slow_sandbox() -> Iterator[Any]:
         yield handle
 
 
-def cli_process(sandbox: Any, out: Path, config: Path, *extra: str) -> subprocess.Popen[str]:
+def cli_command(sandbox: Any, out: Path, config: Path, *extra: str) -> dict[str, Any]:
+    """Arguments for subprocess: the real `explorer-cli export`, in a process of its own."""
     env = {**os.environ, "EXPLORER_API_KEY": sandbox.api_key, "EXPLORER_CONFIG_DIR": str(config)}
     argv = [
-        sys.executable,
-        "-m",
-        "explorer.cli",
-        "export",
-        HARDWARE,
-        "--out",
-        str(out),
-        "--base-url",
-        sandbox.url,
-        "--page-size",
-        "20",
-        *extra,
+        *(sys.executable, "-m", "explorer.cli", "export", HARDWARE, "--out", str(out)),
+        *("--base-url", sandbox.url, "--page-size", "20", *extra),
     ]
-    return subprocess.Popen(
-        argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+    return {"args": argv, "env": env, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+
+
+def run_cli_process(sandbox: Any, out: Path, config: Path, *extra: str) -> tuple[int, str]:
+    done = subprocess.run(**cli_command(sandbox, out, config, *extra), text=True, timeout=120)
+    return done.returncode, done.stderr
 
 
 def wait_for_rows(out: Path, rows: int, process: subprocess.Popen[str]) -> None:
@@ -615,19 +613,34 @@ def test_stopping_the_cli_halfway_then_resuming_gives_the_same_file(
     how: str, slow_sandbox: Any, cli_env: Path, tmp_path: Path
 ) -> None:
     clean = tmp_path / "clean.csv"
-    assert cli_process(slow_sandbox, clean, cli_env).wait(timeout=120) == 0
+    status, stderr = run_cli_process(slow_sandbox, clean, cli_env)
+    assert status == 0, stderr
     out = tmp_path / "stopped.csv"
-    process = cli_process(slow_sandbox, out, cli_env)
-    wait_for_rows(out, 100, process)
-    process.send_signal(signal.SIGINT if how == "interrupt" else signal.SIGKILL)
-    _, stderr = process.communicate(timeout=60)
+    with subprocess.Popen(**cli_command(slow_sandbox, out, cli_env), text=True) as process:
+        wait_for_rows(out, 100, process)
+        process.send_signal(signal.SIGINT if how == "interrupt" else signal.SIGKILL)
+        _, stderr = process.communicate(timeout=60)
     if how == "interrupt":
         assert process.returncode == EXIT_INTERRUPTED
         assert "--resume" in stderr.strip().splitlines()[-1]
     assert not out.exists()
     assert out.with_name(out.name + ".partial").exists()
-    resumed = cli_process(slow_sandbox, out, cli_env, "--resume")
-    _, stderr = resumed.communicate(timeout=120)
-    assert resumed.returncode == 0, stderr
+    status, stderr = run_cli_process(slow_sandbox, out, cli_env, "--resume")
+    assert status == 0, stderr
     assert "resumed after row" in stderr.strip().splitlines()[-1]
     assert out.read_bytes() == clean.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("type=SERVER", "type=eq:SERVER"),
+        ("type=in:SERVER,VIRTUAL", "type=in:SERVER,VIRTUAL"),
+        ("name=cont:Acme", "name=cont:Acme"),
+        ("at=2026-01-01T00:00:00Z", "at=eq:2026-01-01T00:00:00Z"),
+        ("name=A, Inc.", "name=eq:A, Inc."),
+        ("type=like:X", "type=like:X"),  # left for the parser to reject as an unknown operator
+    ],
+)
+def test_an_omitted_operator_means_eq(text: str, expected: str) -> None:
+    assert with_default_operator(text) == expected

@@ -31,15 +31,21 @@ import io
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from explorer.core.catalog import Endpoint
 from explorer.core.errors import ExplorerError
 from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
+from explorer.core.paging import ResumePoint, iter_pages
+from explorer.core.query import Query, build_params, build_path
 
+if TYPE_CHECKING:
+    from explorer.core.client import ApiClient
+
+_T = TypeVar("_T")
 STATE_VERSION = 1
 BOM = b"\xef\xbb\xbf"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -110,6 +116,8 @@ class ExportResult:
     columns: tuple[str, ...]
     header_rewritten: bool = False
     resumed_at_row: int | None = None  # rows already in the partial file when resuming
+    duplicates_dropped: int = 0  # records the API repeated across pages (written once)
+    warning: str | None = None  # from paging, e.g. the collected count differs from total_count
 
     @property
     def shortfall(self) -> int | None:
@@ -129,6 +137,8 @@ class ExportResult:
             else:
                 text += f"; {-self.shortfall:,} more rows than total_count"
             text += " (the data changed during the export, or the API skipped records)"
+        if self.duplicates_dropped:
+            text += f"; {self.duplicates_dropped:,} repeated records written once"
         if self.resumed_at_row is not None:
             text += f"; resumed after row {self.resumed_at_row:,}"
         return text
@@ -298,15 +308,6 @@ def _writer(buffer: IO[str], options: CsvOptions) -> Any:
 # ---------------------------------------------------------------- the file writer
 
 
-class PageLike(Protocol):
-    records: list[dict[str, Any]]
-    total_count: int | None
-    is_last: bool
-
-    @property
-    def resume(self) -> Any: ...
-
-
 class _PartialCsv:
     """The `.partial` file and its state; every method blocks (run it in a worker thread)."""
 
@@ -469,7 +470,7 @@ def _cancelled(cancel: CancelCheck | None) -> bool:
 class _Counters:
     """Request statistics of this run, as differences of the client's cumulative `.stats`."""
 
-    client: Any
+    client: ApiClient | None
     start: dict[str, float] = field(default_factory=dict)
 
     KEYS = ("requests", "retries", "rate_limited", "waited_s")
@@ -486,11 +487,10 @@ class _Counters:
         return {k: now[k] - self.start[k] for k in self.KEYS}
 
 
-def _base_url(client: Any) -> str | None:
-    raw = getattr(client, "base_url", None)
-    if raw is None:
+def _base_url(client: ApiClient | None) -> str | None:
+    if client is None:
         return None
-    text = str(raw)
+    text = str(client.base_url)
     if "@" in text.split("//", 1)[-1].split("/", 1)[0]:  # drop user:password@ if any
         scheme, _, rest = text.partition("//")
         text = f"{scheme}//{rest.split('@', 1)[1]}"
@@ -498,9 +498,9 @@ def _base_url(client: Any) -> str | None:
 
 
 async def export_csv(
-    client: Any,
+    client: ApiClient | None,
     endpoint: Endpoint,
-    query: Any,
+    query: Query | None,
     out_path: str | os.PathLike[str],
     *,
     options: CsvOptions | None = None,
@@ -512,19 +512,24 @@ async def export_csv(
 ) -> ExportResult:
     """Export the records matching `query` (or exactly `records`) to `out_path` as CSV.
 
+    `client` and `query` may be None when `records` is given. `columns` (else `query.columns`,
+    else all) fixes the columns and their order. `cancel` is an asyncio.Event or a callable,
+    checked after every page.
+
     Raises ExportIncomplete (with `.cause`) when fetching or writing fails, ExportCancelled when
-    `cancel` is set, ExportError for a resume that does not fit; a task cancellation keeps the
-    partial file and its state too, then propagates.
+    `cancel` is set, ResumeMismatch when the partial file was made by another query, ExportError
+    when the file cannot be created. A cancelled task keeps the partial file and its state too,
+    then propagates the cancellation.
     """
     options = options or CsvOptions()
     out = Path(out_path)
-    fixed = list(columns) if columns else list(getattr(query, "columns", ()) or ())
+    fixed = list(columns) if columns else list(query.columns if query is not None else ())
     params: list[tuple[str, str]] = []
     path = endpoint.path
-    page_size = getattr(query, "page_size", None)
+    page_size = query.page_size if query is not None else None
     if records is None:
-        from explorer.core.query import build_params, build_path
-
+        if client is None or query is None:
+            raise TypeError("export_csv needs a client and a query unless records are given")
         params = [(str(k), str(v)) for k, v in build_params(query, endpoint)]
         path = build_path(query, endpoint)
     fresh_state = ExportState(
@@ -541,9 +546,8 @@ async def export_csv(
     started = time.monotonic()
     counters = _Counters(client)
 
-    sink: _PartialCsv
-    resumed_at: int | None = None
     saved = await asyncio.to_thread(read_state, out) if resume and records is None else None
+    resumed_at: int | None = None
     try:
         if saved is not None and saved.pages > 0:
             _check_resumable(saved, fresh_state)
@@ -576,24 +580,23 @@ async def export_csv(
             )
         )
 
+    warning: str | None = None
     try:
         if records is not None:
-            await asyncio.to_thread(sink.write_page, records, None, len(records))
+            await _finish_in_thread(sink.write_page, records, None, len(records))
             report()
         elif not sink.state.complete:
-            from explorer.core.paging import ResumePoint, iter_pages
-
-            target = endpoint if path == endpoint.path else _with_path(endpoint, path)
+            assert client is not None
             start_at = ResumePoint.from_dict(sink.state.resume) if sink.state.resume else None
-            pages: AsyncIterator[Any] = iter_pages(
-                client, target, params, page_size=page_size, resume=start_at
+            pages = iter_pages(
+                client, endpoint, params, page_size=page_size, resume=start_at, path=path
             )
             try:
                 async for page in pages:
-                    resume_point = page.resume.to_dict() if page.resume is not None else None
-                    await asyncio.to_thread(
-                        sink.write_page, page.records, resume_point, page.total_count
+                    await _finish_in_thread(
+                        sink.write_page, page.records, page.resume.to_dict(), page.total_count
                     )
+                    warning = page.warning or warning
                     report()
                     if page.is_last:
                         break
@@ -605,10 +608,8 @@ async def export_csv(
                             rows_written=sink.state.rows_written,
                         )
             finally:
-                aclose = getattr(pages, "aclose", None)
-                if aclose is not None:  # stops page fetches still running ahead
-                    await aclose()
-        rewritten = await asyncio.to_thread(sink.finish)
+                await pages.aclose()  # stops page fetches still running ahead
+        rewritten = await _finish_in_thread(sink.finish)
     except ExportIncomplete:
         raise
     except (ExplorerError, OSError) as exc:
@@ -631,6 +632,7 @@ async def export_csv(
         raise
 
     delta = counters.delta()
+    resume_state = sink.state.resume or {}
     return ExportResult(
         path=out,
         rows_written=sink.state.rows_written,
@@ -644,14 +646,23 @@ async def export_csv(
         columns=tuple(sink.state.columns),
         header_rewritten=rewritten,
         resumed_at_row=resumed_at,
+        duplicates_dropped=int(resume_state.get("duplicates", 0) or 0),
+        warning=warning,
     )
 
 
-def _with_path(endpoint: Endpoint, path: str) -> Endpoint:
-    """The endpoint with its path parameters filled in, for paging a concrete list."""
-    from dataclasses import replace
+async def _finish_in_thread(function: Callable[..., _T], *args: Any) -> _T:
+    """Run blocking file work in a thread, and let it finish even if the task is cancelled.
 
-    return replace(endpoint, path=path, path_params=())
+    A cancelled await would leave the thread writing while the cancellation handler closes the
+    file; waiting for it keeps the partial file and its state consistent.
+    """
+    future = asyncio.ensure_future(asyncio.to_thread(function, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])
+        raise
 
 
 def _check_resumable(saved: ExportState, wanted: ExportState) -> None:

@@ -217,6 +217,19 @@ def parse_rate(text: str) -> tuple[int, float]:
     return limit, period
 
 
+def with_default_operator(text: str) -> str:
+    """`type=SERVER` -> `type=eq:SERVER`: an omitted operator means eq, as the API defines.
+
+    A word before the first colon counts as the operator (an unknown one is reported by the
+    query parser), so a value that itself starts with `word:` needs an explicit `eq:`.
+    """
+    name, eq, rest = text.partition("=")
+    head, colon, _ = rest.partition(":")
+    if eq and not (colon and head.strip().isalpha()):
+        return f"{name}=eq:{rest}"
+    return text
+
+
 def parse_delimiter(text: str) -> str:
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     return named.get(text.lower(), text)
@@ -388,7 +401,7 @@ def build_query(args: argparse.Namespace, endpoint: Endpoint, path_values: dict[
     for text in args.param:
         name, value = parse_assignment(text, "--param")
         params[name] = value
-    filters = tuple(parse_cli_filter(text) for text in args.filter)
+    filters = tuple(parse_cli_filter(with_default_operator(text)) for text in args.filter)
     sorts = parse_sort_spec(args.sort) if args.sort else ()
     columns = tuple(c.strip() for c in (args.columns or "").split(",") if c.strip())
     query = Query(
@@ -418,12 +431,15 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
     from explorer.core.client import connect
     from explorer.core.export import export_csv
 
-    options = CsvOptions(
-        delimiter=parse_delimiter(args.delimiter),
-        bom=args.bom,
-        header=not args.no_header,
-        neutralise_formulas=not args.no_formula_guard,
-    )
+    try:
+        options = CsvOptions(
+            delimiter=parse_delimiter(args.delimiter),
+            bom=args.bom,
+            header=not args.no_header,
+            neutralise_formulas=not args.no_formula_guard,
+        )
+    except ExportError as exc:
+        raise UsageProblem(str(exc), explanation=exc.explanation) from exc
     connection = await resolve_connection(args)
     endpoint, path_values = find_endpoint(connection.catalog, args.endpoint)
     if endpoint.method.upper() != "GET":
