@@ -37,6 +37,13 @@ def child_command(config: SandboxConfig) -> list[str]:
         "--seed", str(config.seed),
         "--unsubscribed", ",".join(config.unsubscribed),
     ]  # fmt: skip
+    for flag, on in (
+        ("--null-next-cursor", config.null_next_cursor),
+        ("--clamp-page-size", config.oversize_page == "clamp"),
+        ("--nonatomic-paging", config.nonatomic_paging),
+    ):
+        if on:
+            args.append(flag)
     if getattr(sys, "frozen", False):
         return [sys.executable, "--sandbox-server", *args]
     return [sys.executable, "-m", "explorer.sandbox", *args]

@@ -93,6 +93,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=_env("UNSUBSCRIBED", ""),
         help="comma-separated products answering 402: core, quoter, lifecycle-manager",
     )
+    parser.add_argument(
+        "--null-next-cursor",
+        action="store_true",
+        help='end cursor walks with "next_cursor": null instead of omitting it',
+    )
+    parser.add_argument(
+        "--clamp-page-size",
+        action="store_true",
+        help="clamp page_size above the maximum instead of answering 400",
+    )
+    parser.add_argument(
+        "--nonatomic-paging",
+        action="store_true",
+        help="repeat one record and skip another across cursor pages, as the real API may",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
 
 
@@ -106,6 +121,9 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         fault_rate=args.fault_rate,
         seed=args.seed,
         unsubscribed=tuple(p.strip() for p in args.unsubscribed.split(",") if p.strip()),
+        null_next_cursor=args.null_next_cursor,
+        oversize_page="clamp" if args.clamp_page_size else "reject",
+        nonatomic_paging=args.nonatomic_paging,
     )
 
 

@@ -99,6 +99,15 @@ def _search_title(params: Params) -> tuple[Predicate | None, str]:
     return (lambda rec: text in str(rec.get("title") or "").casefold()), "search=" + text
 
 
+def _search_product(params: Params) -> tuple[Predicate | None, str]:
+    text = next((v for k, v in params if k == "search"), "").strip().casefold()
+    if not text:
+        return None, ""
+    return (
+        lambda rec: text in str(value_at(rec, ("product", "name")) or "").casefold()
+    ), "search=" + text
+
+
 def _scheduled_filter_spec() -> FieldSpec:
     """`filter[scheduled]`: whether the initiative has a fiscal quarter."""
     return FieldSpec(
@@ -382,6 +391,22 @@ LISTS: tuple[ListSpec, ...] = (
         {"client_id": f("id", "eq"), "serial_number": f("str", "eq")},
         frozenset({"name", "purchase_date", "warranty_expiry_date"}),
         has_single=False,
+    ),
+    ListSpec(  # documented exceptions: page_size at most 100, `sort=name` rejected
+        "/lifecycle-manager/v1/assets/software",
+        "lifecycle-manager",
+        "installed_software",
+        {
+            "client.id": f("id", "eq"),
+            "hardware_asset.id": f("id", "eq"),
+            "hardware_asset.type": f("enum", "eq"),
+            "product.category": f("str", "eq"),
+            "version.status": f("enum", "eq"),
+        },
+        frozenset({"product.name", "publisher.name", "hardware_asset.name"}),
+        max_page_size=100,
+        has_single=False,
+        extra=_search_product,
     ),
     ListSpec(
         "/lifecycle-manager/v1/initiatives",

@@ -145,6 +145,12 @@ class Tenant:
         self.hardware_lifecycles = Collection(
             "hardware_lifecycles", v["hardware"], IdScheme(seed, "hwlc", "uuid"), self._lifecycle
         )
+        self.installed_software = Collection(
+            "installed_software",
+            v["hardware"] * w.SOFTWARE_PER_DEVICE,
+            IdScheme(seed, "installed_software", "uuid"),
+            self._installed_software,
+        )
         self.initiatives = coll("initiatives", self._initiative, "short")
         self.assessments = coll("assessments", self._assessment)
 
@@ -756,6 +762,32 @@ class Tenant:
             if r.random() < 0.5
             else None,
             "warranty_source": r.choice(("Manufacturer", "ScalePad", "Manual", None)),
+        }
+
+    def _installed_software(self, j: int, sid: str) -> Record:
+        """One row per product per device: device j // 3 has rows j = 3i, 3i+1, 3i+2."""
+        device = self.hardware.record(j // w.SOFTWARE_PER_DEVICE)
+        r = rng(self.seed, "installed_software", j)
+        name, category, kind, edition, publisher = r.choice(w.SOFTWARE)
+        major = r.randint(1, 24)
+        latest = r.random() < 0.6
+        return {
+            "id": sid,
+            "client": {"id": device["client"]["id"], "label": device["client"]["name"]},
+            "hardware_asset": {
+                "id": device["id"],
+                "name": device["name"],
+                "serial_number": device["serial_number"],
+                "type": device["type"],
+            },
+            "product": {"name": name, "category": category, "type": kind, "edition": edition},
+            "publisher": {"name": publisher},
+            "version": {
+                "display": f"{major}.{r.randint(0, 9)}.{r.randint(0, 9999)}",
+                "build": str(r.randint(1000, 99999)) if r.random() < 0.7 else None,
+                "status": "Current" if latest else r.choice(("Outdated", "EndOfLife", "Unknown")),
+                "is_latest": latest,
+            },
         }
 
     def _initiative(self, i: int, iid: str) -> Record:

@@ -190,3 +190,26 @@ VENDORS = (
     ("ConnectWise Manage", "PSA"), ("Datto RMM", "RMM"), ("NinjaOne", "RMM"),
     ("Microsoft 365", "SaaS"), ("Autotask PSA", "PSA"),
 )  # fmt: skip
+
+# (product name, category, type, edition, publisher) for LM installed software
+SOFTWARE = (
+    (
+        "Microsoft 365 Apps for business",
+        "Productivity",
+        "Application",
+        "Business",
+        "Microsoft Corporation",
+    ),
+    ("Google Chrome", "Browser", "Application", None, "Google LLC"),
+    ("Mozilla Firefox (x64 en-US)", "Browser", "Application", None, "Mozilla"),
+    ("Adobe Acrobat Reader DC", "Documents", "Application", "Reader", "Adobe Inc."),
+    ("7-Zip 23.01 (x64)", "Utilities", "Application", None, "Igor Pavlov"),
+    ("Windows 11 Pro", "Operating System", "OperatingSystem", "Pro", "Microsoft Corporation"),
+    ("SentinelOne Agent", "Security", "Agent", None, "SentinelOne, Inc."),
+    ("Datto RMM Agent", "Management", "Agent", None, "Datto, Inc."),
+    ("QuickBooks Desktop: Pro 2024", "Finance", "Application", "Pro", "Intuit Inc."),
+    ("Zoom Workplace", "Communication", "Application", None, "Zoom Video Communications, Inc."),
+    ("Java 8 Update 381", "Runtime", "Application", None, "Oracle Corporation"),
+    ("ソフトウェア更新ツール", "Utilities", "Application", None, "Example KK"),
+)
+SOFTWARE_PER_DEVICE = 3

@@ -174,3 +174,32 @@ def test_awkward_values_are_present(api):
     assert any(h["location_name"] == "" for h in hardware)
     assert any(h["location_name"] is None for h in hardware)
     assert any(h["serial_number"] == "" for h in hardware)
+
+
+def test_lm_software_has_its_documented_exceptions(api):
+    path = "/lifecycle-manager/v1/assets/software"
+    body = api.get(path, params={"page_size": 100}).json()
+    assert len(body["data"]) == 100
+    assert body["total_count"] == 9000  # three products per device
+    row = body["data"][0]
+    assert set(row["hardware_asset"]) == {"id", "name", "serial_number", "type"}
+    assert set(row["product"]) == {"name", "category", "type", "edition"}
+    assert set(row["version"]) == {"display", "build", "status", "is_latest"}
+    too_big = api.get(path, params={"page_size": 101})
+    assert too_big.status_code == 400
+    assert error_item(too_big)["source"] == {"parameter": "page_size"}
+    by_name = api.get(path, params={"sort": "name"})
+    assert by_name.status_code == 400
+    assert error_item(by_name)["source"] == {"parameter": "sort"}
+    assert api.get(path, params={"sort": "-product.name"}).status_code == 200
+
+
+def test_lm_software_filters_and_search(api):
+    path = "/lifecycle-manager/v1/assets/software"
+    device = api.get("/core/v1/assets/hardware", params={"page_size": 1}).json()["data"][0]
+    rows = api.get(path, params={"filter[hardware_asset.id]": f"eq:{device['id']}"}).json()["data"]
+    assert len(rows) == 3
+    assert {r["hardware_asset"]["name"] for r in rows} == {device["name"]}
+    found, _ = walk(api, path, {"page_size": 100, "search": "chrome"})
+    assert found
+    assert all("chrome" in r["product"]["name"].lower() for r in found)

@@ -170,6 +170,11 @@ def test_child_command_normal_and_frozen(monkeypatch):
     assert command[:3] == [sys.executable, "-m", "explorer.sandbox"]
     assert "--json" in command
     assert command[command.index("--rate") + 1] == "0"
+    assert "--nonatomic-paging" not in command
+    flagged = child_command(
+        SandboxConfig(nonatomic_paging=True, oversize_page="clamp", null_next_cursor=True)
+    )
+    assert {"--nonatomic-paging", "--clamp-page-size", "--null-next-cursor"} <= set(flagged)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert child_command(config)[:2] == [sys.executable, "--sandbox-server"]
 
@@ -227,6 +232,9 @@ def test_cli_registers_the_documented_options():
         9,
     )
     assert args.handler is sandbox_cli.handler
+    config = sandbox_cli.config_from_args(args)
+    assert (config.scale, config.rate, config.token_ttl_s, config.seed) == (2.0, "10/1", 60.0, 9)
+    assert config.oversize_page == "reject"
     with pytest.raises(SystemExit):
         parser.parse_args(["sandbox", "--rate", "lots"])
     with pytest.raises(SystemExit):
