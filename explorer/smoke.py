@@ -203,6 +203,7 @@ def _check_keyring() -> str:
 
 
 def _run_query(app: QApplication) -> tuple[list[dict[str, Any]], Endpoint, str]:
+    os.environ.setdefault("QT_API", "pyside6")  # qasync picks its Qt binding when imported
     import qasync
 
     from explorer.sandbox import SandboxConfig, start_sandbox

@@ -257,12 +257,15 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(path)
 
 
-def frozen_env(tmp_path: Path) -> dict[str, str]:
+def run_frozen(executable: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run a bundled program offscreen, with nothing of this Python's environment to lean on."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["QT_QPA_PLATFORM"] = "offscreen"
-    env["EXPLORER_CONFIG_DIR"] = str(tmp_path / "config")
-    env["EXPLORER_SMOKE_TRACEBACK"] = "1"
-    return env
+    env["EXPLORER_CONFIG_DIR"] = str(home / "config")
+    env["EXPLORER_SMOKE_TRACEBACK"] = "1"  # on failure, the traceback goes to stderr
+    return subprocess.run(
+        [str(executable), *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 @pytest.mark.frozen
@@ -274,14 +277,7 @@ class TestFrozenBundle:
         timings = []
         for _run in range(2):  # the first start after the build, then a warm one
             started = time.perf_counter()
-            result = subprocess.run(
-                [str(bundle / "explorer"), "--smoke"],
-                capture_output=True,
-                text=True,
-                env=frozen_env(tmp_path),
-                timeout=120,
-                check=False,
-            )
+            result = run_frozen(bundle / "explorer", "--smoke", home=tmp_path)
             timings.append(time.perf_counter() - started)
             assert result.returncode == 0, result.stdout + result.stderr
             assert result.stdout.startswith("smoke ok (frozen): resources 3 catalogs"), (
@@ -293,14 +289,7 @@ class TestFrozenBundle:
         assert not (tmp_path / "config").exists()
 
     def test_frozen_command_line_finds_its_commands(self, bundle: Path, tmp_path: Path) -> None:
-        version = subprocess.run(
-            [str(bundle / "explorer-cli"), "--version"],
-            capture_output=True,
-            text=True,
-            env=frozen_env(tmp_path),
-            timeout=60,
-            check=False,
-        )
+        version = run_frozen(bundle / "explorer-cli", "--version", home=tmp_path)
 
         assert version.returncode == 0, version.stdout + version.stderr
         assert version.stdout.strip() == f"explorer {__version__}"
