@@ -206,19 +206,29 @@ class JwtAuth(httpx.Auth):
         return True
 
     def _lifetime(self, body: Any, token: str) -> float:
+        """Seconds the token lives: the relative field, else an absolute expiry, else the JWT.
+
+        An absolute expiry (the response's or the JWT's `exp`) that is sooner than the relative
+        one wins: servers round `exp` down to whole seconds, which matters for short lifetimes.
+        Absolute times already in the past are ignored: they mean our clock disagrees with the
+        server's, and trusting them would renew on every request.
+        """
         s = self.settings
-        seconds: float | None = None
-        if s.expires_in_field:
-            seconds = _number(_dig(body, s.expires_in_field))
-        if seconds is None and s.expiration_field:
+        relative = _number(_dig(body, s.expires_in_field)) if s.expires_in_field else None
+        absolute: list[float] = []
+        if s.expiration_field:
             when = _timestamp(_dig(body, s.expiration_field))
             if when is not None:
-                seconds = when - self._wall_clock()
-        if seconds is None:
-            exp = _number(jwt_claims(token).get("exp"))
-            if exp is not None:
-                seconds = exp - self._wall_clock()
-        if seconds is None:
+                absolute.append(when - self._wall_clock())
+        exp = _number(jwt_claims(token).get("exp"))
+        if exp is not None:
+            absolute.append(exp - self._wall_clock())
+        absolute = [a for a in absolute if a > 0]
+        if relative is not None and relative > 0:
+            seconds = min([relative, *absolute])
+        elif absolute:
+            seconds = min(absolute)
+        else:
             seconds = s.default_lifetime_s
         return max(1.0, seconds)
 
