@@ -73,7 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--token-ttl",
         type=_positive,
-        default=float(_env("TOKEN_TTL", "1800")),
+        default=float(_env("TOKEN_TTL", os.environ.get("SCOUT_TOKEN_TTL_SECONDS", "1800"))),
         help="Scout token lifetime in seconds (default 1800)",
     )
     parser.add_argument(

@@ -29,6 +29,26 @@ from explorer.sandbox.tenant import Tenant
 
 STATS_PATH = "/sandbox/stats"
 
+# What `GET /` says: this is an emulation, and where each API lives.
+ABOUT = {
+    "name": "explorer sandbox",
+    "description": "A local emulation of the ScalePad API and the Scout API with generated data. "
+    "The Scout shapes are the sandbox's own choices; Scout's API is not public.",
+    "scalepad": {
+        "auth": "header x-api-key (exactly this lower-case name)",
+        "paths": [
+            "/core/v1/...",
+            "/quoter/v1/...",
+            "/lifecycle-manager/v1/...",
+            "/sandbox/v1/assets/hardware (offset paging)",
+        ],
+    },
+    "scout": {
+        "auth": "POST /v1/Token {username, password}, then Authorization: Bearer <token>",
+        "paths": ["/v1/WorkOrders", "/v1/Units", "/v1/Users", "/v1/Stations"],
+    },
+}
+
 
 @dataclass
 class StatsSnapshot:
@@ -179,6 +199,8 @@ class SandboxApp:
             reply = self.scalepad.handle(method, path, params, headers)
         elif ScoutApi.owns(path):
             reply = self.scout.handle(method, path, params, headers, body, client)
+        elif path == "/" and method in ("GET", "HEAD"):
+            reply = json_reply(200, ABOUT)
         else:
             reply = json_reply(
                 404,
@@ -215,7 +237,11 @@ class _Handler(BaseHTTPRequestHandler):
             sys.stderr.write("sandbox: " + format % args + "\n")
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send_error(400, "Bad Content-Length")
+            return
         body = self.rfile.read(length) if length > 0 else b""
         app = self.server.app
         try:

@@ -35,3 +35,13 @@ def error_item(response: httpx.Response) -> dict[str, Any]:
     assert len(body["errors"]) == 1
     item: dict[str, Any] = body["errors"][0]
     return item
+
+
+class FakeClock:
+    """Epoch seconds that move only when a test says so."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

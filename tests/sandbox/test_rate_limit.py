@@ -7,14 +7,7 @@ import pytest
 
 from explorer.sandbox import parse_rate
 from explorer.sandbox.ratelimit import SlidingWindowLimiter
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.sandbox.helpers import FakeClock
 
 
 def test_51st_of_60_quick_requests_gets_429_with_retry_after(make_sandbox):

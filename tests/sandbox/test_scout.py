@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.sandbox.test_rate_limit import FakeClock
+from tests.sandbox.helpers import FakeClock
 
 
 def login(client: httpx.Client, username: str, password: str) -> httpx.Response:

@@ -302,3 +302,18 @@ def test_result_cache_builds_once_and_stays_bounded():
         cache.get_or_build(("other", n), lambda: range(4))
     # 10 indices at most: only the two newest 4-index results remain
     assert cache.get_or_build(("k",), lambda: range(99)) == range(99)
+
+
+def test_root_describes_the_emulation_and_unknown_paths_are_404(anonymous):
+    about = anonymous.get("/").json()
+    assert "emulation" in about["description"]
+    response = anonymous.get("/nothing/here")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "NOT_FOUND"
+
+
+def test_head_requests_get_headers_only(api):
+    response = api.head("/core/v1/clients")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert int(response.headers["content-length"]) > 0
