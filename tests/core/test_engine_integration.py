@@ -176,6 +176,25 @@ def test_a_stricter_server_is_absorbed_and_nothing_is_lost(make_sandbox: MakeSan
     assert client.stats.errors == 0
 
 
+def test_non_atomic_pages_drop_the_repeat_and_report_the_gap(make_sandbox: MakeSandbox) -> None:
+    # The real API may repeat a record on one page and skip one on another (scalepad-api.md §3.1).
+    sandbox = make_sandbox(scale=0.1, nonatomic_paging=True, null_next_cursor=True)
+
+    async def scenario() -> list[Page]:
+        async with api_key_client(sandbox, RateGovernor(1000, 1.0)) as client:
+            return await fetch_all(client, HARDWARE, page_size=100)
+
+    pages = asyncio.run(scenario())
+    ids = [r["id"] for p in pages for r in p.records]
+    assert len(ids) == len(set(ids))
+    assert sum(p.duplicates_dropped for p in pages) == 1
+    total = pages[-1].total_count
+    assert total is not None
+    assert len(ids) == total - 1  # the skipped record never arrived: reported, not hidden
+    assert pages[-1].warning is not None
+    assert f"{total:,} records but {total - 1:,}" in pages[-1].warning
+
+
 # ---------------------------------------------------------------- faults
 @pytest.mark.parametrize(("ep", "concurrency"), [(HARDWARE, 1), (HARDWARE_OFFSET, 4)])
 def test_faults_are_retried_and_every_record_arrives_once(
