@@ -89,10 +89,13 @@ class ExportProgress:
     elapsed_s: float
     waited_s: float
     rate_limited: int
+    resumed_at_row: int = 0  # rows already in the file when this run started
 
     @property
     def rows_per_s(self) -> float:
-        return self.rows_written / self.elapsed_s if self.elapsed_s > 0 else 0.0
+        """This run's speed (rows resumed from an earlier run do not count)."""
+        done = self.rows_written - self.resumed_at_row
+        return done / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
     @property
     def eta_s(self) -> float | None:
@@ -397,6 +400,12 @@ class _PartialCsv:
         if self.state_path.exists():
             _write_state(self.state_path, self.state)
 
+    def discard(self) -> None:
+        """Remove the partial file and its state (nothing in them is worth a resume)."""
+        self.close()
+        self.partial_path.unlink(missing_ok=True)
+        self.state_path.unlink(missing_ok=True)
+
     def finish(self) -> bool:
         """Rename the complete file into place; True when the header had to be rewritten."""
         self.state.complete = True
@@ -577,6 +586,7 @@ async def export_csv(
                 elapsed_s=time.monotonic() - started,
                 waited_s=delta["waited_s"],
                 rate_limited=int(delta["rate_limited"]),
+                resumed_at_row=resumed_at or 0,
             )
         )
 
@@ -616,9 +626,13 @@ async def export_csv(
         cause: ExplorerError = (
             exc if isinstance(exc, ExplorerError) else ExportError(f"{type(exc).__name__}: {exc}")
         )
-        await asyncio.to_thread(sink.stop, cause.explanation)
-        if records is not None:
+        if records is not None or sink.state.pages == 0:
+            # Nothing worth resuming: leave no files behind, say what went wrong.
+            await asyncio.to_thread(sink.discard)
+            if cause is exc:
+                raise
             raise cause from exc
+        await asyncio.to_thread(sink.stop, cause.explanation)
         raise ExportIncomplete(
             cause,
             partial_path=sink.partial_path,

@@ -14,6 +14,7 @@ import pytest
 
 from explorer.core.auth import ApiKeyAuth
 from explorer.core.catalog import Endpoint, FieldType, PaginationKind, SchemaField
+from explorer.core.catalogs import load_bundled
 from explorer.core.client import ApiClient
 from explorer.core.errors import Forbidden
 from explorer.core.export import (
@@ -513,3 +514,138 @@ def test_state_file_holds_no_secret(tmp_path: Path) -> None:
         assert secret not in path.read_text(encoding="utf-8")
     assert secret not in caught.value.explanation
     assert secret not in str(caught.value)
+
+
+def test_progress_rate_counts_only_this_runs_rows() -> None:
+    progress = ExportProgress(
+        rows_written=600,
+        total_count=1000,
+        pages=6,
+        requests=2,
+        elapsed_s=2.0,
+        waited_s=0.0,
+        rate_limited=0,
+        resumed_at_row=400,
+    )
+    assert progress.rows_per_s == 100
+    assert progress.eta_s == 4.0
+
+
+def test_a_failure_before_the_first_page_leaves_no_files_and_raises_the_cause(
+    tmp_path: Path,
+) -> None:
+    api = FakeApi(300)
+    api.fail_after_pages = 0
+    out = tmp_path / "nothing.csv"
+    with pytest.raises(Forbidden):
+        asyncio.run(run_export(api, out))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_folder_is_an_export_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ExportError) as caught:
+        asyncio.run(export_csv(None, LIST, None, blocker / "out.csv", records=[{"id": 1}]))
+    assert "Cannot write out.csv" in caught.value.explanation
+
+
+# ---------------------------------------------------------------- against the sandbox
+
+
+def sandbox_export(
+    handle: Any, endpoint_id: str, out: Path, *, page_size: int = 50, **kwargs: Any
+) -> ExportResult:
+    endpoint = load_catalog_endpoint(endpoint_id)
+
+    async def go() -> ExportResult:
+        client = ApiClient(
+            handle.url,
+            auth=ApiKeyAuth(handle.api_key),
+            governor=RateGovernor(kwargs.pop("limit", 10_000), kwargs.pop("period_s", 1.0)),
+            backoff_base_s=0.01,  # injected faults are retried without long waits
+        )
+        query = Query(endpoint_id=endpoint.id, page_size=page_size)
+        try:
+            return await export_csv(client, endpoint, query, out, **kwargs)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())
+
+
+def load_catalog_endpoint(endpoint_id: str) -> Endpoint:
+    for name in ("scalepad", "sandbox"):
+        endpoint = load_bundled(name).find(endpoint_id)
+        if endpoint is not None:
+            return endpoint
+    raise AssertionError(endpoint_id)
+
+
+SANDBOX_HARDWARE = "GET /core/v1/assets/hardware"
+OFFSET_HARDWARE = "GET /sandbox/v1/assets/hardware"
+
+
+@pytest.mark.parametrize("endpoint_id", [SANDBOX_HARDWARE, OFFSET_HARDWARE])
+def test_cancel_and_resume_against_the_sandbox_match_a_clean_run(
+    endpoint_id: str, make_sandbox: Any, tmp_path: Path
+) -> None:
+    handle = make_sandbox()
+    clean = tmp_path / "clean.csv"
+    result = sandbox_export(handle, endpoint_id, clean)
+    assert result.rows_written == result.total_count
+    assert result.rows_written > 200
+    out = tmp_path / "resumed.csv"
+    pages: list[int] = []
+    with pytest.raises(ExportCancelled):
+        sandbox_export(
+            handle,
+            endpoint_id,
+            out,
+            progress=lambda p: pages.append(p.pages),
+            cancel=lambda: len(pages) >= 3,
+        )
+    resumed = sandbox_export(handle, endpoint_id, out, resume=True)
+    assert resumed.resumed_at_row == 150
+    assert out.read_bytes() == clean.read_bytes()
+
+
+@pytest.mark.parametrize("endpoint_id", [SANDBOX_HARDWARE, OFFSET_HARDWARE])
+def test_injected_faults_do_not_change_the_file(
+    endpoint_id: str, make_sandbox: Any, tmp_path: Path
+) -> None:
+    clean, faulty = tmp_path / "clean.csv", tmp_path / "faulty.csv"
+    sandbox_export(make_sandbox(), endpoint_id, clean)
+    result = sandbox_export(make_sandbox(fault_rate=0.2), endpoint_id, faulty)
+    assert result.retries > 0
+    assert faulty.read_bytes() == clean.read_bytes()
+
+
+@pytest.mark.slow
+def test_twenty_thousand_records_at_the_documented_rate_limit(
+    make_sandbox: Any, tmp_path: Path
+) -> None:
+    """Issue 6: each record exactly once, in the API's order, without one 429; faults too."""
+    clean, faulty = tmp_path / "clean.csv", tmp_path / "faulty.csv"
+    result = sandbox_export(
+        make_sandbox(scale=2, rate="50/5"),
+        SANDBOX_HARDWARE,
+        clean,
+        page_size=200,
+        limit=50,
+        period_s=5.0,
+    )
+    assert result.rows_written == result.total_count == 20_000
+    assert result.rate_limited == 0
+    ids = [row[0] for row in read_rows(clean)[1:]]
+    assert len(set(ids)) == 20_000
+    result = sandbox_export(
+        make_sandbox(scale=2, rate="50/5", fault_rate=0.05),
+        SANDBOX_HARDWARE,
+        faulty,
+        page_size=200,
+        limit=50,
+        period_s=5.0,
+    )
+    assert result.rate_limited == 0
+    assert faulty.read_bytes() == clean.read_bytes()
