@@ -9,6 +9,7 @@ counts (`num_hardware_assets`, `num_contacts`) consistent with the collections t
 from __future__ import annotations
 
 import bisect
+import random
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -109,6 +110,20 @@ def _stamps(r: Any, oldest_days: int = 1400) -> tuple[str, str]:
     created = ANCHOR - r.randint(20 * DAY, oldest_days * DAY)
     updated = created + r.randint(0, ANCHOR - created)
     return iso(created), iso(updated)
+
+
+def _operating_system(r: random.Random, maker: str, hw_type: str) -> str | None:
+    if hw_type == "MOBILE":
+        return "iOS 17.3" if maker == "apple" else "Android 14"
+    if hw_type not in ("WORKSTATION", "SERVER", "VIRTUAL"):
+        return None
+    if maker == "apple":
+        return "macOS 14.4"
+    if hw_type == "SERVER":
+        return r.choice(
+            ("Windows Server 2022 Standard", "Windows Server 2016", "Ubuntu 22.04.4 LTS")
+        )
+    return r.choice(w.OPERATING_SYSTEMS)
 
 
 class Tenant:
@@ -358,9 +373,10 @@ class Tenant:
         r = rng(self.seed, "hardware", i)
         c = self.blocks("hardware").owner_of(i)
         hw_type = r.choices(w.HARDWARE_TYPES, w.HARDWARE_TYPE_WEIGHTS)[0]
-        makers = [m for m in w.MANUFACTURERS if hw_type in m[2]] or list(w.MANUFACTURERS)
-        m_key, m_name, _, models = r.choice(makers)
-        number, description = r.choice(models)
+        m_key, m_name, models = r.choice(
+            [m for m in w.MANUFACTURERS if any(x[0] == hw_type for x in m[2])]
+        )
+        _, number, description = r.choice([x for x in models if x[0] == hw_type])
         cpu_name, cpu_maker = r.choice(w.CPUS)
         created, updated = _stamps(r)
         site_span = self.blocks("sites").range_of(c)
@@ -411,7 +427,7 @@ class Tenant:
                 else None,
             },
             "software": {
-                "operating_system": r.choice(w.OPERATING_SYSTEMS) if is_computer else None,
+                "operating_system": _operating_system(r, m_key, hw_type),
                 "antivirus_info": {
                     "status": r.choice(("RUNNING", "RUNNING", "DISABLED", "UNKNOWN")),
                     "definition_status": r.choice(("UPTODATE", "UPTODATE", "OUTOFDATE", "UNKNOWN")),

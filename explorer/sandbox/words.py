@@ -68,32 +68,39 @@ LOCATIONS = (
     "東京オフィス", "Front desk\nReception", "", None, "Server Room", "Home office",
 )  # fmt: skip
 
-# (id suffix, name, hardware types it makes, models)
+# (id suffix, name, models as (hardware type, model number, description))
 MANUFACTURERS = (
-    ("dell", "Dell Inc.", ("WORKSTATION", "SERVER"),
-     (("Latitude 5440", "Dell Latitude 5440 Laptop"), ("OptiPlex 7010", "Dell OptiPlex 7010 Tower"),
-      ("PowerEdge R750", "Dell PowerEdge R750 Rack Server"))),
-    ("hp", "HP", ("WORKSTATION", "IMAGING", "SERVER"),
-     (("EliteBook 840 G8", "HP EliteBook 840 G8 Notebook PC"), ("ProDesk 600 G6", "HP ProDesk 600 G6"),
-      ("LaserJet Pro M404", "HP LaserJet Pro M404dn"))),
-    ("lenovo", "Lenovo", ("WORKSTATION",),
-     (("ThinkPad T14 Gen 3", "Lenovo ThinkPad T14, Gen 3"), ("ThinkCentre M70q", "ThinkCentre M70q Tiny"))),
-    ("apple", "Apple", ("WORKSTATION", "MOBILE"),
-     (("MacBookPro18,3", 'MacBook Pro (14-inch, 2021)'), ("iPhone14,5", "iPhone 13"))),
-    ("microsoft", "Microsoft Corporation", ("WORKSTATION", "VIRTUAL"),
-     (("Surface Laptop 5", "Surface Laptop 5"), ("Virtual Machine", "Hyper-V Virtual Machine"))),
-    ("vmware", "VMware, Inc.", ("VIRTUAL",),
-     (("VMware7,1", "VMware Virtual Platform"),)),
-    ("cisco", "Cisco Systems", ("NETWORK",),
-     (("C1111-8P", "Cisco ISR 1100: 8 Ports"), ("CBS350-24T", "Cisco Business 350 Switch"))),
-    ("ubiquiti", "Ubiquiti", ("NETWORK",),
-     (("U6-Pro", "UniFi 6 Pro Access Point"), ("USW-24-POE", "UniFi Switch 24 PoE"))),
-    ("samsung", "Samsung", ("MOBILE",),
-     (("SM-S911U", "Galaxy S23"), ("SM-X700", "Galaxy Tab S8"))),
-    ("brother", "Brother", ("IMAGING",),
-     (("MFC-L8900CDW", "Brother MFC-L8900CDW Colour Laser"),)),
-    ("fujitsu", "富士通 Fujitsu", ("WORKSTATION",),
-     (("LIFEBOOK U7411", "LIFEBOOK U7411"),)),
+    ("dell", "Dell Inc.", (
+        ("WORKSTATION", "Latitude 5440", "Dell Latitude 5440 Laptop"),
+        ("WORKSTATION", "OptiPlex 7010", "Dell OptiPlex 7010 Tower"),
+        ("SERVER", "PowerEdge R750", "Dell PowerEdge R750 Rack Server"))),
+    ("hp", "HP", (
+        ("WORKSTATION", "EliteBook 840 G8", "HP EliteBook 840 G8 Notebook PC"),
+        ("WORKSTATION", "ProDesk 600 G6", "HP ProDesk 600 G6"),
+        ("SERVER", "ProLiant DL380 Gen10", "HPE ProLiant DL380, Gen10"),
+        ("IMAGING", "LaserJet Pro M404", "HP LaserJet Pro M404dn"))),
+    ("lenovo", "Lenovo", (
+        ("WORKSTATION", "ThinkPad T14 Gen 3", "Lenovo ThinkPad T14, Gen 3"),
+        ("WORKSTATION", "ThinkCentre M70q", "ThinkCentre M70q Tiny"),
+        ("SERVER", "ThinkSystem SR630", "ThinkSystem SR630 V2"))),
+    ("apple", "Apple", (
+        ("WORKSTATION", "MacBookPro18,3", "MacBook Pro (14-inch, 2021)"),
+        ("MOBILE", "iPhone14,5", "iPhone 13"))),
+    ("microsoft", "Microsoft Corporation", (
+        ("WORKSTATION", "Surface Laptop 5", "Surface Laptop 5"),
+        ("VIRTUAL", "Virtual Machine", "Hyper-V Virtual Machine"))),
+    ("vmware", "VMware, Inc.", (("VIRTUAL", "VMware7,1", "VMware Virtual Platform"),)),
+    ("cisco", "Cisco Systems", (
+        ("NETWORK", "C1111-8P", "Cisco ISR 1100: 8 Ports"),
+        ("NETWORK", "CBS350-24T", "Cisco Business 350 Switch"))),
+    ("ubiquiti", "Ubiquiti", (
+        ("NETWORK", "U6-Pro", "UniFi 6 Pro Access Point"),
+        ("NETWORK", "USW-24-POE", "UniFi Switch 24 PoE"))),
+    ("samsung", "Samsung", (
+        ("MOBILE", "SM-S911U", "Galaxy S23"),
+        ("MOBILE", "SM-X700", "Galaxy Tab S8"))),
+    ("brother", "Brother", (("IMAGING", "MFC-L8900CDW", "Brother MFC-L8900CDW Colour Laser"),)),
+    ("fujitsu", "富士通 Fujitsu", (("WORKSTATION", "LIFEBOOK U7411", "LIFEBOOK U7411"),)),
 )  # fmt: skip
 
 HARDWARE_TYPES = ("WORKSTATION", "SERVER", "VIRTUAL", "NETWORK", "MOBILE", "IMAGING")
@@ -108,8 +115,8 @@ CPUS = (
     ("Apple M1 Pro", "Apple"),
 )
 OPERATING_SYSTEMS = (
-    "Windows 11 Pro", "Windows 10 Pro", "Windows Server 2022 Standard", "Windows Server 2016",
-    "macOS 14.4", "Ubuntu 22.04.4 LTS", "iOS 17.3", "Android 14", None,
+    "Windows 11 Pro", "Windows 11 Pro", "Windows 10 Pro", "Windows 11 Enterprise",
+    "Ubuntu 22.04.4 LTS", None,
 )  # fmt: skip
 
 SAAS_PRODUCTS = (
