@@ -11,7 +11,6 @@ Neither class ever puts a password or token into its repr, str, a log line or an
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import time
@@ -22,6 +21,7 @@ from typing import Any
 import httpx
 
 from explorer.core.errors import AuthError, ConfigError, ExplorerError, error_from_response
+from explorer.core.ratelimit import LoopLock
 from explorer.core.settings import JwtSettings
 
 API_KEY_HEADER = "x-api-key"  # exactly this spelling: ScalePad's gateway rejects other casings
@@ -95,8 +95,7 @@ class JwtAuth(httpx.Auth):
         self._renew_due = 0.0
         self._expires_at = 0.0
         self._lifetime_s = 0.0
-        self._lock: asyncio.Lock | None = None
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._lock = LoopLock()  # one refresh at a time (single-flight)
         self.logins = 0  # login requests sent
         self.renewals = 0  # renew requests sent
 
@@ -125,7 +124,7 @@ class JwtAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         if self._refresh_due():
-            async with self._get_lock():
+            async with self._lock.get():
                 if self._refresh_due():  # someone else may have refreshed while we waited
                     steps = self._refresh_steps()
                     step = await anext(steps, None)
@@ -136,7 +135,7 @@ class JwtAuth(httpx.Auth):
         response = yield request
         if response.status_code != 401:
             return
-        async with self._get_lock():
+        async with self._lock.get():
             if self._token == sent_with:  # nobody has replaced the rejected token yet
                 steps = self._refresh_steps()
                 step = await anext(steps, None)
@@ -284,14 +283,6 @@ class JwtAuth(httpx.Auth):
                 ),
             )
         return error
-
-    def _get_lock(self) -> asyncio.Lock:
-        # One lock per event loop: the CLI and tests may run several loops over one auth object.
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            self._lock = asyncio.Lock()
-            self._lock_loop = loop
-        return self._lock
 
 
 async def _asend(

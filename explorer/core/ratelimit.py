@@ -32,6 +32,26 @@ RECENT_429_WINDOW_S = 60.0
 DECREASE_FACTOR = 0.75
 
 
+class LoopLock:
+    """An asyncio.Lock for the running event loop.
+
+    For objects that outlive one event loop (a governor in the process-wide registry, an auth
+    object reused by the CLI and tests across asyncio.run() calls): asyncio.Lock binds to the
+    first loop that waits on it.
+    """
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._lock = asyncio.Lock()
+            self._loop = loop
+        return self._lock
+
+
 @dataclass
 class Slot:
     """One request's place in the window; `time` moves to the answer's time when it comes."""
@@ -75,8 +95,7 @@ class RateGovernor:
         self._last_change = clock()
         self._waiting = 0
         self._subscribers: list[Callable[[BudgetSnapshot], None]] = []
-        self._lock: asyncio.Lock | None = None
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._lock = LoopLock()
         self.limit = 1
         self.period_s = 1.0
         self.margin_s = 0.0
@@ -107,7 +126,7 @@ class RateGovernor:
         self._waiting += 1
         self._notify()
         try:
-            async with self._get_lock():
+            async with self._lock.get():
                 while True:
                     now = self._clock()
                     wait = self._wait_needed(now)
@@ -208,14 +227,6 @@ class RateGovernor:
                 callback(snap)
             except Exception:  # a broken view must not stop the requests
                 log.exception("A rate budget subscriber failed")
-
-    def _get_lock(self) -> asyncio.Lock:
-        # One lock per event loop: the registry outlives any single asyncio.run().
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            self._lock = asyncio.Lock()
-            self._lock_loop = loop
-        return self._lock
 
 
 _GOVERNORS: dict[str, RateGovernor] = {}
