@@ -84,7 +84,7 @@ class KeyringSecretStore(SecretStore):
                 )
                 return
             except Exception as exc:  # noqa: BLE001
-                self._degrade("saving", exc)
+                self._degrade("saving", exc, secret)
         self._memory[profile_name] = secret
 
     async def delete(self, profile_name: str) -> None:
@@ -98,10 +98,12 @@ class KeyringSecretStore(SecretStore):
         except Exception as exc:  # noqa: BLE001
             self._degrade("deleting", exc)
 
-    def _degrade(self, action: str, exc: Exception) -> None:
-        # The exception text comes from the backend and never contains the secret value.
+    def _degrade(self, action: str, exc: Exception, secret: str | None = None) -> None:
+        detail = str(exc)
+        if secret:  # backends should not echo the value, but never let one reach a message
+            detail = detail.replace(secret, "****")
         self.unavailable_reason = (
-            f"The system keychain failed while {action} a secret ({type(exc).__name__}: {exc}); "
+            f"The system keychain failed while {action} a secret ({type(exc).__name__}: {detail}); "
             "secrets are kept for this session only and must be entered again next time."
         )
         log.warning("%s", self.unavailable_reason)

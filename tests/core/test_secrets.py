@@ -117,3 +117,15 @@ def test_a_failing_keychain_degrades_to_session_memory(broken_keyring: KeyringBa
     assert "KeyringLocked" in reason or "PasswordSetError" in reason
     assert CANARY not in reason
     assert CANARY not in repr(store)
+
+
+def test_a_backend_that_echoes_the_secret_is_scrubbed(memory_keyring: MemoryKeyring) -> None:
+    def echo(service: str, username: str, password: str) -> None:
+        raise RuntimeError(f"could not store {password!r}")
+
+    memory_keyring.set_password = echo  # type: ignore[method-assign]
+    store = open_secret_store()
+    asyncio.run(store.set("p", CANARY))
+    assert store.persistent is False
+    assert CANARY not in (store.unavailable_reason or "")
+    assert "could not store" in (store.unavailable_reason or "")
