@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# The sandbox's "no rate limit": far more requests per second than any benchmark can send.
-UNLIMITED_RATE = "1000000/1"
+# The sandbox's "no rate limit".
+UNLIMITED_RATE = None
 # What the client's governor is told when the server has no limit, so it never holds a request.
 UNLIMITED_BUDGET = (1_000_000, 1.0)
-# Hardware assets the sandbox generates per unit of `scale` (docs: about 10,000 at scale 1).
+# Hardware assets the sandbox generates per unit of `scale` (exactly, rounded; fractions allowed).
 HARDWARE_PER_SCALE = 10_000
 
 # Marks the one line of a child process's stdout that carries its result as JSON.
@@ -71,8 +71,8 @@ class Figure:
 
 
 def format_number(value: float) -> str:
-    if value == int(value) and abs(value) >= 100:
-        return f"{int(value)}"
+    if float(value).is_integer():
+        return str(int(value))
     if abs(value) >= 100:
         return f"{value:.0f}"
     if abs(value) >= 10:
@@ -116,14 +116,14 @@ def load_text() -> str:
 
 
 # ---------------------------------------------------------------- the sandbox, in its own process
-def scale_for(records: int) -> int:
-    """The smallest sandbox scale that generates at least `records` hardware assets."""
-    return max(1, -(-records // HARDWARE_PER_SCALE))
+def scale_for(records: int) -> float:
+    """The sandbox scale that generates exactly `records` hardware assets."""
+    return records / HARDWARE_PER_SCALE
 
 
 @contextmanager
 def sandbox_process(
-    *, scale: int = 1, latency_ms: int = 0, rate: str = UNLIMITED_RATE, seed: int = 1
+    *, scale: float = 1, latency_ms: float = 0, rate: str | None = UNLIMITED_RATE, seed: int = 1
 ) -> Iterator[SandboxProcess]:
     """A sandbox in a child process, stopped on exit (a fresh one has an empty rate window)."""
     from explorer.sandbox import SandboxConfig, launch_sandbox_process

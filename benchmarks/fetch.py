@@ -112,6 +112,8 @@ class EngineRun:
     server_429s: int
     floor_s: float
     nominal_floor_s: float
+    governor_wait_s: float  # time requests waited in the rate governor, summed
+    between_pages_s: float  # wall time with no request on the wire (cursor: wait + client work)
     latencies_s: list[float] = field(default_factory=list)
 
     @property
@@ -142,11 +144,10 @@ async def engine_fetch(
 
     Returns (elapsed seconds, records, the timing transport, the client's stats).
     """
+    from explorer.core.auth import ApiKeyAuth
     from explorer.core.client import ApiClient
     from explorer.core.paging import iter_pages
     from explorer.core.ratelimit import RateGovernor
-
-    from explorer.core.auth import ApiKeyAuth
 
     transport = TimingTransport()
     governor = RateGovernor(limit, period_s)
@@ -166,11 +167,7 @@ async def engine_fetch(
 
 def server_rate_limited(handle: Any) -> int:
     """429 answers the sandbox gave, from its own statistics."""
-    stats = handle.stats
-    if callable(stats):
-        stats = stats()
-    value = stats.get("rate_limited", 0) if isinstance(stats, dict) else stats.rate_limited
-    return int(value)
+    return int(handle.stats.rate_limited)
 
 
 def measure_engine(kind: str, settings: FetchSettings) -> EngineRun:
@@ -195,6 +192,8 @@ def measure_engine(kind: str, settings: FetchSettings) -> EngineRun:
         server_429s = server_rate_limited(sandbox)
     latencies = transport.page_latencies()
     return EngineRun(
+        governor_wait_s=float(stats.waited_s),
+        between_pages_s=idle_time_s(transport.requests, elapsed),
         elapsed_s=elapsed,
         records=records,
         requests=len(transport.requests),
@@ -214,13 +213,36 @@ def measure_engine(kind: str, settings: FetchSettings) -> EngineRun:
     )
 
 
+def idle_time_s(requests: list[TimedRequest], elapsed_s: float) -> float:
+    """Wall time during which no request was on the wire (the union of their spans removed)."""
+    busy, until = 0.0, None
+    spans = sorted((r.started, r.finished) for r in requests if r.finished)
+    for start, end in spans:
+        if until is None or start > until:
+            busy += end - start
+            until = end
+        elif end > until:
+            busy += end - until
+            until = end
+    return max(0.0, elapsed_s - busy)
+
+
 def engine_figures(kind: str, run: EngineRun) -> list[Figure]:
+    # Where the time above the floor went: the governor's waits beyond what the budget required,
+    # and the client's own work between one answer and the next request.
+    required_wait = max(0.0, run.floor_s - sum(run.latencies_s))
+    client_work = max(0.0, run.between_pages_s - run.governor_wait_s)
     return [
         Figure(f"fetch_{kind}_ratio", run.ratio, RATIO_TARGET, unit="x floor"),
         Figure(f"fetch_{kind}_429s", max(run.client_429s, run.server_429s), 0, unit="429s"),
         Figure(f"fetch_{kind}_s", run.elapsed_s, unit="s", headline=False),
         Figure(f"fetch_{kind}_floor_s", run.floor_s, unit="s", headline=False),
         Figure(f"fetch_{kind}_nominal_floor_s", run.nominal_floor_s, unit="s", headline=False),
+        Figure(f"fetch_{kind}_latency_sum_s", sum(run.latencies_s), unit="s", headline=False),
+        Figure(f"fetch_{kind}_governor_wait_s", run.governor_wait_s, unit="s", headline=False),
+        Figure(f"fetch_{kind}_required_wait_s", required_wait, unit="s", headline=False),
+        Figure(f"fetch_{kind}_idle_s", run.between_pages_s, unit="s", headline=False),
+        Figure(f"fetch_{kind}_client_work_s", client_work, unit="s", headline=False),
         Figure(f"fetch_{kind}_records", run.records, headline=False),
         Figure(f"fetch_{kind}_requests", run.requests, headline=False),
     ]

@@ -1,12 +1,42 @@
-"""The window in a process of its own, for ui_stall and rss_mb_100k_rows (the parent side).
+"""The window in a process of its own, for ui_stall and rss_mb_100k_rows.
 
-`run_window_child` starts `python -m benchmarks.window_child URL --rows N [--heartbeat]
-[--export]` with the sandbox's API key in its environment and returns what the child reported.
+Parent side: `run_window_child` starts `python -m benchmarks.window_child URL --rows N
+[--heartbeat] [--export]` with the sandbox's API key in `EXPLORER_API_KEY` and returns what the
+child reported.
+
+Child side: the app's own composition (`explorer.app`: theme, qasync loop, AppServices,
+MainWindow), offscreen, with a profile for the sandbox whose budget never holds a request. It
+opens a results tab on hardware assets (which runs its first page), then presses "Load all"
+and waits for every row; then exports the loaded rows through the tab's export path (the
+progress dialog the Export... button opens). With --heartbeat a 10 ms timer measures how late
+the event loop serves it during each phase. It reports resident memory after the load.
 """
 
 from __future__ import annotations
 
-from benchmarks.common import ChildRun, child_env, python_module_argv, run_child
+import argparse
+import asyncio
+import gc
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import (
+    ChildRun,
+    child_env,
+    emit_result,
+    own_rss_mb,
+    python_module_argv,
+    run_child,
+)
+from benchmarks.stalls import stall_stats
+
+HARDWARE = "GET /core/v1/assets/hardware"
+HEARTBEAT_MS = 10
+PROFILE_NAME = "Benchmark"
 
 
 def run_window_child(
@@ -18,3 +48,160 @@ def run_window_child(
     if export:
         argv.append("--export")
     return run_child(argv, env=child_env({"EXPLORER_API_KEY": api_key}), timeout_s=1800)
+
+
+# ---------------------------------------------------------------- child side
+class Heartbeat:
+    """A precise 10 ms timer on the GUI thread; the gaps between its ticks show the stalls."""
+
+    def __init__(self, interval_ms: int = HEARTBEAT_MS) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval_ms = interval_ms
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.gaps_ms: list[float] = []
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.gaps_ms = []
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps_ms.append((now - self._last) * 1000)
+        self._last = now
+
+    def stop(self) -> dict[str, Any]:
+        self.timer.stop()
+        # The time since the last tick counts too: a stall at the very end is a stall.
+        self.gaps_ms.append((time.perf_counter() - self._last) * 1000)
+        return stall_stats(self.gaps_ms, self.interval_ms).to_dict()
+
+
+async def _wait_until(predicate: Any, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout_s:.0f} s")
+        await asyncio.sleep(0.01)
+
+
+async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dict[str, Any]:
+    from explorer.app import AppServices
+    from explorer.core.export import CsvOptions
+    from explorer.core.settings import AuthKind, Profile
+    from explorer.ui.main_window import MainWindow
+    from explorer.ui.results.export_dialog import ExportRequest, ExportScope
+
+    services = await AppServices.create()
+    profile = Profile(
+        name=PROFILE_NAME,
+        base_url=base_url,
+        auth_kind=AuthKind.API_KEY,
+        catalog="scalepad",
+        rate_limit=1_000_000,  # the sandbox runs without a limit; the governor must not pace
+        rate_period_s=1.0,
+        page_size=200,
+    )
+    await services.secrets.set(PROFILE_NAME, api_key)
+    services.settings.upsert_profile(profile)
+    window = MainWindow(services)
+    window.resize(1280, 800)
+    window.show()
+    result: dict[str, Any] = {}
+    try:
+        context = await window.switch_profile(PROFILE_NAME)
+        if context is None:
+            raise RuntimeError("the benchmark profile did not open")
+        endpoint = context.catalog.find(HARDWARE)
+        if endpoint is None:
+            raise RuntimeError(f"{HARDWARE} is not in the catalog")
+        tab = window.open_tab(endpoint)
+        if tab is None:
+            raise RuntimeError("no results tab was opened")
+        await _wait_until(lambda: tab.model.loaded_count > 0, 60, "the first page")
+        await tab.model.wait_idle()
+        gc.collect()
+        result["rss_before_load_mb"] = own_rss_mb()[0]
+
+        heartbeat = Heartbeat() if args.heartbeat else None
+        if heartbeat:
+            heartbeat.start()
+        started = time.perf_counter()
+        tab.start_load_all()
+        task = tab.load_all_task
+        if task is None:
+            raise RuntimeError("Load all did not start")
+        await task
+        result["load_s"] = time.perf_counter() - started
+        if heartbeat:
+            result["load_stalls"] = heartbeat.stop()
+        result["rows_loaded"] = tab.model.loaded_count
+        if tab.model.loaded_count < args.rows:
+            raise RuntimeError(f"only {tab.model.loaded_count} of {args.rows} rows were loaded")
+        await asyncio.sleep(0.2)  # let deferred work after the last page settle
+        gc.collect()
+        result["rss_after_load_mb"], result["peak_rss_mb"] = own_rss_mb()
+
+        if args.export:
+            with tempfile.TemporaryDirectory(prefix="explorer-bench-window-") as folder:
+                request = ExportRequest(
+                    scope=ExportScope.LOADED,
+                    all_columns=False,
+                    options=CsvOptions(),
+                    path=Path(folder) / "hardware.csv",
+                )
+                if heartbeat:
+                    heartbeat.start()
+                started = time.perf_counter()
+                dialog = tab.start_export(request)
+                await _wait_until(lambda: dialog.task is not None, 10, "the export")
+                assert dialog.task is not None
+                await dialog.task
+                result["export_s"] = time.perf_counter() - started
+                if heartbeat:
+                    result["export_stalls"] = heartbeat.stop()
+                result["export_bytes"] = request.path.stat().st_size
+    finally:
+        window.close()
+        await asyncio.sleep(0.1)
+        await services.aclose()
+    return result
+
+
+def child_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="benchmarks.window_child")
+    parser.add_argument("base_url")
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--heartbeat", action="store_true")
+    parser.add_argument("--export", action="store_true")
+    args = parser.parse_args(argv)
+    api_key = os.environ["EXPLORER_API_KEY"]
+
+    os.environ.setdefault("QT_API", "pyside6")
+    from explorer.ui.async_utils import guard_pyside_refcount_bugs
+
+    guard_pyside_refcount_bugs()
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.ui import theme
+    from explorer.ui.async_utils import install_exception_hooks
+
+    app = QApplication(["explorer-benchmark"])
+    theme.apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    install_exception_hooks(loop)
+    with loop:
+        result = loop.run_until_complete(scenario(args.base_url, api_key, args))
+    emit_result(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(child_main(sys.argv[1:]))
