@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MASK = "****"
 DEFAULT_CAPACITY = 2000
 DEFAULT_BODY_CAP = 32_000  # characters of a body kept for the log panel
+MASK_WHOLE_BODY_LIMIT = 2_000_000  # bytes; larger bodies are cut first, then masked
 
 API_KEY_VAR = "EXPLORER_API_KEY"
 TOKEN_VAR = "EXPLORER_TOKEN"
@@ -191,9 +192,16 @@ class RequestLog:
             except httpx.ResponseNotRead:
                 body = b""
             response_headers = mask_headers(_raw(response.headers), secrets)
-        text = body[: self.body_cap * 4].decode("utf-8", "replace")
-        truncated = len(text) > self.body_cap
         content_type = response.headers.get("content-type", "") if response is not None else ""
+        # Mask the whole body when it is of a sane size (a cut JSON document cannot be parsed
+        # to find its secret fields), then cut it for the panel.
+        whole = len(body) <= MASK_WHOLE_BODY_LIMIT
+        text = body.decode("utf-8", "replace") if whole else body[: self.body_cap * 4].decode(
+            "utf-8", "replace"
+        )
+        if whole:
+            text = mask_body(text, secrets, content_type)
+        truncated = len(text) > self.body_cap
         try:
             request_content = request.content
         except httpx.RequestNotRead:
@@ -208,7 +216,11 @@ class RequestLog:
             request_headers=tuple(mask_headers(_raw(request.headers), secrets)),
             response_headers=tuple(response_headers),
             response_size=len(body),
-            response_body=mask_body(text[: self.body_cap], secrets, content_type),
+            response_body=(
+                scrub(text[: self.body_cap], secrets)
+                if whole
+                else mask_body(text[: self.body_cap], secrets, content_type)
+            ),
             request_body=mask_body(
                 request_content[: self.body_cap].decode("utf-8", "replace"),
                 secrets,

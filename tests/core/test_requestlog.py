@@ -196,3 +196,15 @@ def test_curl_command_runs_in_a_shell_with_the_variables() -> None:
     body = json.loads(out[out.index("--data-raw") + 1])
     assert body == {"username": 'j"doe$`', "password": "pw-from-env"}
     assert any(line.lower() == "content-type: application/json" for line in out)
+
+
+def test_a_long_body_is_masked_before_it_is_cut() -> None:
+    log = RequestLog(body_cap=60)
+    request = httpx.Request("POST", "https://a.example/login")
+    body = {"user": {"password": PASSWORD, "note": "y" * 200}}
+    response = httpx.Response(200, json=body, request=request)
+    assert PASSWORD in response.text[:60]  # a cut before masking would show it, unparseable
+    entry = log.record(request, response)
+    assert entry.truncated
+    assert PASSWORD not in entry.response_body
+    assert PASSWORD[:8] not in entry.response_body
