@@ -107,6 +107,9 @@ class Link:
     target_param: str = "id"
     as_query_param: bool = False
     label: str = ""
+    # Further (target parameter, source field) pairs the link fills, for targets with several
+    # path parameters (an OpenAPI link to /repositories/{username}/{slug}).
+    more_params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -366,6 +369,7 @@ def _endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
                 target_param=lk.get("target_param", "id"),
                 as_query_param=lk.get("as_query_param", False),
                 label=lk.get("label", ""),
+                more_params=tuple((str(a), str(b)) for a, b in lk.get("more_params", ())),
             )
             for lk in e.get("links", ())
         ),

@@ -213,7 +213,7 @@ async def load_catalog(
     names = bundled_spec(spec)
     if names is not None:
         return await asyncio.to_thread(load_bundled_spec, names)
-    from explorer.core import openapi  # type: ignore[attr-defined]
+    from explorer.core import openapi
 
     catalog: Catalog = await openapi.load_async(spec, fetch=fetch, verify=verify)
     return catalog
