@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from explorer.sandbox.runner import add_arguments, config_from_args, run_foreground
@@ -24,6 +25,6 @@ def handler(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args)
     except ValueError as exc:
-        print(f"explorer-cli sandbox: {exc}")
+        print(f"explorer-cli sandbox: {exc}", file=sys.stderr)
         return 2
     return run_foreground(config, verbose=args.verbose)

@@ -63,7 +63,9 @@ class SandboxConfig:
             raise ValueError("oversize_page must be 'reject' or 'clamp'")
         unknown = set(self.unsubscribed) - set(PRODUCTS)
         if unknown:
-            raise ValueError(f"unknown products in unsubscribed: {sorted(unknown)}")
+            raise ValueError(
+                f"unknown product(s) {', '.join(sorted(unknown))}; use {', '.join(PRODUCTS)}"
+            )
         parse_rate(self.rate)
 
 

@@ -97,5 +97,5 @@ def test_unsubscribed_products_are_configurable(make_sandbox):
 
 
 def test_config_rejects_an_unknown_product():
-    with pytest.raises(ValueError, match="unknown products"):
+    with pytest.raises(ValueError, match="unknown product"):
         SandboxConfig(unsubscribed=("billing",))

@@ -317,3 +317,11 @@ def test_head_requests_get_headers_only(api):
     assert response.status_code == 200
     assert response.content == b""
     assert int(response.headers["content-length"]) > 0
+
+
+def test_cli_handler_reports_bad_settings_with_status_2(capsys):
+    parser = argparse.ArgumentParser()
+    sandbox_cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["sandbox", "--unsubscribed", "billing"])
+    assert sandbox_cli.handler(args) == 2
+    assert "use core, quoter, lifecycle-manager" in capsys.readouterr().err
