@@ -188,15 +188,14 @@ def _name(node: Traversable) -> str:
 
 def _check_keyring() -> str:
     """Which keychain would hold secrets; no secret is read or written."""
-    import keyring
-
-    from explorer.core.secrets import open_secret_store, unusable_reason
+    from explorer.core.secrets import open_secret_store
 
     store = open_secret_store()
     if store.persistent:
         return f"keyring {store.location}"
-    why = unusable_reason(keyring.get_keyring()) or "the keychain could not start"
-    return f"keyring session-only because {why}"
+    # The reason's first sentence says why, e.g. "Secrets cannot be saved: no system keychain..."
+    why = (store.unavailable_reason or "no usable keychain").split(". ")[0].rstrip(".")
+    return f"keyring session-only ({why[0].lower()}{why[1:]})"
 
 
 # ------------------------------------------------------------------ a query through the core

@@ -257,9 +257,12 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(path)
 
 
-def run_frozen(executable: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+def run_frozen(
+    executable: Path, *args: str, home: Path, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
     """Run a bundled program offscreen, with nothing of this Python's environment to lean on."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env.update(extra_env)
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["EXPLORER_CONFIG_DIR"] = str(home / "config")
     env["EXPLORER_SMOKE_TRACEBACK"] = "1"  # on failure, the traceback goes to stderr
@@ -287,6 +290,24 @@ class TestFrozenBundle:
             assert "table 200x" in result.stdout
         sys.stderr.write(f"\nfrozen --smoke: {timings[0]:.2f} s first, {timings[1]:.2f} s warm\n")
         assert not (tmp_path / "config").exists()
+
+    def test_frozen_app_carries_the_linux_keychain_backend(
+        self, bundle: Path, tmp_path: Path
+    ) -> None:
+        # Named explicitly, keyring imports the backend whether or not a Secret Service runs here:
+        # either it is used ("system keychain (SecretService ...)") or its start-up error is shown.
+        result = run_frozen(
+            bundle / "explorer",
+            "--smoke",
+            home=tmp_path,
+            PYTHON_KEYRING_BACKEND="keyring.backends.SecretService.Keyring",
+        )
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        keyring_part = re.search(r"keyring ([^,]*)", result.stdout)
+        assert keyring_part, result.stdout
+        assert "SecretService" in keyring_part.group(1)
+        assert "No module named" not in result.stdout
 
     def test_frozen_command_line_finds_its_commands(self, bundle: Path, tmp_path: Path) -> None:
         version = run_frozen(bundle / "explorer-cli", "--version", home=tmp_path)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keyring
 import pytest
 
 from explorer import resources, smoke
@@ -28,13 +29,40 @@ def test_run_smoke_checks_everything_and_says_what(capsys: pytest.CaptureFixture
     assert status == 0, out
     match = OK_LINE.match(out)
     assert match, out
-    endpoints, icons, _keyring, rows, total, table_rows, columns = match.groups()
+    endpoints, icons, keyring_text, rows, total, table_rows, columns = match.groups()
+    assert keyring_text.startswith("system keychain (")
+    assert keyring_text.endswith("MemoryKeyring)")  # the suite's in-memory backend
     assert int(endpoints) > 10
     assert int(icons) >= 8 + 1 + 14  # the PNG sizes, the app SVG, the toolbar set
     assert int(rows) == smoke.SMOKE_PAGE_SIZE * smoke.SMOKE_PAGES
     assert int(total) > int(rows)
     assert int(table_rows) == int(rows)
     assert int(columns) > 5
+
+
+@pytest.mark.usefixtures("failing_keyring")
+def test_no_keychain_is_reported_not_failed(capsys: pytest.CaptureFixture[str]) -> None:
+    status = smoke.run_smoke([])
+
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "keyring session-only (secrets cannot be saved: no system keychain was found" in out
+
+
+def test_a_keyring_that_cannot_start_is_reported_not_failed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def cannot_start() -> None:
+        raise RuntimeError("Unable to initialize SecretService: no D-Bus session")
+
+    monkeypatch.setattr(keyring, "get_keyring", cannot_start)
+
+    status = smoke.run_smoke([])
+
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "keyring session-only (secrets cannot be saved: the keyring could not start" in out
+    assert "Unable to initialize SecretService" in out
 
 
 def test_a_missing_icon_fails_with_the_reason(
