@@ -45,23 +45,24 @@ def _positive(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The sandbox options; defaults may come from EXPLORER_SANDBOX_<OPTION> variables."""
+    """The sandbox options; defaults may come from EXPLORER_SANDBOX_<OPTION> variables (given
+    as text, so argparse checks them like typed options)."""
     parser.add_argument(
         "--port",
         type=int,
-        default=int(_env("PORT", "0")),
+        default=_env("PORT", "0"),
         help="port on 127.0.0.1 (default: a free one)",
     )
     parser.add_argument(
         "--scale",
         type=_positive,
-        default=float(_env("SCALE", "1")),
+        default=_env("SCALE", "1"),
         help="data volume; 1 = about 10,000 hardware assets over 250 clients",
     )
     parser.add_argument(
         "--latency-ms",
         type=float,
-        default=float(_env("LATENCY_MS", "0")),
+        default=_env("LATENCY_MS", "0"),
         help="latency added to every answer",
     )
     parser.add_argument(
@@ -73,19 +74,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--token-ttl",
         type=_positive,
-        default=float(_env("TOKEN_TTL", os.environ.get("SCOUT_TOKEN_TTL_SECONDS", "1800"))),
+        default=_env("TOKEN_TTL", os.environ.get("SCOUT_TOKEN_TTL_SECONDS", "1800")),
         help="Scout token lifetime in seconds (default 1800)",
     )
     parser.add_argument(
         "--fault-rate",
         type=_fraction,
-        default=float(_env("FAULT_RATE", "0")),
+        default=_env("FAULT_RATE", "0"),
         help="share of requests answered 5xx or dropped (0..1)",
     )
     parser.add_argument(
         "--seed",
         type=int,
-        default=int(_env("SEED", "1")),
+        default=_env("SEED", "1"),
         help="seed of the generated data and credentials",
     )
     parser.add_argument(

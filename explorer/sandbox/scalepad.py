@@ -115,6 +115,14 @@ def _scheduled_filter_spec() -> FieldSpec:
     )
 
 
+_INITIATIVE_FILTERS = {
+    "client.id": f("id", "eq", "in"),
+    "status": f("enum", "eq", "in"),
+    "priority": f("enum", "eq", "in"),
+    "scheduled": _scheduled_filter_spec(),
+}
+_INITIATIVE_SORTS = frozenset({"name", "status", "priority", "created_at", "updated_at"})
+
 LISTS: tuple[ListSpec, ...] = (
     ListSpec(
         "/core/v1/clients",
@@ -413,28 +421,20 @@ LISTS: tuple[ListSpec, ...] = (
         "lifecycle-manager",
         "initiatives",
         {
-            "client.id": f("id", "eq", "in"),
-            "status": f("enum", "eq", "in"),
-            "priority": f("enum", "eq", "in"),
-            "scheduled": _scheduled_filter_spec(),
+            **_INITIATIVE_FILTERS,
             "assigned_user_id": f("id", "eq"),
             "created_at": f("datetime"),
             "updated_at": f("datetime"),
         },
-        frozenset({"name", "status", "priority", "created_at", "updated_at"}),
+        _INITIATIVE_SORTS,
         single_wrap="initiative",
     ),
     ListSpec(
         "/lifecycle-manager/v2/initiatives",
         "lifecycle-manager",
         "initiatives",
-        {
-            "client.id": f("id", "eq", "in"),
-            "status": f("enum", "eq", "in"),
-            "priority": f("enum", "eq", "in"),
-            "scheduled": _scheduled_filter_spec(),
-        },
-        frozenset({"name", "status", "priority", "created_at", "updated_at"}),
+        _INITIATIVE_FILTERS,
+        _INITIATIVE_SORTS,
         has_single=False,
         extra=_v2_initiatives,
     ),
