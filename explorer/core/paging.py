@@ -167,7 +167,10 @@ class _Walk:
         self.duplicates = resume.duplicates
         if resume.cursor:
             self.seen_cursors.add(resume.cursor)
-        if self.kind is PaginationKind.CURSOR and resume.page > 1 and not resume.cursor:
+        if resume.page > 1 and (
+            self.kind in (PaginationKind.NONE, PaginationKind.SINGLE)
+            or (self.kind is PaginationKind.CURSOR and not resume.cursor)
+        ):
             self.done = True  # the walk had already reached the end
 
     # ------------------------------------------------------------ requests

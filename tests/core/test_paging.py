@@ -280,10 +280,13 @@ def test_resume_continues_without_gap_or_repeat(endpoint: Endpoint) -> None:
     assert rest[-1].warning is None
 
 
-def test_resume_point_of_the_last_page_means_done() -> None:
+@pytest.mark.parametrize("endpoint", [CURSOR_EP, NONE_EP])
+def test_resume_point_of_the_last_page_means_done(endpoint: Endpoint) -> None:
     api = FakeListApi(count=300)
-    last = collect(api, CURSOR_EP)[-1]
-    assert collect(api, CURSOR_EP, resume=_resume_round_trip(last)) == []
+    last = collect(api, endpoint)[-1]
+    requests = len(api.requests)
+    assert collect(api, endpoint, resume=_resume_round_trip(last)) == []
+    assert len(api.requests) == requests
 
 
 def test_resume_point_for_another_kind_is_refused() -> None:
