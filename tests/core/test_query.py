@@ -492,3 +492,31 @@ def test_sandbox_accepts_any_built_value(sandbox, scalepad, value):
 
     assert response.status_code == 200, response.text
     assert all(value.casefold() in c["name"].casefold() for c in response.json()["data"])
+
+
+def test_scout_queries_built_from_the_catalog_are_answered_by_the_sandbox(sandbox, scout):
+    login = httpx.post(
+        sandbox.url + "/v1/Token",
+        json={"username": sandbox.scout_username, "password": sandbox.scout_password},
+        timeout=10,
+    )
+    assert login.status_code == 200, login.text
+    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    search = _endpoint(scout, "GET /v1/WorkOrders/Search")
+    in_progress = _endpoint(scout, "GET /v1/WorkOrders/InProgress")
+
+    def send(query: Query, endpoint: Endpoint) -> list[dict]:
+        assert validate(query, endpoint) == []
+        url = sandbox.url + build_path(query, endpoint)
+        response = httpx.get(url, params=build_params(query, endpoint), headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    everything = send(Query(search.id, params={"startdate": "2000-01-01", "EndDate": "2100-12-31"}), search)
+    station = next(o["stationID"] for o in everything if o["status"] == "InProgress")
+    at_station = parse_url(f"/v1/WorkOrders/InProgress?stationID={station}", scout)
+
+    got = send(at_station, in_progress)
+
+    expected = [o["workOrderID"] for o in everything if o["status"] == "InProgress" and o["stationID"] == station]
+    assert sorted(o["workOrderID"] for o in got) == sorted(expected)
