@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import gc
 import os
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +43,22 @@ PROFILE_NAME = "Benchmark"
 
 
 def run_window_child(
-    base_url: str, api_key: str, *, rows: int, heartbeat: bool = False, export: bool = False
+    base_url: str,
+    api_key: str,
+    *,
+    rows: int,
+    heartbeat: bool = False,
+    export: bool = False,
+    sample_stalls: bool = False,
 ) -> ChildRun:
     argv = python_module_argv("benchmarks.window_child", base_url, "--rows", str(rows))
-    if heartbeat:
-        argv.append("--heartbeat")
-    if export:
-        argv.append("--export")
+    for flag, wanted in (
+        ("--heartbeat", heartbeat),
+        ("--export", export),
+        ("--sample-stalls", sample_stalls),
+    ):
+        if wanted:
+            argv.append(flag)
     return run_child(argv, env=child_env({"EXPLORER_API_KEY": api_key}), timeout_s=1800)
 
 
@@ -63,12 +75,19 @@ class Heartbeat:
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._tick)
         self.gaps_ms: list[float] = []
+        self.running = False
         self._last = 0.0
 
     def start(self) -> None:
         self.gaps_ms = []
         self._last = time.perf_counter()
+        self.running = True
         self.timer.start()
+
+    @property
+    def late_ms(self) -> float:
+        """How overdue the next tick is now (read from another thread by the stall sampler)."""
+        return (time.perf_counter() - self._last) * 1000 - self.interval_ms
 
     def _tick(self) -> None:
         now = time.perf_counter()
@@ -77,9 +96,80 @@ class Heartbeat:
 
     def stop(self) -> dict[str, Any]:
         self.timer.stop()
+        self.running = False
         # The time since the last tick counts too: a stall at the very end is a stall.
         self.gaps_ms.append((time.perf_counter() - self._last) * 1000)
         return stall_stats(self.gaps_ms, self.interval_ms).to_dict()
+
+
+class StallSampler(threading.Thread):
+    """While the heartbeat is overdue, samples what the GUI thread is running.
+
+    Every `every_ms` it checks the heartbeat; when a tick is more than `threshold_ms` late it
+    records the GUI thread's innermost Python frames. Each sample stands for about `every_ms` of
+    stall, so the counts show where the stalled time goes.
+    """
+
+    def __init__(self, heartbeat: Heartbeat, threshold_ms: float = 20, every_ms: float = 2) -> None:
+        super().__init__(daemon=True)
+        self.heartbeat = heartbeat
+        self.threshold_ms = threshold_ms
+        self.every_s = every_ms / 1000
+        self.main_id = threading.main_thread().ident
+        self.samples: collections.Counter[str] = collections.Counter()
+        self.phase = ""  # set by the scenario: samples are counted per phase
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self.every_s):
+            if not self.heartbeat.running or self.heartbeat.late_ms < self.threshold_ms:
+                continue
+            frame = sys._current_frames().get(self.main_id or 0)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)[-8:]
+            where = " < ".join(
+                f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
+            )
+            self.samples[f"{self.phase}: {where}"] += 1
+
+    def stop(self) -> list[tuple[str, int]]:
+        self._done.set()
+        self.join()
+        return self.samples.most_common(24)
+
+
+class GcWatch:
+    """Durations of the garbage collector's passes (a full pass holds the GIL for all threads)."""
+
+    def __init__(self) -> None:
+        self.passes: list[tuple[int, float]] = []  # (generation, milliseconds)
+        self._started = 0.0
+
+    def __enter__(self) -> GcWatch:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.passes.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+    def take(self) -> dict[str, Any]:
+        """What was seen since the last take: the longest pass and the full (gen 2) passes."""
+        passes, self.passes = self.passes, []
+        full = [ms for generation, ms in passes if generation == 2]
+        return {
+            "passes": len(passes),
+            "max_ms": max((ms for _, ms in passes), default=0.0),
+            "full_passes": len(full),
+            "full_max_ms": max(full, default=0.0),
+            "full_total_ms": sum(full),
+        }
 
 
 async def _wait_until(predicate: Any, timeout_s: float, what: str) -> None:
@@ -113,6 +203,7 @@ async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dic
     window.resize(1280, 800)
     window.show()
     result: dict[str, Any] = {}
+    gc_watch = GcWatch()
     try:
         context = await window.switch_profile(PROFILE_NAME)
         if context is None:
@@ -129,6 +220,12 @@ async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dic
         result["rss_before_load_mb"] = own_rss_mb()[0]
 
         heartbeat = Heartbeat() if args.heartbeat else None
+        sampler = StallSampler(heartbeat) if heartbeat and args.sample_stalls else None
+        if sampler:
+            sampler.phase = "load"
+            sampler.start()
+        gc_watch.__enter__()
+        gc_watch.take()
         if heartbeat:
             heartbeat.start()
         started = time.perf_counter()
@@ -138,6 +235,7 @@ async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dic
             raise RuntimeError("Load all did not start")
         await task
         result["load_s"] = time.perf_counter() - started
+        result["load_gc"] = gc_watch.take()
         if heartbeat:
             result["load_stalls"] = heartbeat.stop()
         result["rows_loaded"] = tab.model.loaded_count
@@ -155,6 +253,8 @@ async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dic
                     options=CsvOptions(),
                     path=Path(folder) / "hardware.csv",
                 )
+                if sampler:
+                    sampler.phase = "export"
                 if heartbeat:
                     heartbeat.start()
                 started = time.perf_counter()
@@ -163,10 +263,15 @@ async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dic
                 assert dialog.task is not None
                 await dialog.task
                 result["export_s"] = time.perf_counter() - started
+                result["export_gc"] = gc_watch.take()
                 if heartbeat:
                     result["export_stalls"] = heartbeat.stop()
                 result["export_bytes"] = request.path.stat().st_size
+        if sampler:
+            result["stall_samples"] = sampler.stop()
     finally:
+        if gc_watch._callback in gc.callbacks:
+            gc_watch.__exit__()
         window.close()
         await asyncio.sleep(0.1)
         await services.aclose()
@@ -179,6 +284,7 @@ def child_main(argv: list[str]) -> int:
     parser.add_argument("--rows", type=int, required=True)
     parser.add_argument("--heartbeat", action="store_true")
     parser.add_argument("--export", action="store_true")
+    parser.add_argument("--sample-stalls", action="store_true")
     args = parser.parse_args(argv)
     api_key = os.environ["EXPLORER_API_KEY"]
 
