@@ -7,6 +7,7 @@ build script and run the frozen `explorer --smoke` offscreen, as CI does.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 import pytest
 
 from explorer import __version__
@@ -308,6 +310,32 @@ class TestFrozenBundle:
         assert keyring_part, result.stdout
         assert "SecretService" in keyring_part.group(1)
         assert "No module named" not in result.stdout
+
+    def test_frozen_app_serves_the_demo_sandbox_as_its_own_child(self, bundle: Path) -> None:
+        # `explorer --demo` in a bundle starts its sandbox as `explorer --sandbox-server`.
+        with subprocess.Popen(
+            [str(bundle / "explorer"), "--sandbox-server", "--json", "--port", "0"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as child:
+            assert child.stdin is not None
+            assert child.stdout is not None
+            try:
+                announcement = json.loads(child.stdout.readline())
+                response = httpx.get(
+                    f"{announcement['url']}/core/v1/clients",
+                    params={"page_size": "5"},
+                    headers={"x-api-key": announcement["api_key"]},
+                    timeout=30,
+                )
+            finally:
+                child.stdin.close()  # the child stops when its parent's pipe closes
+                child.wait(timeout=30)
+
+        assert response.status_code == 200
+        assert len(response.json()["data"]) == 5
+        assert child.returncode == 0
 
     def test_frozen_command_line_finds_its_commands(self, bundle: Path, tmp_path: Path) -> None:
         version = run_frozen(bundle / "explorer-cli", "--version", home=tmp_path)
