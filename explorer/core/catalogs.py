@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from explorer import resources
 from explorer.core.catalog import Catalog, Endpoint, Product, Resource
@@ -22,6 +22,13 @@ BUNDLED = ("scalepad", "scout", "sandbox")
 OFFICIAL_DOCUMENTS = {
     "ScalePad Core API (official OpenAPI)": "https://developer.scalepad.com/openapi/core-api.json",
     "ScalePad Quoter API (official OpenAPI)": "https://developer.scalepad.com/openapi/quoter-api.json",
+}
+
+# The official documents use product-relative paths (`/v1/clients` on https://api.scalepad.com)
+# while the public path carries the product prefix (`/core/v1/clients`), scalepad-api.md §1, §13.
+OFFICIAL_PATH_PREFIXES = {
+    "https://developer.scalepad.com/openapi/core-api.json": "/core",
+    "https://developer.scalepad.com/openapi/quoter-api.json": "/quoter",
 }
 
 Fetch = Callable[[str], Awaitable[bytes]]
@@ -179,6 +186,30 @@ def merge_catalogs(name: str, *catalogs: Catalog) -> Catalog:
     )
 
 
+def with_path_prefix(catalog: Catalog, prefix: str) -> Catalog:
+    """Every endpoint path (and every link to one) under `prefix`, unless already there."""
+    prefix = "/" + prefix.strip("/")
+
+    def moved(path: str) -> str:
+        return path if path == prefix or path.startswith(prefix + "/") else prefix + path
+
+    def moved_id(endpoint_id: str) -> str:
+        method, _, path = endpoint_id.partition(" ")
+        return f"{method} {moved(path)}"
+
+    def move(endpoint: Endpoint) -> Endpoint:
+        links = tuple(replace(lk, target_endpoint=moved_id(lk.target_endpoint)) for lk in endpoint.links)
+        return replace(endpoint, path=moved(endpoint.path), links=links)
+
+    return replace(
+        catalog,
+        products=tuple(
+            replace(p, resources=tuple(replace(r, endpoints=tuple(move(e) for e in r.endpoints)) for r in p.resources))
+            for p in catalog.products
+        ),
+    )
+
+
 def bundled_spec(spec: str) -> tuple[str, ...] | None:
     """The bundled names in `"scalepad"` or `"scalepad+scout"`, or None if it is not that."""
     names = tuple(part.strip() for part in spec.split("+"))
@@ -216,4 +247,7 @@ async def load_catalog(
     from explorer.core import openapi
 
     catalog: Catalog = await openapi.load_async(spec, fetch=fetch, verify=verify)
+    prefix = OFFICIAL_PATH_PREFIXES.get(spec)
+    if prefix and any(e.path.startswith("/v") for e in catalog.endpoints()):
+        catalog = with_path_prefix(catalog, prefix)
     return catalog

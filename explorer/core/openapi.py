@@ -60,6 +60,7 @@ _RECORD_KEYS = ("data", "items", "results", "records", "values", "content", "ele
 _NEXT_KEYS = ("next_cursor", "nextcursor", "next_page_token", "nextpagetoken", "cursor", "next")
 _TOTAL_KEYS = ("total_count", "totalcount", "total", "count", "total_results", "totalresults")
 _HAS_MORE_KEYS = ("has_more", "hasmore", "has_next", "hasnext", "more")
+_GENERIC_PREFIXES = frozenset({"api", "apis", "rest", "service", "services", "public", "ws"})
 _VERSION = re.compile(r"^v\d+(\.\d+)*$|^\d+(\.\d+)*$", re.IGNORECASE)
 _OPERATOR_WORDS = re.compile(r"\b(eq|in|lt|lte|gt|gte|cont)\b")
 _DEFAULT_OPERATORS = {
@@ -621,7 +622,7 @@ def _product_and_resource(path: str, tags: list[str], title: str) -> tuple[str, 
     product = title
     rest = segments
     for index, segment in enumerate(segments[:3]):
-        if _VERSION.match(segment) and index > 0:
+        if _VERSION.match(segment) and index > 0 and not all(s.lower() in _GENERIC_PREFIXES for s in segments[:index]):
             product = " ".join(w.capitalize() for w in re.split(r"[-_]", "-".join(segments[:index])) if w)
             rest = segments[index + 1 :]
             break

@@ -336,6 +336,45 @@ def test_official_documents_load_by_url_through_fetch():
     assert catalog.find("GET /core/v1/clients") is not None
 
 
+def test_official_documents_with_product_relative_paths_get_the_product_prefix():
+    def ok(schema: dict, links: dict | None = None) -> dict:
+        response = {"description": "", "content": {"application/json": {"schema": schema}}}
+        return {"200": response | ({"links": links} if links else {})}
+
+    client = {"type": "object", "properties": {"id": {"type": "string"}}}
+    page = {"type": "object", "properties": {
+        "data": {"type": "array", "items": {"type": "object", "properties": {"client": client}}},
+        "next_cursor": {"type": "string"},
+    }}
+    doc = {
+        "openapi": "3.0.1",
+        "info": {"title": "Core API", "version": "v1"},
+        "servers": [{"url": "https://api.scalepad.com"}],
+        "paths": {
+            "/v1/clients/{id}": {"get": {
+                "operationId": "getClient",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": ok(client),
+            }},
+            "/v1/assets/hardware": {"get": {
+                "operationId": "listHardware",
+                "responses": ok(page, {"client": {"operationId": "getClient", "parameters": {"id": "$response.body#/client/id"}}}),
+            }},
+        },
+    }
+
+    async def fetch(url: str) -> bytes:
+        return json.dumps(doc).encode()
+
+    catalog = asyncio.run(load_catalog(OFFICIAL_DOCUMENTS["ScalePad Core API (official OpenAPI)"], fetch=fetch))
+
+    hardware = catalog.find("GET /core/v1/assets/hardware")
+    assert hardware is not None
+    assert catalog.find("GET /v1/assets/hardware") is None
+    assert hardware.link_for("client.id").target_endpoint == "GET /core/v1/clients/{id}"
+    assert catalog.find_by_path("/core/v1/clients/42").id == "GET /core/v1/clients/{id}"
+
+
 def test_download_over_http():
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/openapi/core-api.json":
