@@ -205,8 +205,10 @@ _OPERATORS = {o.value for o in Operator}
 
 # ---------------------------------------------------------------- typed values
 
-_INT = re.compile(r"[+-]?\d+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: `\d` would also accept other scripts' digits, which APIs do not read.
+_INT = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -225,11 +227,7 @@ def type_problem(
     if ftype is FieldType.INTEGER:
         return None if _INT.fullmatch(v) else f"{value!r} is not a whole number."
     if ftype is FieldType.NUMBER:
-        try:
-            number = float(v)
-        except ValueError:
-            return f"{value!r} is not a number."
-        return None if number == number and abs(number) != float("inf") else f"{value!r} is not a number."
+        return None if _NUMBER.fullmatch(v) else f"{value!r} is not a number."
     if ftype is FieldType.BOOLEAN:
         return None if v.lower() in ("true", "false") else f"{value!r} is not true or false."
     if ftype is FieldType.DATE:
