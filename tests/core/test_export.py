@@ -6,8 +6,12 @@ import asyncio
 import csv
 import io
 import json
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -649,3 +653,73 @@ def test_twenty_thousand_records_at_the_documented_rate_limit(
     )
     assert result.rate_limited == 0
     assert faulty.read_bytes() == clean.read_bytes()
+
+
+# ---------------------------------------------------------------- a real spreadsheet
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def spreadsheet_cells(csv_path: Path, work: Path) -> tuple[list[list[str]], int]:
+    """Open the CSV in LibreOffice Calc (headless) as a user would; the cell texts and the
+    number of formula cells, read from the workbook it saves."""
+    assert SOFFICE is not None
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={(work / 'lo-profile').as_uri()}",
+            "--headless",
+            "--infilter=CSV:44,34,76,1",  # comma, double quote, UTF-8, from line 1
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(work),
+            str(csv_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    with zipfile.ZipFile(work / (csv_path.stem + ".xlsx")) as book:
+        strings = [
+            "".join(t.text or "" for t in si.iter(f"{SHEET_NS}t"))
+            for si in ElementTree.fromstring(book.read("xl/sharedStrings.xml"))
+        ]
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    rows: list[list[str]] = []
+    formulas = 0
+    for row in sheet.iter(f"{SHEET_NS}row"):
+        cells = []
+        for cell in row.iter(f"{SHEET_NS}c"):
+            formulas += cell.find(f"{SHEET_NS}f") is not None
+            value = cell.findtext(f"{SHEET_NS}v") or ""
+            cells.append(strings[int(value)] if cell.get("t") == "s" else value)
+        rows.append(cells)
+    return rows, formulas
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
+def test_a_spreadsheet_shows_the_intended_cells_and_runs_no_formula(tmp_path: Path) -> None:
+    texts = ["=1+1", "+SUM(A1:A2)", "@cmd", "-2+3", "comma, inside", "line\nbreak", "ünï 🚀"]
+    records = [{"id": i, "name": text} for i, text in enumerate(texts)]
+    guarded, _ = export_records(tmp_path, records, "guarded.csv")
+    rows, formulas = spreadsheet_cells(guarded, tmp_path)
+    assert formulas == 0
+    assert rows[0] == ["id", "name"]
+    assert [r[1] for r in rows[1:]] == [
+        "'=1+1",
+        "'+SUM(A1:A2)",
+        "'@cmd",
+        "'-2+3",
+        "comma, inside",
+        "line\nbreak",
+        "ünï 🚀",
+    ]
+    # The control: without the guard, the same spreadsheet runs "=1+1" (Calc's CSV import
+    # evaluates "=" cells; Excel also runs +, - and @ ones).
+    unguarded, _ = export_records(
+        tmp_path, records, "unguarded.csv", options=CsvOptions(neutralise_formulas=False)
+    )
+    _, formulas = spreadsheet_cells(unguarded, tmp_path)
+    assert formulas >= 1
