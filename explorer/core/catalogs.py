@@ -108,13 +108,24 @@ PRESETS: dict[str, ProfilePreset] = {
         ),
         jwt=dict(SCOUT_JWT),
     ),
+    # The demo: ScalePad answers an API key and Scout a JWT login, so the built-in sandbox needs
+    # two profiles on the same local server (the demo fills in its port and credentials).
     "sandbox": ProfilePreset(
         key="sandbox",
-        name="Demo sandbox",
-        base_url="http://127.0.0.1:8000",
+        name="Demo",
+        base_url="http://127.0.0.1",
         auth_kind="api_key",
-        catalog="scalepad+sandbox+scout",
-        description="The built-in sandbox: ScalePad and Scout emulated on one local port.",
+        catalog="scalepad+sandbox",
+        description="The built-in sandbox's ScalePad emulation plus its offset-paged extra endpoint.",
+    ),
+    "sandbox_scout": ProfilePreset(
+        key="sandbox_scout",
+        name="Demo Scout",
+        base_url="http://127.0.0.1",
+        auth_kind="jwt",
+        catalog="scout",
+        description="The built-in sandbox's Scout emulation (JWT login).",
+        jwt=dict(SCOUT_JWT),
     ),
     "openapi": ProfilePreset(
         key="openapi",

@@ -180,7 +180,8 @@ def test_presets_fit_the_settings_model():
     for preset in PRESETS.values():
         AuthKind(preset.auth_kind)
     assert JwtSettings.from_dict(PRESETS["scout"].jwt) == JwtSettings.scout()
-    assert catalogs.bundled_spec(PRESETS["sandbox"].catalog) == ("scalepad", "sandbox", "scout")
+    assert catalogs.bundled_spec(PRESETS["sandbox"].catalog) == ("scalepad", "sandbox")
+    assert (PRESETS["sandbox_scout"].auth_kind, PRESETS["sandbox_scout"].catalog) == ("jwt", "scout")
 
 
 def test_load_catalog_from_names_and_files(tmp_path: Path):
