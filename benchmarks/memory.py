@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from benchmarks import window_child
 from benchmarks.common import Figure, child_failure, not_measured, sandbox_process, scale_for
@@ -16,17 +17,22 @@ ROWS_TARGET_MB = 400.0
 EXPORT_TARGET_MB = 150.0
 
 
+def rows_figures_from(result: dict[str, Any]) -> list[Figure]:
+    """The figures of a window child run (after its "Load all")."""
+    return [
+        Figure("rss_mb_100k_rows", result["rss_after_load_mb"], ROWS_TARGET_MB, unit="MB"),
+        Figure("rss_mb_before_load", result["rss_before_load_mb"], unit="MB", headline=False),
+        Figure("rss_rows_loaded", result["rows_loaded"], headline=False),
+    ]
+
+
 def rows_rss(rows: int = 100_000) -> list[Figure]:
     """RSS of a window process after "Load all" of `rows` hardware assets in one results tab."""
     with sandbox_process(scale=scale_for(rows)) as sandbox:
         run = window_child.run_window_child(sandbox.url, sandbox.api_key, rows=rows)
     if run.result is None:
         return [not_measured("rss_mb_100k_rows", child_failure(run), target=ROWS_TARGET_MB)]
-    return [
-        Figure("rss_mb_100k_rows", run.result["rss_after_load_mb"], ROWS_TARGET_MB, unit="MB"),
-        Figure("rss_mb_before_load", run.result["rss_before_load_mb"], unit="MB", headline=False),
-        Figure("rows_loaded", run.result["rows_loaded"], headline=False),
-    ]
+    return rows_figures_from(run.result)
 
 
 def export_peak(records: int = 1_000_000) -> list[Figure]:

@@ -32,13 +32,13 @@ FIGURES: dict[str, tuple[str, ...]] = {
 }
 
 
-def benchmarks(quick: bool) -> dict[str, Callable[[], list[Figure]]]:
+def benchmarks(quick: bool, explain: bool = False) -> dict[str, Callable[[], list[Figure]]]:
     if quick:
         return {
             "fetch": lambda: fetch.run(
                 fetch.FetchSettings(records=600, page_size=50, latency_ms=5, limit=5, period_s=0.5)
             ),
-            "ui_stall": lambda: ui_stall.run(rows=2_000),
+            "ui_stall": lambda: ui_stall.run(rows=2_000, explain=explain),
             "memory": lambda: memory.run(rows=2_000, export_records=5_000),
             "export": lambda: export_throughput.run(records=5_000),
             "startup": lambda: startup.run(repeats=1),
@@ -46,7 +46,7 @@ def benchmarks(quick: bool) -> dict[str, Callable[[], list[Figure]]]:
         }
     return {
         "fetch": fetch.run,
-        "ui_stall": ui_stall.run,
+        "ui_stall": lambda: ui_stall.run(explain=explain),
         "memory": memory.run,
         "export": export_throughput.run,
         "startup": startup.run,
@@ -54,8 +54,8 @@ def benchmarks(quick: bool) -> dict[str, Callable[[], list[Figure]]]:
     }
 
 
-def run_all(names: Sequence[str], quick: bool = False) -> list[Figure]:
-    chosen = benchmarks(quick)
+def run_all(names: Sequence[str], quick: bool = False, explain: bool = False) -> list[Figure]:
+    chosen = benchmarks(quick, explain)
     figures: list[Figure] = []
     for name in names:
         print(f"# {name} ({load_text()})", flush=True)
@@ -79,12 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"comma-separated benchmarks to run (default: all of {', '.join(FIGURES)})",
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a harness check only")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also show where the GUI thread was while it stalled (sampled stacks)",
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(FIGURES)}")
-    figures = run_all(names, quick=args.quick)
+    figures = run_all(names, quick=args.quick, explain=args.explain)
     print()
     print(f"summary ({load_text()}):")
     print(summary_table(figures))

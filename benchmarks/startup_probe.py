@@ -2,7 +2,8 @@
 
 `python -m benchmarks.startup_probe [app arguments]` starts `explorer.app.main()` with
 `QApplication` swapped for a subclass that watches every event: the first paint of a top-level
-window prints `startup-shown <unix time>` and quits the app. The parent measures from just before
+window prints `startup-shown <unix time>` and closes that window, so the app shuts down its own
+way. The parent measures from just before
 it spawned this process, so interpreter start-up and every import count.
 
 The app needs no hook for this; the probe imports only the standard library and PySide6, which
@@ -32,7 +33,7 @@ def install_probe() -> None:
                 app = QtWidgets.QApplication.instance()
                 if app is not None:
                     app.removeEventFilter(self)
-                QtCore.QTimer.singleShot(0, QtWidgets.QApplication.quit)
+                QtCore.QTimer.singleShot(0, watched.close)
             return False
 
     class ProbedApplication(QtWidgets.QApplication):

@@ -3,9 +3,21 @@ against a target here; that is what `python -m benchmarks.run` is for)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from benchmarks.common import Figure, parse_result, summary_table
+from benchmarks import (
+    export_throughput,
+    fetch,
+    memory,
+    spec_import,
+    startup,
+    ui_stall,
+    window_child,
+)
+from benchmarks import run as run_module
+from benchmarks.common import Figure, parse_result, sandbox_process, scale_for, summary_table
 from benchmarks.floor import fetch_floor_s, nominal_floor_s
 from benchmarks.stalls import percentile, stall_stats
 
@@ -66,3 +78,75 @@ def test_summary_table_lists_only_headline_figures() -> None:
 def test_a_child_result_line_is_read_back() -> None:
     stdout = 'noise\nbench-result: {"rss_mb": 12.5}\nmore noise\n'
     assert parse_result(stdout) == {"rss_mb": 12.5}
+
+
+# ---------------------------------------------------------------- each benchmark, tiny
+def by_name(figures: list[Figure]) -> dict[str, Figure]:
+    return {f.name: f for f in figures}
+
+
+def test_fetch_benchmark_runs_cursor_offset_and_naive() -> None:
+    settings = fetch.FetchSettings(
+        records=400, page_size=100, latency_ms=0, limit=3, period_s=0.3, concurrency=2
+    )
+    figures = by_name(fetch.run(settings))
+    for kind in ("cursor", "offset"):
+        assert figures[f"fetch_{kind}_records"].value == 400
+        assert figures[f"fetch_{kind}_requests"].value == 4
+        assert figures[f"fetch_{kind}_429s"].value == 0
+        # 4 pages at 3 per 0.3 s: the 4th waits for the window, so the floor is at least 0.3 s.
+        assert figures[f"fetch_{kind}_floor_s"].value >= 0.3
+        assert figures[f"fetch_{kind}_ratio"].value >= 1.0
+    assert figures["fetch_naive_records"].value == 400
+    assert figures["fetch_vs_naive"].value > 0
+
+
+def test_window_child_loads_exports_and_reports_stalls_and_memory() -> None:
+    with sandbox_process(scale=scale_for(300)) as sandbox:
+        run = window_child.run_window_child(
+            sandbox.url, sandbox.api_key, rows=300, heartbeat=True, export=True
+        )
+    assert run.result is not None, run.stderr[-2000:]
+    stalls = by_name(ui_stall.figures_from(run.result))
+    assert stalls["ui_stall_load_s"].value > 0
+    assert stalls["ui_stall_max_ms"].value >= stalls["ui_stall_p99_ms"].value >= 0
+    assert run.result["export_bytes"] > 300 * 50  # a header and 300 rows of many columns
+    rows = by_name(memory.rows_figures_from(run.result))
+    assert rows["rss_rows_loaded"].value == 300
+    assert rows["rss_mb_100k_rows"].value > rows["rss_mb_before_load"].value * 0.5 > 10
+
+
+def test_cli_export_benchmarks_count_rows_and_memory() -> None:
+    throughput = by_name(export_throughput.run(records=500))
+    assert throughput["export_rows"].value == 500
+    assert throughput["export_rows_per_s"].value > 0
+    peak = by_name(memory.export_peak(records=500))
+    assert peak["export_1m_rows"].value == 500
+    assert 10 < peak["export_peak_rss_mb_1m"].value < 1000
+
+
+def test_startup_benchmark_sees_the_window_painted() -> None:
+    figure = by_name(startup.run(repeats=1))["startup_ms"]
+    assert figure.value is not None, figure.note
+    assert 0 < figure.value < 60_000
+
+
+def test_generated_openapi_document_is_as_large_as_asked_and_imports() -> None:
+    document = spec_import.generate_openapi(min_bytes=150_000)
+    assert len(json.dumps(document)) >= 150_000
+    figures = by_name(spec_import.run(min_bytes=150_000, repeats=1))
+    assert figures["spec_import_ms"].value > 0
+    # Each resource has two paths: list and create; get, update and delete by id.
+    assert figures["spec_import_endpoints"].value == 5 * len(document["paths"]) // 2
+
+
+def test_a_failing_benchmark_is_reported_as_not_measured(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken() -> list[Figure]:
+        raise RuntimeError("sandbox would not start")
+
+    monkeypatch.setattr(run_module, "benchmarks", lambda quick, explain=False: {"startup": broken})
+    figures = run_module.run_all(["startup"])
+    assert [(f.name, f.verdict) for f in figures] == [("startup_ms", "not measured")]
+    assert "startup_ms: n/a  # RuntimeError: sandbox would not start" in capsys.readouterr().out
