@@ -27,6 +27,10 @@ test: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/explorer-cli sandbox
 
+# Every benchmark against the sandbox: `name: value` lines, then a summary (benchmarks/run.py).
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run
+
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache
 
