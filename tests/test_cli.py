@@ -560,6 +560,21 @@ def test_endpoints_lists_the_bundled_catalogs(
     assert HARDWARE not in stdout
 
 
+def test_endpoints_of_a_saved_profile(
+    sandbox: Any, cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from explorer.core.settings import Profile, Settings, SettingsStore
+
+    SettingsStore().save(
+        Settings(profiles=[Profile(name="scout", base_url=sandbox.url, catalog="scout")])
+    )
+    status, stdout, _ = run_cli(capsys, "endpoints", "--profile", "scout")
+    assert status == 0
+    paths = {line.split()[1] for line in stdout.splitlines()[1:]}
+    assert "/v1/Units" in paths
+    assert HARDWARE not in paths
+
+
 def test_endpoints_from_a_missing_spec_file_exits_2(
     cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -608,19 +623,29 @@ def wait_for_rows(out: Path, rows: int, process: subprocess.Popen[str]) -> None:
     raise AssertionError(f"the export never reached {rows} rows")
 
 
-@pytest.mark.parametrize("how", ["interrupt", "kill"])
-def test_stopping_the_cli_halfway_then_resuming_gives_the_same_file(
-    how: str, slow_sandbox: Any, cli_env: Path, tmp_path: Path
-) -> None:
-    clean = tmp_path / "clean.csv"
-    status, stderr = run_cli_process(slow_sandbox, clean, cli_env)
+@pytest.fixture(scope="module")
+def clean_export_file(slow_sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The export of the slow sandbox, run once without interruption."""
+    folder = tmp_path_factory.mktemp("clean")
+    clean = folder / "clean.csv"
+    status, stderr = run_cli_process(slow_sandbox, clean, folder / "config")
     assert status == 0, stderr
+    return clean
+
+
+STOP_SIGNALS = {"interrupt": signal.SIGINT, "terminate": signal.SIGTERM, "kill": signal.SIGKILL}
+
+
+@pytest.mark.parametrize("how", list(STOP_SIGNALS))
+def test_stopping_the_cli_halfway_then_resuming_gives_the_same_file(
+    how: str, slow_sandbox: Any, clean_export_file: Path, cli_env: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "stopped.csv"
     with subprocess.Popen(**cli_command(slow_sandbox, out, cli_env), text=True) as process:
         wait_for_rows(out, 100, process)
-        process.send_signal(signal.SIGINT if how == "interrupt" else signal.SIGKILL)
+        process.send_signal(STOP_SIGNALS[how])
         _, stderr = process.communicate(timeout=60)
-    if how == "interrupt":
+    if how != "kill":  # Ctrl-C and SIGTERM end with a message; SIGKILL leaves no last word
         assert process.returncode == EXIT_INTERRUPTED
         assert "--resume" in stderr.strip().splitlines()[-1]
     assert not out.exists()
@@ -628,7 +653,7 @@ def test_stopping_the_cli_halfway_then_resuming_gives_the_same_file(
     status, stderr = run_cli_process(slow_sandbox, out, cli_env, "--resume")
     assert status == 0, stderr
     assert "resumed after row" in stderr.strip().splitlines()[-1]
-    assert out.read_bytes() == clean.read_bytes()
+    assert out.read_bytes() == clean_export_file.read_bytes()
 
 
 @pytest.mark.parametrize(

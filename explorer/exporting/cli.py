@@ -19,8 +19,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,7 +33,9 @@ from explorer.cli import (
     EXIT_OK,
     EXIT_USAGE,
 )
-from explorer.core.catalog import Catalog, Endpoint
+from explorer.core import catalogs
+from explorer.core.catalog import Catalog, Endpoint, PaginationKind
+from explorer.core.client import connect
 from explorer.core.errors import (
     ApiError,
     AuthError,
@@ -51,16 +53,21 @@ from explorer.core.export import (
     ExportIncomplete,
     ExportProgress,
     ResumeMismatch,
+    export_csv,
     partial_path_for,
     read_state,
     state_path_for,
 )
+from explorer.core.query import Query, parse_cli_filter, parse_sort_spec, validate
+from explorer.core.secrets import SecretStore, open_secret_store_async
+from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
 
 DEFAULT_CATALOG = "scalepad+sandbox+scout"  # for --base-url without --catalog
 ENV_API_KEY = "EXPLORER_API_KEY"
 ENV_USERNAME = "EXPLORER_USERNAME"
 ENV_PASSWORD = "EXPLORER_PASSWORD"
 COMMAND_LINE_PROFILE = "command line"
+PAGED = (PaginationKind.CURSOR, PaginationKind.OFFSET)
 RESUME_HINT = "run the same command with --resume to continue."
 
 
@@ -240,8 +247,6 @@ def parse_delimiter(text: str) -> str:
 
 async def load_catalog(spec: str, *, verify: bool | str = True) -> Catalog:
     """A bundled catalog by name (or `a+b` names), or an OpenAPI document (file or URL)."""
-    from explorer.core import catalogs
-
     return await catalogs.load_catalog(spec, verify=verify)
 
 
@@ -289,31 +294,33 @@ def _path_values(template: str, concrete: str) -> dict[str, str]:
 
 @dataclass
 class Connection:
-    profile: Any  # settings.Profile
+    profile: Profile
     catalog: Catalog
-    secrets: Any  # secrets.SecretStore
+    secrets: SecretStore
+
+
+async def saved_profile(name: str) -> Profile:
+    settings = await asyncio.to_thread(SettingsStore().load)
+    profile = settings.profile(name)
+    if profile is None:
+        names = ", ".join(p.name for p in settings.profiles) or "none yet"
+        raise UsageProblem(
+            f"no profile {name!r}",
+            explanation=f"There is no profile named {name!r} (saved profiles: {names}); "
+            "create it in the app, or use --base-url.",
+        )
+    return profile
 
 
 async def resolve_connection(args: argparse.Namespace) -> Connection:
     """The profile (saved, or made from --base-url), its catalog and where its secret comes from."""
-    from explorer.core.secrets import SecretStore, open_secret_store_async
-    from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
-
     catalog_arg: str | None = getattr(args, "catalog", None)
     env_key = os.environ.get(ENV_API_KEY)
     env_user = os.environ.get(ENV_USERNAME)
     env_password = os.environ.get(ENV_PASSWORD)
     if args.profile:
-        settings = await asyncio.to_thread(SettingsStore().load)
-        profile = settings.profile(args.profile)
-        if profile is None:
-            names = ", ".join(p.name for p in settings.profiles) or "none yet"
-            raise UsageProblem(
-                f"no profile {args.profile!r}",
-                explanation=f"There is no profile named {args.profile!r} (saved profiles: "
-                f"{names}); create it in the app, or use --base-url.",
-            )
-        store: Any = await open_secret_store_async()
+        profile = await saved_profile(args.profile)
+        store: SecretStore = await open_secret_store_async()
         override = _env_secret(profile.auth_kind, env_key, env_user, env_password)
         if override is not None:
             if env_user and profile.auth_kind is AuthKind.JWT:
@@ -355,10 +362,8 @@ async def resolve_connection(args: argparse.Namespace) -> Connection:
 
 
 def _env_secret(
-    kind: Any, key: str | None, username: str | None, password: str | None
+    kind: AuthKind, key: str | None, username: str | None, password: str | None
 ) -> str | None:
-    from explorer.core.settings import AuthKind
-
     if kind is AuthKind.API_KEY:
         return key or None
     if kind is AuthKind.JWT and username and password:
@@ -367,8 +372,6 @@ def _env_secret(
 
 
 async def _check_secret(connection: Connection) -> None:
-    from explorer.core.settings import AuthKind
-
     profile = connection.profile
     if profile.auth_kind is AuthKind.NONE:
         return
@@ -390,9 +393,7 @@ async def _check_secret(connection: Connection) -> None:
 # ---------------------------------------------------------------- export
 
 
-def build_query(args: argparse.Namespace, endpoint: Endpoint, path_values: dict[str, str]) -> Any:
-    from explorer.core.query import Query, parse_cli_filter, parse_sort_spec, validate
-
+def build_query(args: argparse.Namespace, endpoint: Endpoint, path_values: dict[str, str]) -> Query:
     path_params = dict(path_values)
     for text in args.path_param:
         name, value = parse_assignment(text, "--path-param")
@@ -428,9 +429,6 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 async def _export(args: argparse.Namespace, out: Path) -> int:
-    from explorer.core.client import connect
-    from explorer.core.export import export_csv
-
     try:
         options = CsvOptions(
             delimiter=parse_delimiter(args.delimiter),
@@ -455,10 +453,10 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
             "endpoint instead ('explorer-cli endpoints' shows the pagination of each).",
         )
     query = build_query(args, endpoint, path_values)
-    if args.page_size is None and connection.profile.page_size and endpoint.page_size_max:
-        from dataclasses import replace
-
-        query = replace(query, page_size=min(connection.profile.page_size, endpoint.page_size_max))
+    if args.page_size is None and endpoint.pagination in PAGED:
+        # The profile's page size (200 by default), within what the endpoint allows.
+        size = connection.profile.page_size
+        query = replace(query, page_size=min(size, endpoint.page_size_max or size))
     if args.resume and await asyncio.to_thread(read_state, out) is None:
         _say(f"Nothing to resume for {out}; starting from the beginning.")
     await _check_secret(connection)
@@ -509,8 +507,10 @@ async def _endpoints(args: argparse.Namespace) -> int:
     if args.spec:
         catalog = await load_catalog(args.spec)
     elif args.profile:
-        args.base_url = None
-        catalog = (await resolve_connection(args)).catalog
+        profile = await saved_profile(args.profile)
+        catalog = await load_catalog(
+            profile.catalog or DEFAULT_CATALOG, verify=profile.ca_bundle or profile.verify_tls
+        )
     else:
         catalog = await load_catalog(DEFAULT_CATALOG)
     sys.stdout.write(format_endpoints(catalog) + "\n")
@@ -547,7 +547,7 @@ def exit_status(error: BaseException) -> int:
     return EXIT_FAILED
 
 
-def _run(work: Callable[[], Any], *, on_interrupt: Callable[[], str]) -> int:
+def _run(work: Callable[[], Coroutine[Any, Any, int]], *, on_interrupt: Callable[[], str]) -> int:
     """Run a command's coroutine; map errors to one line on stderr and an exit status."""
     try:
         status: int = asyncio.run(_with_sigterm(work()))
@@ -566,7 +566,7 @@ def _run(work: Callable[[], Any], *, on_interrupt: Callable[[], str]) -> int:
     return status
 
 
-async def _with_sigterm(coro: Any) -> int:
+async def _with_sigterm(coro: Coroutine[Any, Any, int]) -> int:
     """Treat SIGTERM like Ctrl-C, so a killed export also keeps its resumable state."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
