@@ -87,10 +87,10 @@ class MessageBridge(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._pending: list[tuple[str, str, str]] = []
-        self._listening = False
+        self._listeners = 0
 
     def post(self, level: Level, text: str, details: str = "") -> None:
-        if self._listening:
+        if self._listeners:
             self.message_posted.emit(str(level), text, details)
         else:
             self._pending.append((str(level), text, details))
@@ -98,7 +98,7 @@ class MessageBridge(QObject):
     def listen(self, slot: Callable[[str, str, str], None]) -> None:
         """Connect a receiver and hand it what was posted before it existed."""
         self.message_posted.connect(slot)
-        self._listening = True
+        self._listeners += 1
         pending, self._pending = self._pending, []
         for item in pending:
             slot(*item)
@@ -106,9 +106,9 @@ class MessageBridge(QObject):
     def stop_listening(self, slot: Callable[[str, str, str], None]) -> None:
         try:
             self.message_posted.disconnect(slot)
-        except (RuntimeError, TypeError):
-            pass
-        self._listening = False
+        except (RuntimeError, TypeError):  # was not connected
+            return
+        self._listeners = max(0, self._listeners - 1)
 
 
 _bridge: MessageBridge | None = None

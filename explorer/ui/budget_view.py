@@ -80,14 +80,14 @@ class BudgetBar(QWidget):
         return self._fraction
 
     def sizeHint(self) -> QSize:
-        return QSize(150, 18)
+        return QSize(160, 20)
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
         w, h = self.width(), self.height()
-        bar = QRectF(0.5, 0.5, w - 1, h * 0.55)
+        bar = QRectF(0.5, 0.5, w - 1, h - 6)
         p.setPen(pal.color(QPalette.ColorRole.Mid))
         p.setBrush(pal.color(QPalette.ColorRole.Base))
         p.drawRoundedRect(bar, 3, 3)

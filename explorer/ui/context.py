@@ -62,8 +62,9 @@ class AppContext:
 
     async def flush_settings(self) -> None:
         """Wait for a save in progress (used before closing the window)."""
-        if self._save_task is not None:
-            await asyncio.shield(self._save_task)
+        task = self._save_task
+        if task is not None and not task.done():
+            await asyncio.wait([task])  # a cancelled save is not this caller's failure
 
     async def _save_loop(self) -> None:
         while True:

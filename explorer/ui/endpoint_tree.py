@@ -180,11 +180,12 @@ class EndpointDelegate(QStyledItemDelegate):
             text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown
         )
         used = fm.horizontalAdvance(shown) + 12
-        if endpoint.summary and used < text_rect.width() - 40:
+        path = endpoint.path
+        # The path only when it fits whole: a cut path says nothing (the tooltip has it anyway).
+        if endpoint.summary and used + fm.horizontalAdvance(path) <= text_rect.width():
             path_rect = text_rect.adjusted(used, 0, 0, 0)
             muted = opt.palette.color(text_role if selected else QPalette.ColorRole.PlaceholderText)
             painter.setPen(muted)
-            path = fm.elidedText(endpoint.path, Qt.TextElideMode.ElideMiddle, path_rect.width())
             painter.drawText(
                 path_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, path
             )
@@ -245,7 +246,7 @@ class EndpointTree(QWidget):
         self.proxy = EndpointFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.search = _SearchBox(self)
-        self.search.setPlaceholderText("Search endpoints  (Ctrl+L)")
+        self.search.setPlaceholderText("Search endpoints  (Ctrl+K)")
         self.search.setClearButtonEnabled(True)
         self.search.setProperty("role", "search")
         self.view = _Tree(self)
@@ -255,7 +256,9 @@ class EndpointTree(QWidget):
         self.view.setItemDelegate(EndpointDelegate(self.view))
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setExpandsOnDoubleClick(True)
-        self.empty_label = QLabel("No endpoint matches your search.", self)
+        self.empty_label = QLabel(
+            "No endpoint matches your search.\nTry fewer words, or part of a path.", self
+        )
         self.empty_label.setProperty("role", "hint")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
@@ -265,7 +268,7 @@ class EndpointTree(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.search)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.empty_label)
+        layout.addWidget(self.empty_label, 1)
         # Filtering a few hundred rows is instant, but coalesce bursts of keystrokes anyway.
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -326,10 +329,13 @@ class EndpointTree(QWidget):
         self.proxy.set_search(text)
         if text.strip():
             self.view.expandAll()
-        elif self.proxy.rowCount() <= 3:
-            self.view.expandToDepth(0)
+        else:  # the first product open, so the tree never starts as a bare list of names
+            self.view.collapseAll()
+            if self.proxy.rowCount():
+                self.view.expand(self.proxy.index(0, 0))
         empty = self.proxy.rowCount() == 0 and self.model.rowCount() > 0
         self.empty_label.setVisible(empty)
+        self.view.setVisible(not empty)
 
     def _focus_first(self) -> None:
         self.view.setFocus()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QFrame,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from explorer.core.catalog import Endpoint
 from explorer.core.errors import ExplorerError
 from explorer.core.query import Query, build_url, parse_url
+from explorer.core.settings import Profile
 from explorer.ui import theme
 from explorer.ui.async_utils import Level, dialog_result, messages, report_error, spawn
 from explorer.ui.budget_view import BudgetView
@@ -110,10 +112,11 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._shutdown_done = False
         self._switch_task: asyncio.Task[Any] | None = None
+        self._wanted_profile: str | None = None  # the last profile asked for, even if it failed
         self.setWindowTitle("Explorer")
         self.setWindowIcon(theme.icon("explorer"))
-        self.resize(1280, 820)
         self._build()
+        self._default_geometry()
         self._restore_geometry()
         messages().listen(self.show_message)
 
@@ -157,7 +160,7 @@ class MainWindow(QMainWindow):
         self.tabs.tabCloseRequested.connect(self.close_tab_at)
         self.empty_tabs = QLabel(
             "Pick an endpoint on the left (double-click or Enter) to see its records here.\n"
-            "Ctrl+L searches the endpoints.",
+            "Ctrl+K searches the endpoints from anywhere.",
             self,
         )
         self.empty_tabs.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -169,9 +172,8 @@ class MainWindow(QMainWindow):
         self.banner = MessageBanner(self)
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 6, 6, 0)
+        right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(6)
-        right_layout.addWidget(self.banner)
         right_layout.addWidget(self.tab_stack, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("main_splitter")
@@ -179,13 +181,19 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([340, 940])
+        self.splitter.setSizes([400, 900])
         self.splitter.setChildrenCollapsible(False)
 
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(self.splitter)
-        self.setCentralWidget(self.pages)
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(6, 6, 6, 0)
+        central_layout.setSpacing(6)
+        central_layout.addWidget(self.banner)  # above every page: errors show on the welcome too
+        central_layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
 
         self.log_view = RequestLogView(self)
         self.log_dock = QDockWidget("Request log", self)
@@ -212,7 +220,8 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.budget)
 
         for keys, slot in (
-            ("Ctrl+L", self.tree.focus_search),
+            ("Ctrl+L", self._focus_url_or_search),
+            ("Ctrl+K", self.tree.focus_search),
             ("Ctrl+W", self.close_current_tab),
             ("Ctrl+T", self.open_selected_endpoint),
             ("Ctrl+Shift+N", lambda: self.new_profile()),
@@ -246,11 +255,11 @@ class MainWindow(QMainWindow):
             combo.addItem(profile.name, profile.name)
         combo.insertSeparator(combo.count())
         combo.addItem("Welcome page…", _WELCOME_ITEM)
-        current = self.context.profile.name if self.context else None
+        current = self.context.profile.name if self.context else self._wanted_profile
         index = combo.findData(current) if current else -1
         combo.setCurrentIndex(index if index >= 0 else combo.count() - 1)
         combo.blockSignals(False)
-        self.edit_profile_action.setEnabled(self.context is not None)
+        self.edit_profile_action.setEnabled(self._profile_to_edit() is not None)
 
     def _on_profile_chosen(self, index: int) -> None:
         name = self.profile_combo.itemData(index)
@@ -266,6 +275,7 @@ class MainWindow(QMainWindow):
 
     async def switch_profile(self, name: str) -> AppContext | None:
         """Close the tabs of the current profile and open `name` (client, governor, catalog, tree)."""
+        self._wanted_profile = name
         self.statusBar().showMessage(f"Opening {name}…")
         await self._close_all_tabs()
         old = self.context
@@ -323,14 +333,23 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def _profile_to_edit(self) -> Profile | None:
+        """The active profile, or the one that failed to open (to fix its key or URL)."""
+        if self.context is not None:
+            return self.context.profile
+        if self._wanted_profile is None:
+            return None
+        return self.services.settings.profile(self._wanted_profile)
+
     def edit_profile(self) -> ProfileDialog | None:
-        if self.context is None:
+        profile = self._profile_to_edit()
+        if profile is None:
             return None
         dialog = ProfileDialog(
             self.services.settings_store,
             self.services.settings,
             self.services.secrets,
-            self.context.profile,
+            profile,
             parent=self,
         )
         dialog.profile_saved.connect(self._on_profile_saved)
@@ -362,8 +381,7 @@ class MainWindow(QMainWindow):
         context = await self.switch_profile(profile.name)
         if context is not None:
             self.statusBar().showMessage(
-                "The demo runs on this computer: try Hardware assets, filter and sort, then open a "
-                "record's client.",
+                "Demo ready: search 'hardware', filter, sort, then open a record's client.",
                 STATUS_MESSAGE_MS * 2,
             )
         return context
@@ -440,6 +458,15 @@ class MainWindow(QMainWindow):
             return
         self.open_endpoint(endpoint, query)
 
+    def _focus_url_or_search(self) -> None:
+        """Ctrl+L: inside a results tab, edit its URL; anywhere else, search the endpoints."""
+        tab = self.tabs.currentWidget()
+        focus = QApplication.focusWidget()
+        if tab is not None and focus is not None and tab.isAncestorOf(focus):
+            tab.focus_url()
+        else:
+            self.tree.focus_search()
+
     def close_current_tab(self) -> None:
         if self.tabs.count():
             self.close_tab_at(self.tabs.currentIndex())
@@ -508,6 +535,20 @@ class MainWindow(QMainWindow):
         window["state"] = bytes(self.saveState().toBase64().data()).decode("ascii")
         window["splitter"] = self.splitter.sizes()
         self._remember_tabs()
+
+    def _default_geometry(self) -> None:
+        """A first start fills most of the screen, the log a fifth of the height."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = (
+            (1280, 820)
+            if screen is None
+            else (
+                min(1600, int(screen.width() * 0.9)),
+                min(1000, int(screen.height() * 0.9)),
+            )
+        )
+        self.resize(width, height)
+        self.resizeDocks([self.log_dock], [max(160, height // 5)], Qt.Orientation.Vertical)
 
     def _restore_geometry(self) -> None:
         window = self.services.settings.window

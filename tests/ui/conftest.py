@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -63,17 +64,41 @@ def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     try:
         yield loop
     finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        _drain(loop)
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
         asyncio.set_event_loop(None)
     if errors:
-        messages = "; ".join(str(e.get("exception") or e.get("message")) for e in errors)
-        pytest.fail(f"the event loop reported errors: {messages}")
+        pytest.fail("the event loop reported errors:\n" + "\n".join(map(_describe, errors)))
+
+
+def _describe(context: dict[str, Any]) -> str:
+    exc = context.get("exception")
+    if isinstance(exc, BaseException):
+        trace = "".join(traceback.format_exception(exc))
+        return f"{context.get('message', '')}\n{trace}"
+    return str(context.get("message", context))
+
+
+def _drain(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel the loop's unfinished tasks and let them unwind, with the loop running."""
+    if loop.is_closed():
+        return
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    # pytest-qt processes Qt events before fixtures are torn down; qasync would then run task
+    # steps with no running loop. Stop the test's tasks first, while the loop can still run.
+    loop = getattr(item, "funcargs", {}).get("qloop")
+    if isinstance(loop, asyncio.AbstractEventLoop):
+        _drain(loop)
+    yield
 
 
 @pytest.fixture
