@@ -466,6 +466,16 @@ def test_bad_usage_exits_2_with_one_line(
     assert not out.exists()
 
 
+def test_out_naming_a_folder_is_a_usage_error(
+    cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, stderr = run_cli(
+        capsys, "export", HARDWARE, "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9"
+    )
+    assert status == EXIT_USAGE
+    assert "is a folder" in stderr
+
+
 def test_a_bad_key_exits_3(
     sandbox: Any,
     cli_env: Path,

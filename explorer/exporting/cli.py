@@ -438,6 +438,12 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
         )
     except ExportError as exc:
         raise UsageProblem(str(exc), explanation=exc.explanation) from exc
+    if await asyncio.to_thread(out.is_dir):
+        raise UsageProblem(
+            f"{out} is a folder",
+            explanation=f"--out names the CSV file to write, and {out} is a folder; add a file "
+            "name, e.g. --out servers.csv.",
+        )
     connection = await resolve_connection(args)
     endpoint, path_values = find_endpoint(connection.catalog, args.endpoint)
     if endpoint.method.upper() != "GET":
