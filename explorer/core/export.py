@@ -141,7 +141,8 @@ class ExportResult:
                 text += f"; {-self.shortfall:,} more rows than total_count"
             text += " (the data changed during the export, or the API skipped records)"
         if self.duplicates_dropped:
-            text += f"; {self.duplicates_dropped:,} repeated records written once"
+            plural = "s" if self.duplicates_dropped != 1 else ""
+            text += f"; {self.duplicates_dropped:,} repeated record{plural} written once"
         if self.resumed_at_row is not None:
             text += f"; resumed after row {self.resumed_at_row:,}"
         return text
@@ -429,12 +430,12 @@ class _PartialCsv:
     def _needs_rewrite(self) -> bool:
         if self.state.columns_fixed or self.state.rows_written == 0:
             return False
-        return len(self.state.columns) > self.state.header_columns or (
-            not self.options.header and self._width_changed()
-        )
+        if self.options.header:
+            return len(self.state.columns) > self.state.header_columns
+        return self._first_row_narrower()
 
-    def _width_changed(self) -> bool:
-        # Without a header there is no header_columns count; compare with the first row.
+    def _first_row_narrower(self) -> bool:
+        # Without a header line, the first row tells how many columns the first page had.
         with open(self.partial_path, encoding="utf-8-sig", newline="") as handle:
             first = next(csv.reader(handle, delimiter=self.options.delimiter), None)
         return first is not None and len(first) < len(self.state.columns)

@@ -332,7 +332,8 @@ async def run_export(api: FakeApi, out: Path, **kwargs: Any) -> ExportResult:
     client = make_client(api)
     try:
         query = kwargs.pop("query", None) or paged_query()
-        return await export_csv(client, PAGED, query, out, options=CsvOptions(), **kwargs)
+        kwargs.setdefault("options", CsvOptions())
+        return await export_csv(client, PAGED, query, out, **kwargs)
     finally:
         await client.aclose()
 
@@ -723,3 +724,37 @@ def test_a_spreadsheet_shows_the_intended_cells_and_runs_no_formula(tmp_path: Pa
     )
     _, formulas = spreadsheet_cells(unguarded, tmp_path)
     assert formulas >= 1
+
+
+def test_without_a_header_late_columns_still_pad_every_row(tmp_path: Path) -> None:
+    out = tmp_path / "noheader.csv"
+    result = asyncio.run(
+        run_export(FakeApi(250, late_from=120), out, options=CsvOptions(header=False))
+    )
+    rows = read_rows(out)
+    assert result.header_rewritten is True
+    assert len(rows) == 250
+    assert {len(r) for r in rows} == {len(result.columns)}
+    assert rows[0][0] == "t00000"
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_nothing_is_rewritten_when_no_column_is_new(header: bool, tmp_path: Path) -> None:
+    out = tmp_path / "plain.csv"
+    result = asyncio.run(run_export(FakeApi(250), out, options=CsvOptions(header=header)))
+    assert result.header_rewritten is False
+    assert len(read_rows(out)) == 250 + header
+
+
+def test_records_the_api_repeats_across_pages_are_written_once_and_reported(
+    make_sandbox: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "nonatomic.csv"
+    result = sandbox_export(make_sandbox(nonatomic_paging=True), SANDBOX_HARDWARE, out)
+    ids = [row[0] for row in read_rows(out)[1:]]
+    assert len(ids) == len(set(ids)) == result.rows_written
+    # The sandbox repeats one record and skips another: both are reported, neither is hidden.
+    assert result.duplicates_dropped == 1
+    assert result.shortfall == 1
+    assert "1 fewer rows than total_count" in result.summary()
+    assert "1 repeated record written once" in result.summary()
