@@ -36,7 +36,8 @@ def benchmarks(quick: bool, explain: bool = False) -> dict[str, Callable[[], lis
     if quick:
         return {
             "fetch": lambda: fetch.run(
-                fetch.FetchSettings(records=600, page_size=50, latency_ms=5, limit=5, period_s=0.5)
+                fetch.FetchSettings(records=600, page_size=50, latency_ms=5, limit=5, period_s=0.5),
+                repeats=1,
             ),
             "ui_stall": lambda: ui_stall.run(rows=2_000, explain=explain),
             "memory": lambda: memory.run(rows=2_000, export_records=5_000),

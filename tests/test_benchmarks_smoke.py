@@ -89,7 +89,7 @@ def test_fetch_benchmark_runs_cursor_offset_and_naive() -> None:
     settings = fetch.FetchSettings(
         records=400, page_size=100, latency_ms=0, limit=3, period_s=0.3, concurrency=2
     )
-    figures = by_name(fetch.run(settings))
+    figures = by_name(fetch.run(settings, repeats=1))
     for kind in ("cursor", "offset"):
         assert figures[f"fetch_{kind}_records"].value == 400
         assert figures[f"fetch_{kind}_requests"].value == 4
