@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import sys
 import time
@@ -97,7 +98,10 @@ def _run_checks() -> list[str]:
     """What each check saw, for the summary line; the first failure raises."""
     _use_offscreen_without_display()
     app = _qt_application()
-    findings = [_check_catalogs(), _check_icons(), _check_keyring()]
+    from PySide6.QtCore import qVersion
+
+    findings = [f"Qt {qVersion()} on {app.platformName()}"]
+    findings += [_check_catalogs(), _check_icons(), _check_keyring()]
     records, endpoint, query_finding = _run_query(app)
     findings.append(query_finding)
     findings.append(_check_table(records, endpoint))
@@ -217,6 +221,10 @@ def _run_query(app: QApplication) -> tuple[list[dict[str, Any]], Endpoint, str]:
             )
         finally:
             loop.close()
+            # The loop's Qt timers must die on this thread, not whenever a worker thread happens
+            # to trigger garbage collection ("Timers cannot be stopped from another thread").
+            del loop
+            gc.collect()
     seconds = time.perf_counter() - started
     text = f"sandbox {len(records)} of {total} rows via {endpoint.pagination.value}"
     return records, endpoint, f"{text} in {seconds:.2f} s"
@@ -277,6 +285,7 @@ def _check_rows(records: list[dict[str, Any]], endpoint: Endpoint) -> None:
 
 def _check_table(records: list[dict[str, Any]], endpoint: Endpoint) -> str:
     """The rows in the window's own results model and a table view, drawn offscreen."""
+    import shiboken6
     from PySide6.QtWidgets import QTableView
 
     from explorer.ui.results.table_model import RecordTableModel
@@ -289,13 +298,13 @@ def _check_table(records: list[dict[str, Any]], endpoint: Endpoint) -> str:
             f"for {len(records)} records"
         )
     view = QTableView()
+    model.setParent(view)
     try:
         view.setModel(model)
         view.resize(*TABLE_SIZE)
         image = view.grab().toImage()
     finally:
-        view.setModel(None)
-        view.deleteLater()
+        shiboken6.delete(view)  # the view and its model go now, on this thread
     if image.isNull() or (image.width(), image.height()) != TABLE_SIZE:
         raise SmokeFailure("the results table could not be drawn offscreen")
     if _distinct_colours(image) < 3:

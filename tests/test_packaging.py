@@ -262,12 +262,16 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_frozen(
     executable: Path, *args: str, home: Path, **extra_env: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run a bundled program offscreen, with nothing of this Python's environment to lean on."""
+    """Run a bundled program offscreen, with nothing of this Python's environment to lean on.
+
+    `extra_env` adds variables; an empty value removes one (QT_QPA_PLATFORM="" to use a display).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env.update(extra_env)
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["EXPLORER_CONFIG_DIR"] = str(home / "config")
     env["EXPLORER_SMOKE_TRACEBACK"] = "1"  # on failure, the traceback goes to stderr
+    env.update(extra_env)
+    env = {k: v for k, v in env.items() if v}
     return subprocess.run(
         [str(executable), *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
@@ -285,13 +289,38 @@ class TestFrozenBundle:
             result = run_frozen(bundle / "explorer", "--smoke", home=tmp_path)
             timings.append(time.perf_counter() - started)
             assert result.returncode == 0, result.stdout + result.stderr
-            assert result.stdout.startswith("smoke ok (frozen): resources 3 catalogs"), (
-                result.stdout
-            )
+            assert result.stdout.startswith("smoke ok (frozen): Qt "), result.stdout
+            assert " on offscreen, resources 3 catalogs" in result.stdout
             assert re.search(r"sandbox 200 of \d+ rows via cursor", result.stdout), result.stdout
             assert "table 200x" in result.stdout
         sys.stderr.write(f"\nfrozen --smoke: {timings[0]:.2f} s first, {timings[1]:.2f} s warm\n")
         assert not (tmp_path / "config").exists()
+
+    @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb (apt install xvfb)")
+    def test_frozen_smoke_on_an_x11_display(self, bundle: Path, tmp_path: Path) -> None:
+        """The xcb platform plugin and the libraries it needs are in the bundle and load."""
+        with subprocess.Popen(
+            ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        ) as server:
+            try:
+                assert server.stdout is not None
+                display = server.stdout.readline().strip()
+                result = run_frozen(
+                    bundle / "explorer",
+                    "--smoke",
+                    home=tmp_path,
+                    DISPLAY=f":{display}",
+                    QT_QPA_PLATFORM="",
+                )
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert " on xcb, " in result.stdout, result.stdout
 
     def test_frozen_app_carries_the_linux_keychain_backend(
         self, bundle: Path, tmp_path: Path
