@@ -162,6 +162,55 @@ def test_desktop_entry() -> None:
         assert result.stdout == ""
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="installs a Linux menu entry")
+def test_linux_install_and_uninstall_for_one_user(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    for name in ("explorer", "explorer-cli"):
+        (bundle / name).write_text("#!/bin/sh\necho ran\n")
+        (bundle / name).chmod(0o755)
+    prefix, data = tmp_path / "prefix", tmp_path / "data"
+    env = {**os.environ, "PREFIX": str(prefix), "XDG_DATA_HOME": str(data)}
+    script = str(ROOT / "packaging" / "install-linux.sh")
+
+    installed = subprocess.run([script, str(bundle)], env=env, capture_output=True, text=True)
+
+    assert installed.returncode == 0, installed.stderr
+    assert (prefix / "bin" / "explorer").resolve() == prefix / "opt" / "explorer" / "explorer"
+    assert (prefix / "bin" / "explorer-cli").is_symlink()
+    for size in PNG_SIZES:
+        icon = data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "explorer.png"
+        assert png_size(icon.read_bytes()) == (size, size)
+    entry = data / "applications" / "explorer.desktop"
+    assert f"Exec={prefix}/opt/explorer/explorer\n" in entry.read_text(encoding="utf-8")
+    validator = shutil.which("desktop-file-validate")
+    if validator:
+        assert subprocess.run([validator, str(entry)], capture_output=True).returncode == 0
+
+    removed = subprocess.run([script, "--uninstall"], env=env, capture_output=True, text=True)
+
+    assert removed.returncode == 0, removed.stderr
+    assert not (prefix / "opt" / "explorer").exists()
+    assert not (prefix / "bin" / "explorer").exists()
+    assert not entry.exists()
+    assert not list((data / "icons").rglob("explorer.png"))
+
+
+def test_linux_install_without_a_build_says_what_to_do(tmp_path: Path) -> None:
+    env = {**os.environ, "PREFIX": str(tmp_path / "p"), "XDG_DATA_HOME": str(tmp_path / "d")}
+
+    result = subprocess.run(
+        [str(ROOT / "packaging" / "install-linux.sh"), str(tmp_path / "nothing")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 1
+    assert "run 'make package' first" in result.stderr
+    assert not (tmp_path / "p").exists()
+
+
 # ------------------------------------------------------------------ build rules
 
 
