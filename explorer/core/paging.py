@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 200  # ScalePad's documented maximum; the cap when an endpoint states none
 MAX_EMPTY_PAGES = 5  # consecutive empty pages that still promise more: the API is looping
+# Ids are remembered for this many recent pages only. A record repeated by a non-atomic API (data
+# changed while paging) shows up next to the page boundary it slid across, so a short window
+# catches it, while remembering every id would grow without bound on a million-record export.
+DEDUP_WINDOW_PAGES = 16
 PAGING_PARAMS = frozenset({"cursor", "page", "page_size"})
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
@@ -133,7 +138,8 @@ class _Walk:
         self.size = effective_page_size(endpoint, page_size)
         pairs = list(params.items()) if isinstance(params, Mapping) else list(params or [])
         if self.kind in (PaginationKind.CURSOR, PaginationKind.OFFSET):
-            pairs = [(k, v) for k, v in pairs if k not in PAGING_PARAMS]
+            owned = PAGING_PARAMS | endpoint.paging_params
+            pairs = [(k, v) for k, v in pairs if k not in owned]
         self.base_params: list[tuple[str, Any]] = pairs
         self.follow_cursor = self.kind is PaginationKind.CURSOR  # NONE may switch to it
         self.next_page = 1
@@ -143,7 +149,7 @@ class _Walk:
         self.total_count: int | None = None
         self.done = False
         self.pending_error: PaginationError | None = None
-        self.seen_ids: set[Any] = set()
+        self.recent_ids: deque[set[Any]] = deque(maxlen=DEDUP_WINDOW_PAGES)
         self.seen_cursors: set[str] = set()
         self.empty_run = 0
         if resume is not None:
@@ -178,13 +184,16 @@ class _Walk:
         extra: list[tuple[str, Any]] = []
         if self.kind is PaginationKind.CURSOR:
             if self.endpoint.pagination is PaginationKind.CURSOR:
-                extra.append(("page_size", self.size))
+                extra.append((self.endpoint.page_size_param, self.size))
             if self.cursor:
-                extra.append(("cursor", self.cursor))
+                extra.append((self.endpoint.cursor_param, self.cursor))
         elif self.kind is PaginationKind.OFFSET:
-            extra.append(("page", page))
+            if self.endpoint.offset_counts_records:  # limit/offset style: offset counts records
+                extra.append((self.endpoint.page_param, (page - 1) * self.size))
+            else:
+                extra.append((self.endpoint.page_param, page))
             if self.endpoint.pagination is PaginationKind.OFFSET:
-                extra.append(("page_size", self.size))
+                extra.append((self.endpoint.page_size_param, self.size))
         return self.base_params + extra
 
     async def fetch(self, page: int) -> _Envelope:
@@ -216,17 +225,17 @@ class _Walk:
                     "records key for this endpoint."
                 ),
             )
-        total = body.get("total_count")
-        has_more = body.get("has_more")
-        size = body.get("page_size")
-        cursor = body.get("next_cursor")
+        total = body.get(self.endpoint.total_key)
+        has_more = body.get(self.endpoint.has_more_key)
+        size = body.get(self.endpoint.page_size_param)
+        cursor = body.get(self.endpoint.next_cursor_key)
         return _Envelope(
             [_as_record(r) for r in raw],
             total_count=total if isinstance(total, int) and not isinstance(total, bool) else None,
             next_cursor=cursor if isinstance(cursor, str) and cursor else None,
             has_more=has_more if isinstance(has_more, bool) else None,
             page_size=size if isinstance(size, int) and size > 0 else None,
-            cursor_key_present="next_cursor" in body,
+            cursor_key_present=self.endpoint.next_cursor_key in body,
         )
 
     # ------------------------------------------------------------ handing pages over
@@ -238,14 +247,17 @@ class _Walk:
             self.size = envelope.page_size
         fresh: list[dict[str, Any]] = []
         dropped = 0
+        page_ids: set[Any] = set()
+        recent = tuple(self.recent_ids)
         for record in envelope.records:
             ident = _identity(record, self.endpoint.id_field)
             if ident is not None:
-                if ident in self.seen_ids:
+                if ident in page_ids or any(ident in ids for ids in recent):
                     dropped += 1
                     continue
-                self.seen_ids.add(ident)
+                page_ids.add(ident)
             fresh.append(record)
+        self.recent_ids.append(page_ids)
         self.loaded += len(fresh)
         self.duplicates += dropped
         if dropped:

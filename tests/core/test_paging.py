@@ -420,3 +420,64 @@ def test_page_fetcher_cancel_stops_the_running_fetch() -> None:
             assert fetcher.has_more
 
     asyncio.run(scenario())
+
+
+def test_dedup_memory_stays_bounded_on_long_walks() -> None:
+    # A million-record export must not remember every id: only a window of recent pages.
+    from explorer.core.paging import DEDUP_WINDOW_PAGES, _Walk
+
+    api = FakeListApi(count=40 * 25)
+    walk = _Walk(client_for(api), CURSOR_EP, {}, 25, None, None)
+    for number in range(1, 41):
+        records = [{"id": f"p{number}-{i}"} for i in range(25)]
+        walk.take(walk.parse({"data": records, "next_cursor": f"c{number}"}), number)
+    assert len(walk.recent_ids) == DEDUP_WINDOW_PAGES
+    # A repeat from the previous page is still caught.
+    page = walk.take(walk.parse({"data": [{"id": "p40-3"}], "next_cursor": "c41"}), 41)
+    assert page.records == []
+    assert page.duplicates_dropped == 1
+
+
+def limit_offset_transport(count: int, seen: list[httpx.QueryParams]) -> httpx.MockTransport:
+    """An API that pages with `limit`/`offset` and answers {items, total, nextPage?}."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params)
+        offset = int(request.url.params["offset"])
+        limit = int(request.url.params["limit"])
+        items = [{"id": i} for i in range(offset, min(offset + limit, count))]
+        return httpx.Response(200, json={"items": items, "total": count})
+
+    return httpx.MockTransport(handle)
+
+
+def test_limit_offset_endpoints_use_their_own_parameter_and_envelope_names() -> None:
+    endpoint = Endpoint(
+        "GET",
+        "/things",
+        pagination=PaginationKind.OFFSET,
+        page_size_max=50,
+        records_key="items",
+        page_size_param="limit",
+        page_param="offset",
+        offset_counts_records=True,
+        total_key="total",
+    )
+    seen: list[httpx.QueryParams] = []
+    client = ApiClient(
+        "http://api.test",
+        auth=None,
+        governor=RateGovernor(1000, 1.0),
+        transport=limit_offset_transport(120, seen),
+    )
+
+    async def run() -> list[Any]:
+        ids: list[Any] = []
+        async for page in iter_pages(client, endpoint, {}, page_size=50, concurrency=1):
+            ids.extend(r["id"] for r in page.records)
+        await client.aclose()
+        return ids
+
+    assert asyncio.run(run()) == list(range(120))
+    assert [(p["offset"], p["limit"]) for p in seen] == [("0", "50"), ("50", "50"), ("100", "50")]
+    assert all("page" not in p and "page_size" not in p for p in seen)
