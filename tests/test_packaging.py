@@ -48,8 +48,8 @@ TOOLBAR = [
 MAX_BUNDLE_MB = 230
 
 
-def load_build_app() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_app", ROOT / "packaging" / "build_app.py")
+def load_script(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -57,7 +57,8 @@ def load_build_app() -> ModuleType:
     return module
 
 
-build_app = load_build_app()
+build_app = load_script(ROOT / "packaging" / "build_app.py")
+make_icons = load_script(ROOT / "scripts" / "make_icons.py")
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -74,6 +75,25 @@ def test_app_icon_png_sizes(size: int) -> None:
     data = (ICONS / "png" / f"explorer-{size}.png").read_bytes()
 
     assert png_size(data) == (size, size)
+
+
+@pytest.mark.parametrize("size", [16, 48, 256])
+def test_committed_pngs_match_the_svg_sources(size: int, qapp: object) -> None:
+    """Fails when an SVG was edited and scripts/make_icons.py was not run afterwards."""
+    from PySide6.QtGui import QImage
+
+    committed = QImage(str(ICONS / "png" / f"explorer-{size}.png"))
+    fresh = make_icons.app_icon(size)
+    a = committed.convertToFormat(QImage.Format.Format_ARGB32)
+    b = fresh.convertToFormat(QImage.Format.Format_ARGB32)
+    pixels_a, pixels_b = bytes(a.constBits()), bytes(b.constBits())
+
+    assert len(pixels_a) == len(pixels_b)
+    # Another Qt version may antialias a little differently; an edited drawing differs a lot.
+    mean_difference = sum(abs(x - y) for x, y in zip(pixels_a, pixels_b, strict=True)) / len(
+        pixels_a
+    )
+    assert mean_difference < 1.0
 
 
 def test_ico_holds_every_windows_size_as_png() -> None:
