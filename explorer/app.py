@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from explorer.core.settings import config_dir
     from explorer.ui import theme
-    from explorer.ui.async_utils import install_exception_hooks
+    from explorer.ui.async_utils import install_exception_hooks, run_until_complete
 
     _setup_logging(config_dir())
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "explorer"])
@@ -234,13 +234,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Explorer")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("explorer")
+    # The window ends the app itself, after its async shutdown (tabs, clients, demo server).
+    app.setQuitOnLastWindowClosed(False)
     theme.apply_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     install_exception_hooks(loop)
     try:
         with loop:
-            loop.run_until_complete(run_window(demo=args.demo))
+            run_until_complete(loop, run_window(demo=args.demo))
     finally:
         asyncio.set_event_loop(None)
     return 0

@@ -197,6 +197,30 @@ async def cancel_owned(owner: object) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def run_until_complete(loop: asyncio.AbstractEventLoop, aw: Awaitable[T]) -> T:
+    """Run the qasync loop until `aw` is done and return its result.
+
+    WORKAROUND(qasync 0.28.0): its own `run_until_complete` processes Qt events once more after
+    the loop has stopped, with no running loop set; a task step due at that moment then fails
+    inside httpx/anyio with "no running event loop". This stops the loop and returns, nothing
+    more; what is still scheduled runs at the next run.
+    """
+    future = asyncio.ensure_future(aw, loop=loop)
+
+    def stop(_future: asyncio.Future[T]) -> None:
+        loop.stop()
+
+    future.add_done_callback(stop)
+    try:
+        loop.run_forever()
+    finally:
+        future.remove_done_callback(stop)
+    if not future.done():
+        future.cancel()
+        raise RuntimeError("The event loop stopped before the work was done.")
+    return future.result()
+
+
 def dialog_result(dialog: QDialog) -> Awaitable[int]:
     """Open `dialog` window-modally without a nested event loop; await its result code."""
     future: asyncio.Future[int] = asyncio.get_event_loop().create_future()

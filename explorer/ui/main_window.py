@@ -409,14 +409,12 @@ class MainWindow(QMainWindow):
 
     async def _ask_path_params(self, endpoint: Endpoint, query: Query | None) -> None:
         dialog = PathParamDialog(endpoint, self, initial=dict(query.path_params) if query else None)
-        self._path_dialog = dialog
         try:
             code = await dialog_result(dialog)
             if code != PathParamDialog.DialogCode.Accepted:
                 return
             values = dialog.values()
         finally:
-            self._path_dialog = None
             dialog.deleteLater()
         if query is None:
             query = Query(endpoint_id=endpoint.id, path_params=values)
@@ -462,7 +460,7 @@ class MainWindow(QMainWindow):
         """Ctrl+L: inside a results tab, edit its URL; anywhere else, search the endpoints."""
         tab = self.tabs.currentWidget()
         focus = QApplication.focusWidget()
-        if tab is not None and focus is not None and tab.isAncestorOf(focus):
+        if isinstance(tab, ResultsTab) and focus is not None and tab.isAncestorOf(focus):
             tab.focus_url()
         else:
             self.tree.focus_search()
@@ -538,7 +536,7 @@ class MainWindow(QMainWindow):
 
     def _default_geometry(self) -> None:
         """A first start fills most of the screen, the log a fifth of the height."""
-        screen = self.screen().availableGeometry() if self.screen() else None
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
         width, height = (
             (1280, 820)
             if screen is None

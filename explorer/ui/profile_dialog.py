@@ -102,7 +102,8 @@ def probe_endpoint(catalog: Catalog) -> Endpoint | None:
     paged = [
         e for e in candidates if e.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
     ]
-    return (paged or candidates or [None])[0]
+    best = paged or candidates
+    return best[0] if best else None
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,9 @@ class ProfileDialog(QDialog):
         for host, label in REGION_NAMES.items():
             self.base_url.addItem(host)
             self.base_url.setItemData(self.base_url.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
-        self.base_url.lineEdit().setPlaceholderText("https://api.example.com")
+        url_edit = self.base_url.lineEdit()
+        if url_edit is not None:
+            url_edit.setPlaceholderText("https://api.example.com")
         form.addRow("Base URL", self.base_url)
         self.auth_kind = QComboBox(self)
         self.auth_kind.addItem("API key (x-api-key header)", AuthKind.API_KEY)

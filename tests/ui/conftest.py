@@ -3,10 +3,12 @@
 How async code is driven in these tests
 ---------------------------------------
 The app runs on qasync: the asyncio loop *is* the Qt event loop. Each test that needs it takes
-`qloop`, a fresh `qasync.QEventLoop(qapp)` set as the current loop. Then:
+`qloop`: the session's one `qasync.QEventLoop(qapp)` (the app, too, has one loop for its whole
+life), set as the current loop, with a per-test exception handler. Then:
 
-* `run(coro, timeout=...)` drives a coroutine to completion with `qloop.run_until_complete`;
-  while it runs, Qt events are processed too (paints, timers, queued signals).
+* `run(coro, timeout=...)` drives a coroutine to completion on the loop (through
+  `explorer.ui.async_utils.run_until_complete`, not qasync's, which processes events once more
+  with no running loop); while it runs, Qt events are processed too (paints, timers, signals).
 * Inside a coroutine, wait for a condition with `await until(lambda: ..., timeout=...)`, which
   polls with `asyncio.sleep`. Never call `qtbot.wait*` inside a running coroutine (nested loops).
 * Qt actions that start tasks (a button calling `spawn(...)`) can be triggered outside the loop
@@ -15,8 +17,9 @@ The app runs on qasync: the asyncio loop *is* the Qt event loop. Each test that 
 * `loop.stop()` and `QEventLoop(app, already_running=True)` are never used: they leave the
   QApplication in a state where later pytest-qt waits return at once.
 
-At teardown `qloop` cancels leftover tasks, closes the loop and fails the test if the loop
-reported an exception (an error in a callback or a task nobody awaited).
+At teardown `qloop` cancels the test's leftover tasks (before pytest-qt processes events) and
+fails the test if the loop reported an exception (an error in a callback or a task nobody
+awaited). `QApplication.quitOnLastWindowClosed` is off, as in the app.
 
 Services and contexts
 ---------------------
@@ -44,7 +47,7 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import qasync  # after QT_API is set: qasync picks the binding from it
 
-from explorer.ui.async_utils import guard_pyside_refcount_bugs
+from explorer.ui.async_utils import guard_pyside_refcount_bugs, run_until_complete
 
 # Tests make Qt calls too (see the function's docstring for the PySide6 6.12 bug).
 guard_pyside_refcount_bugs()
@@ -54,10 +57,31 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 15.0
 
 
-@pytest.fixture
-def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    """A qasync event loop over pytest-qt's QApplication, current for the test's duration."""
+@pytest.fixture(scope="session")
+def _session_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """One qasync loop for the whole session, as the app has one loop for its whole life.
+
+    Separate loops per test leave library state behind (anyio keeps per-loop worker threads and
+    task groups for httpx connections), which then runs without a running loop in a later test.
+    """
+    # Closing a test's last window must not quit the QApplication: a quit with no running loop
+    # makes later pytest-qt waits return at once (the window's own shutdown ends the app).
+    qapp.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        _drain(loop)
+        run_until_complete(loop, loop.shutdown_asyncgens())
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def qloop(_session_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.AbstractEventLoop]:
+    """The qasync loop, current for this test; fails the test if the loop reported errors."""
+    loop = _session_loop
     errors: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, ctx: errors.append(ctx))
     asyncio.set_event_loop(loop)
@@ -65,9 +89,7 @@ def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
         yield loop
     finally:
         _drain(loop)
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
-        asyncio.set_event_loop(None)
+        loop.set_exception_handler(None)
     if errors:
         pytest.fail("the event loop reported errors:\n" + "\n".join(map(_describe, errors)))
 
@@ -88,7 +110,7 @@ def _drain(loop: asyncio.AbstractEventLoop) -> None:
     for task in pending:
         task.cancel()
     if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        run_until_complete(loop, asyncio.gather(*pending, return_exceptions=True))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -106,7 +128,7 @@ def run(qloop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
     """`run(coro, timeout=15)` -> the coroutine's result, with Qt events processed meanwhile."""
 
     def _run(coro: Coroutine[Any, Any, T] | Awaitable[T], timeout: float = DEFAULT_TIMEOUT_S) -> T:
-        return qloop.run_until_complete(asyncio.wait_for(coro, timeout))
+        return run_until_complete(qloop, asyncio.wait_for(coro, timeout))
 
     return _run
 
@@ -136,11 +158,11 @@ def services(qloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[Any]:
     """The app's services over a temporary config folder and the in-memory keyring."""
     from explorer.app import AppServices
 
-    created = qloop.run_until_complete(AppServices.create(tmp_path / "config"))
+    created = run_until_complete(qloop, AppServices.create(tmp_path / "config"))
     try:
         yield created
     finally:
-        qloop.run_until_complete(created.aclose())
+        run_until_complete(qloop, created.aclose())
 
 
 @pytest.fixture
@@ -160,7 +182,7 @@ def sandbox_profile(services: Any, sandbox: Any, qloop: asyncio.AbstractEventLoo
     )
     services.settings.upsert_profile(profile)
     services.settings_store.save(services.settings)
-    qloop.run_until_complete(services.secrets.set(profile.name, sandbox.api_key))
+    run_until_complete(qloop, services.secrets.set(profile.name, sandbox.api_key))
     return profile
 
 
@@ -169,8 +191,8 @@ def app_context(
     services: Any, sandbox_profile: Any, qloop: asyncio.AbstractEventLoop
 ) -> Iterator[Any]:
     """The AppContext the window builds for `sandbox_profile` (real client against the sandbox)."""
-    context = qloop.run_until_complete(services.open_context(sandbox_profile.name))
+    context = run_until_complete(qloop, services.open_context(sandbox_profile.name))
     try:
         yield context
     finally:
-        qloop.run_until_complete(services.release_context(context))
+        run_until_complete(qloop, services.release_context(context))
