@@ -62,3 +62,23 @@ def make_tab(qtbot: Any, qloop: asyncio.AbstractEventLoop) -> Iterator[Callable[
         shiboken6.delete(tab)
     tabs.clear()
     gc.collect()
+
+
+@pytest.fixture
+def until(qloop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """The shared `until`, plus a dump of the loop's pending tasks when a condition times out."""
+    from tests.ui.conftest import wait_for_condition
+
+    async def _until(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+        try:
+            return await wait_for_condition(predicate, timeout)
+        except AssertionError:
+            stacks = []
+            for task in asyncio.all_tasks(qloop):
+                if task is not asyncio.current_task():
+                    frames = task.get_stack(limit=6)
+                    where = " <- ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(frames))
+                    stacks.append(f"{task.get_name()}: {where}")
+            raise AssertionError("condition not met; pending tasks:\n" + "\n".join(stacks)) from None
+
+    return _until
