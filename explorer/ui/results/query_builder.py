@@ -701,9 +701,14 @@ class QueryBuilder(QWidget):
 
         if issues:
             first = issues[0]
-            where = f"Filter {first.row + 1}: " if first.row is not None else ""
             more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-            self.reason_label.setText(f"Cannot run: {where}{first.message}{more}")
+            if first.row is not None:
+                # The row shows the full message; here a short pointer to it is enough.
+                field = f" ({first.field})" if first.field else ""
+                reason = f"Cannot run: filter {first.row + 1}{field} needs fixing, see above{more}."
+            else:
+                reason = f"Cannot run: {first.message}{more}"
+            self.reason_label.setText(reason)
             self.reason_label.show()
         else:
             self.reason_label.hide()

@@ -258,6 +258,8 @@ class ResultsTab(QWidget):
         self.model.fetch_failed.connect(self._fetch_failed)
         self.model.notice.connect(self.show_status)
         self.model.modelReset.connect(self.detail.clear)
+        self.model.modelReset.connect(lambda: self._show_sort_indicator())
+        self.model.columnsInserted.connect(lambda *_: self._show_sort_indicator())
         self.find_bar.text_changed.connect(self.proxy.start_search)
         self.proxy.search_finished.connect(self._show_find_count)
         self.proxy.rowsInserted.connect(lambda *_: self._show_find_count(self.proxy.rowCount()))

@@ -174,3 +174,22 @@ def test_small_helpers():
 
     assert suggested_file_name(Endpoint("GET", "/core/v1/assets/hardware")) == "core-v1-assets-hardware.csv"
     assert suggested_file_name(Endpoint("GET", "/v1/WorkOrders/{id}")) == "v1-WorkOrders-id.csv"
+
+
+def test_formula_guard_on_and_off(make_tab, app_context, run, until, tmp_path):
+    query = Query(endpoint_id=HARDWARE, sorts=(), page_size=200)
+    tab = make_tab(app_context, HARDWARE, query)
+    assert tab.builder.apply_url("/core/v1/assets/hardware?filter[type]=eq:SERVER&sort=name")
+    tab.builder.request_run()
+    run(until(loaded(tab, 100)))
+    tab.apply_columns(["id", "name"])
+    risky = [r for r in range(tab.model.rowCount()) if tab.model.record(r)["name"][:1] in "=+-@"]
+    assert risky, "the sandbox serves formula-like names among the first servers by name"
+    guarded = tmp_path / "guarded.csv"
+    export(tab, run, guarded, ExportScope.LOADED)
+    raw = tmp_path / "raw.csv"
+    export(tab, run, raw, ExportScope.LOADED, formulas=False)
+    for r in risky:
+        name = tab.model.record(r)["name"]
+        assert read_csv(guarded)[r + 1][1] == "'" + name
+        assert read_csv(raw)[r + 1][1] == name

@@ -143,7 +143,7 @@ def test_invalid_row_disables_run_with_the_reason(hardware_builder, qtbot):
     _settle(b)
     assert not b.run_button.isEnabled()
     assert b.reason_label.isVisible() or not b.isVisible()
-    assert "Filter 2" in b.reason_label.text()
+    assert "filter 2" in b.reason_label.text()
     assert "warranty_colour" in b.reason_label.text()
     assert bad.property("invalid") is True
     assert bad.issue() is not None
