@@ -113,6 +113,8 @@ class MainWindow(QMainWindow):
         self._shutdown_done = False
         self._switch_task: asyncio.Task[Any] | None = None
         self._wanted_profile: str | None = None  # the last profile asked for, even if it failed
+        self._page_shown: QWidget | None = None
+        self._log_was_visible = True  # the log dock's visibility in the workspace
         self.setWindowTitle("Explorer")
         self.setWindowIcon(theme.icon("explorer"))
         self._build()
@@ -264,7 +266,7 @@ class MainWindow(QMainWindow):
     def _on_profile_chosen(self, index: int) -> None:
         name = self.profile_combo.itemData(index)
         if name == _WELCOME_ITEM:
-            self.pages.setCurrentWidget(self.welcome)
+            self._show_page(self.welcome)
             return
         if self.context is not None and self.context.profile.name == name:
             self._update_pages()
@@ -317,8 +319,24 @@ class MainWindow(QMainWindow):
 
     def _update_pages(self) -> None:
         has_context = self.context is not None
-        self.pages.setCurrentWidget(self.splitter if has_context else self.welcome)
+        self._show_page(self.splitter if has_context else self.welcome)
         self.tab_stack.setCurrentWidget(self.tabs if self.tabs.count() else self.empty_tabs)
+
+    def _show_page(self, page: QWidget) -> None:
+        """The welcome page hides the log and the budget (nothing to show yet); the workspace
+        brings the log back as the user left it."""
+        if page is self._page_shown:
+            return
+        self.pages.setCurrentWidget(page)
+        if page is self.welcome:
+            if self._page_shown is self.splitter:
+                self._log_was_visible = self.log_dock.isVisible()
+            self.log_dock.hide()
+            self.budget.hide()
+        else:
+            self.log_dock.setVisible(self._log_was_visible)
+            self.budget.show()
+        self._page_shown = page
 
     def new_profile(self, preset: str | None = None) -> ProfileDialog:
         dialog = ProfileDialog(
@@ -528,6 +546,8 @@ class MainWindow(QMainWindow):
             self.open_tab(endpoint, query)
 
     def _save_window_state(self) -> None:
+        if self._page_shown is self.welcome:  # save the workspace's layout, not the welcome's
+            self.log_dock.setVisible(self._log_was_visible)
         window = self.services.settings.window
         window["geometry"] = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
         window["state"] = bytes(self.saveState().toBase64().data()).decode("ascii")
@@ -555,6 +575,9 @@ class MainWindow(QMainWindow):
                 self.restoreGeometry(QByteArray.fromBase64(str(window["geometry"]).encode("ascii")))
             if window.get("state"):
                 self.restoreState(QByteArray.fromBase64(str(window["state"]).encode("ascii")))
+                self._log_was_visible = self.log_dock.isVisible()
+                if self._page_shown is self.welcome:
+                    self.log_dock.hide()
             sizes = window.get("splitter")
             if isinstance(sizes, list) and len(sizes) == 2:
                 self.splitter.setSizes([int(s) for s in sizes])

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -248,17 +248,20 @@ class ProfileDialog(QDialog):
         self.secret_edit = QLineEdit(self)
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret_edit.setObjectName("secret")
-        self.show_secret = QAction("Show", self)
-        self.show_secret.setCheckable(True)
-        self.show_secret.setToolTip("Show or hide the secret")
-        self.show_secret.toggled.connect(self._toggle_secret)
-        self.secret_edit.addAction(self.show_secret, QLineEdit.ActionPosition.TrailingPosition)
-        form.addRow(self.secret_label, self.secret_edit)
+        self.show_secret_box = QCheckBox("Show", self)
+        self.show_secret_box.setToolTip("Show the secret while you check it")
+        self.show_secret_box.toggled.connect(self._toggle_secret)
+        secret_row = QHBoxLayout()
+        secret_row.setSpacing(6)
+        secret_row.addWidget(self.secret_edit, 1)
+        secret_row.addWidget(self.show_secret_box)
+        form.addRow(self.secret_label, secret_row)
+        self._secret_row = secret_row
         self.secret_hint = QLabel(self)
         self.secret_hint.setWordWrap(True)
         self.secret_hint.setProperty("role", "hint")
         form.addRow("", self.secret_hint)
-        outer.addLayout(form)
+        self.form = form
 
         self.jwt_box = QGroupBox("JWT login", self)
         jwt_form = QFormLayout(self.jwt_box)
@@ -280,9 +283,8 @@ class ProfileDialog(QDialog):
         jwt_form.addRow("Body encoding", self.body_encoding)
         jwt_form.addRow("Header prefix", self.header_prefix)
         jwt_form.addRow("", scout)
-        outer.addWidget(self.jwt_box)
-
-        more = QFormLayout()
+        form.addRow(self.jwt_box)
+        more = form
         catalog_row = QHBoxLayout()
         self.catalog_kind = QComboBox(self)
         for label, value in CATALOG_CHOICES:
@@ -323,6 +325,7 @@ class ProfileDialog(QDialog):
         more.addRow("Rate budget", rate_row)
         self.page_size = QSpinBox(self)
         self.page_size.setRange(1, 1000)
+        self.page_size.setMaximumWidth(160)
         self.page_size.setSuffix(" records")
         more.addRow("Page size", self.page_size)
 
@@ -341,7 +344,7 @@ class ProfileDialog(QDialog):
         self.tls_warning.setProperty("role", "warning")
         self.tls_warning.setWordWrap(True)
         more.addRow("", self.tls_warning)
-        outer.addLayout(more)
+        outer.addLayout(form)
 
         self.where_secret = QLabel(self)
         self.where_secret.setProperty("role", "hint")
@@ -512,12 +515,16 @@ class ProfileDialog(QDialog):
         return found
 
     # ------------------------------------------------------------ reactions
+    def _show_row(self, field: QWidget | QLayout, shown: bool) -> None:
+        """Hide a form row with its label, so hidden rows leave no gap."""
+        self.form.setRowVisible(field, shown)
+
     def _update_auth_fields(self) -> None:
         kind = self.auth_kind_value()
         jwt = kind is AuthKind.JWT
-        self.username.setEnabled(jwt)
-        self.jwt_box.setVisible(jwt)
-        self.secret_edit.setEnabled(kind is not AuthKind.NONE)
+        self._show_row(self.username, jwt)
+        self._show_row(self.jwt_box, jwt)
+        self._show_row(self._secret_row, kind is not AuthKind.NONE)
         self.secret_label.setText("Password" if jwt else "API key")
         self._show_where_secret()
         self._on_secret_changed()
@@ -529,13 +536,16 @@ class ProfileDialog(QDialog):
         self.catalog_source.setVisible(openapi)
         self.catalog_check.setVisible(openapi)
         self.catalog_browse.setVisible(kind == _OPENAPI_FILE)
-        self.catalog_status.setText("")
+        self._set_catalog_status("")
         self._validate()
+
+    def _set_catalog_status(self, text: str) -> None:
+        self.catalog_status.setText(text)
+        self._show_row(self.catalog_status, bool(text))
 
     def _toggle_secret(self, shown: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         self.secret_edit.setEchoMode(mode)
-        self.show_secret.setText("Hide" if shown else "Show")
 
     def _on_secret_changed(self) -> None:
         raw = self.secret_edit.text()
@@ -547,17 +557,16 @@ class ProfileDialog(QDialog):
         if self.auth_kind_value() is AuthKind.API_KEY:
             hint = key_format_hint(cleaned, self.catalog_value())
         self.secret_hint.setText(hint)
-        self.secret_hint.setVisible(bool(hint))
+        self._show_row(self.secret_hint, bool(hint))
         self._validate()
 
     def _show_where_secret(self) -> None:
         location = getattr(self.secrets, "location", "this session only")
         what = "password" if self.auth_kind_value() is AuthKind.JWT else "API key"
-        text = f"The {what} is kept in: {location}. It is never written to the settings file."
-        reason = getattr(self.secrets, "unavailable_reason", None)
-        if reason:
-            text += f" ({reason})"
+        text = f"The {what} is kept in: {location}; never in the settings file."
         self.where_secret.setText(text)
+        # Why there is no keychain (and how to get one) is long: it goes in the tooltip.
+        self.where_secret.setToolTip(getattr(self.secrets, "unavailable_reason", None) or "")
 
     def _validate(self) -> None:
         problems = self.problems()
@@ -574,7 +583,7 @@ class ProfileDialog(QDialog):
                 "this traffic, including your credentials. Prefer a CA bundle."
             )
         self.tls_warning.setText(warning)
-        self.tls_warning.setVisible(bool(warning))
+        self._show_row(self.tls_warning, bool(warning))
 
     def _browse_catalog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -599,17 +608,17 @@ class ProfileDialog(QDialog):
         source = self.catalog_value()
         if not source:
             return
-        self.catalog_status.setText("Reading the document…")
+        self._set_catalog_status("Reading the document…")
         spawn(self._check_catalog_async(source), owner=self, context="Reading the catalog")
 
     async def _check_catalog_async(self, source: str) -> None:
         try:
             catalog = await load_catalog(source)
         except ExplorerError as exc:
-            self.catalog_status.setText(describe_error(exc))
+            self._set_catalog_status(describe_error(exc))
             return
         count = sum(1 for _ in catalog.endpoints())
-        self.catalog_status.setText(f"{catalog.name}: {count} endpoints.")
+        self._set_catalog_status(f"{catalog.name}: {count} endpoints.")
 
     def _start_test(self) -> None:
         try:

@@ -80,8 +80,8 @@ class WelcomePage(QWidget):
         subtitle.setWordWrap(True)
         self.scalepad = _Card(
             "Connect to ScalePad",
-            "Core, Lifecycle Manager and Quoter with your ScalePad API key "
-            "(ScalePad > Settings > API).",
+            "Core, Lifecycle Manager and Quoter with an API key created in ScalePad's API "
+            "settings (its user needs Administrator rights).",
             "Add API key…",
             self,
         )

@@ -63,6 +63,8 @@ def test_first_start_without_profiles_shows_the_welcome_page(make_window, run):
     assert window.pages.currentWidget() is window.welcome
     assert window.context is None
     assert not window.edit_profile_action.isEnabled()
+    assert not window.log_dock.isVisible()  # nothing to log or budget before a profile
+    assert not window.budget.isVisible()
     assert window.profile_label.text() == "No profile"
 
 
@@ -79,6 +81,8 @@ def test_demo_starts_the_sandbox_child_opens_it_and_stops_it_on_close(
     assert demo.running
     assert window.context.profile.name == "Demo"
     assert window.pages.currentWidget() is window.splitter
+    assert window.log_dock.isVisible()
+    assert window.budget.isVisible()
     assert window.tree.model.endpoint_count() > 100
     assert [window.profile_combo.itemText(i) for i in range(2)] == ["Demo", "Demo Scout"]
     # The demo key is in the keyring like any key, never in the settings file.

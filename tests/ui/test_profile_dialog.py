@@ -41,7 +41,8 @@ def test_new_scalepad_profile_starts_from_the_preset(make_dialog):
     assert dialog.catalog_value() == "scalepad"
     assert dialog.rate_limit.value() == 50
     assert dialog.page_size.value() == 200
-    assert dialog.jwt_box.isHidden()
+    assert not dialog.form.isRowVisible(dialog.jwt_box)
+    assert not dialog.form.isRowVisible(dialog.username)
     assert not save_button(dialog).isEnabled()
     assert dialog.problem.text() == "Enter the API key."
 
@@ -49,18 +50,19 @@ def test_new_scalepad_profile_starts_from_the_preset(make_dialog):
 def test_key_field_is_masked_paste_friendly_and_only_hints_at_the_format(make_dialog, qtbot):
     dialog = make_dialog()
     assert dialog.secret_edit.echoMode() == QLineEdit.EchoMode.Password
-    dialog.show_secret.trigger()
+    dialog.show_secret_box.setChecked(True)
     assert dialog.secret_edit.echoMode() == QLineEdit.EchoMode.Normal
-    dialog.show_secret.trigger()
+    dialog.show_secret_box.setChecked(False)
     assert dialog.secret_edit.echoMode() == QLineEdit.EchoMode.Password
 
     dialog.secret_edit.setText(f"  {DOCS_KEY}\n")  # pasted with a space and a line break
     assert dialog.secret_edit.text() == DOCS_KEY
-    assert dialog.secret_hint.isHidden()
+    assert not dialog.form.isRowVisible(dialog.secret_hint)
     assert save_button(dialog).isEnabled()
 
     dialog.secret_edit.setText("short-key")
     assert "documented ScalePad key format" in dialog.secret_hint.text()
+    assert dialog.form.isRowVisible(dialog.secret_hint)
     assert save_button(dialog).isEnabled()  # a hint, not a block
 
 
@@ -74,7 +76,8 @@ def test_clean_secret_and_format_hint():
 def test_scout_preset_asks_for_username_and_fills_the_jwt_settings(make_dialog):
     dialog = make_dialog(preset="scout")
     assert dialog.auth_kind_value() is AuthKind.JWT
-    assert not dialog.jwt_box.isHidden()
+    assert dialog.form.isRowVisible(dialog.jwt_box)
+    assert dialog.form.isRowVisible(dialog.username)
     assert dialog.secret_label.text() == "Password"
     dialog.base_url.setCurrentText("https://scout.example.com")
     dialog.secret_edit.setText("pw")
@@ -93,9 +96,9 @@ def test_scout_preset_asks_for_username_and_fills_the_jwt_settings(make_dialog):
 
 def test_turning_tls_verification_off_warns(make_dialog):
     dialog = make_dialog()
-    assert dialog.tls_warning.isHidden()
+    assert not dialog.form.isRowVisible(dialog.tls_warning)
     dialog.verify_tls.setChecked(False)
-    assert not dialog.tls_warning.isHidden()
+    assert dialog.form.isRowVisible(dialog.tls_warning)
     assert "Certificate verification is off" in dialog.tls_warning.text()
 
 
