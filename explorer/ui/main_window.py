@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+W", self.close_current_tab),
             ("Ctrl+T", self.open_selected_endpoint),
             ("Ctrl+Shift+N", lambda: self.new_profile()),
+            ("Ctrl+Q", self.close),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -598,6 +599,7 @@ class MainWindow(QMainWindow):
         if ms is not None:
             parts.append(f"{ms:.0f} ms")
         self.last_request_label.setText(" · ".join(parts))
+        self.last_request_label.setToolTip(f"Last request: {entry.method} {entry.url}")
         self.budget.note_request(status)
 
     # ------------------------------------------------------------ shutdown
@@ -643,9 +645,11 @@ class MainWindow(QMainWindow):
 
 
 def _short_url(url: str) -> str:
+    """The path of a URL, without host and query (the tooltip has all of it)."""
     path = url.split("://", 1)[-1]
-    path = path[path.find("/") :] if "/" in path else path
-    return path if len(path) <= 60 else path[:57] + "…"
+    path = path[path.find("/") :] if "/" in path else "/"
+    path = path.split("?", 1)[0]
+    return path if len(path) <= 48 else path[:47] + "…"
 
 
 def _with_path_params(query: Query, values: dict[str, str]) -> Query:

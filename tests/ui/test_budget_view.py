@@ -84,3 +84,42 @@ def test_detach_stops_following(qtbot, run, until):
     run(more())
     assert view.state is not None
     assert view.state.used == 0
+
+
+def test_a_stricter_server_shows_429s_and_the_wait(qtbot, run, until, make_sandbox, services):
+    """The profile allows 20 requests a second, the server only 4: the view shows the 429s and
+    counts down the pause the governor takes, then settles on a lowered limit."""
+    from explorer.core.client import connect
+    from explorer.core.ratelimit import governor_for
+    from explorer.core.settings import AuthKind, Profile
+
+    server = make_sandbox(rate="4/1")
+    profile = Profile(
+        name="Strict server",
+        base_url=server.url,
+        auth_kind=AuthKind.API_KEY,
+        catalog="scalepad",
+        rate_limit=20,
+        rate_period_s=1.0,
+    )
+    run(services.secrets.set(profile.name, server.api_key))
+    governor = governor_for(profile)
+    view = make_view(qtbot, governor)
+    texts: list[str] = []
+
+    async def burst():
+        client = await connect(profile, services.secrets, governor=governor)
+        async with client:
+            watch = asyncio.ensure_future(
+                until(lambda: texts.append(view.label.text()) or "waiting" in texts[-1], timeout=10)
+            )
+            await asyncio.gather(
+                *(client.get_json("/core/v1/clients", params={"page_size": 1}) for _ in range(10))
+            )
+            await watch
+
+    run(burst(), timeout=30)
+    assert any(t.startswith("waiting ") and t.endswith(" s for the rate limit") for t in texts)
+    run(until(lambda: "×429" in view.label.text(), timeout=5))
+    assert view.state.recent_429 >= 1
+    assert view.state.effective_limit < 20
