@@ -388,7 +388,9 @@ class ProfileDialog(QDialog):
         preset = catalogs.PRESETS[key]
         if self.original is None:
             self.name_edit.setText(self._unique_name(preset.name))
-        self.base_url.setCurrentText(preset.base_url)
+        # A preset without a real host ("https://") leaves the field empty, for the user to fill.
+        has_host = preset.base_url.split("://", 1)[-1].strip("/")
+        self.base_url.setCurrentText(preset.base_url if has_host else "")
         self._set_combo(self.auth_kind, AuthKind(preset.auth_kind))
         if preset.catalog:
             self._select_catalog(preset.catalog)
@@ -463,6 +465,11 @@ class ProfileDialog(QDialog):
             return self.catalog_source.text().strip()
         return str(kind)
 
+    def _base_url_value(self) -> str:
+        url = self.base_url.currentText().strip()
+        scheme, sep, rest = url.partition("://")
+        return f"{scheme}{sep}{rest.rstrip('/')}" if sep else url
+
     def auth_kind_value(self) -> AuthKind:
         return AuthKind(self.auth_kind.currentData())  # Qt hands the enum back as a plain str
 
@@ -485,7 +492,7 @@ class ProfileDialog(QDialog):
         )
         return Profile(
             name=self.name_edit.text().strip(),
-            base_url=self.base_url.currentText().strip().rstrip("/"),
+            base_url=self._base_url_value(),
             auth_kind=kind,
             catalog=self.catalog_value(),
             username=self.username.text().strip() or None if kind is AuthKind.JWT else None,
@@ -498,6 +505,9 @@ class ProfileDialog(QDialog):
         )
 
     def problems(self) -> list[str]:
+        if not self._base_url_value().split("://", 1)[-1]:
+            hint = " or Check the document to take it from there" if self._openapi_chosen() else ""
+            return [f"Enter the base URL (for example https://api.example.com){hint}."]
         try:
             profile = self.profile()
         except ConfigError as exc:
@@ -529,6 +539,9 @@ class ProfileDialog(QDialog):
         self._show_where_secret()
         self._on_secret_changed()
         self.adjustSize()
+
+    def _openapi_chosen(self) -> bool:
+        return self.catalog_kind.currentData() in (_OPENAPI_FILE, _OPENAPI_URL)
 
     def _update_catalog_fields(self) -> None:
         kind = self.catalog_kind.currentData()
@@ -609,16 +622,21 @@ class ProfileDialog(QDialog):
         if not source:
             return
         self._set_catalog_status("Reading the document…")
-        spawn(self._check_catalog_async(source), owner=self, context="Reading the catalog")
+        spawn(self.check_catalog(source), owner=self, context="Reading the catalog")
 
-    async def _check_catalog_async(self, source: str) -> None:
+    async def check_catalog(self, source: str) -> None:
+        """Read the catalog now (file or URL, off the loop) and say how many endpoints it has."""
         try:
             catalog = await load_catalog(source)
         except ExplorerError as exc:
             self._set_catalog_status(describe_error(exc))
             return
         count = sum(1 for _ in catalog.endpoints())
-        self._set_catalog_status(f"{catalog.name}: {count} endpoints.")
+        text = f"{catalog.name}: {count} endpoints."
+        if catalog.servers and not self._base_url_value().split("://", 1)[-1]:
+            self.base_url.setCurrentText(catalog.servers[0])  # the document says where it lives
+            text += f" Base URL taken from the document: {catalog.servers[0]}"
+        self._set_catalog_status(text)
 
     def _start_test(self) -> None:
         try:

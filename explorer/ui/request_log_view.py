@@ -35,6 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.errors import (
+    ApiError,
+    AuthError,
+    Forbidden,
+    NotFound,
+    NotSubscribed,
+    RateLimited,
+    ServerError,
+    ValidationFailed,
+)
 from explorer.core.requestlog import RequestLog, RequestLogEntry, to_curl
 from explorer.ui import theme
 
@@ -57,6 +67,27 @@ def format_size(size: int | None) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+_EXPLAINED: dict[int, type[ApiError]] = {
+    401: AuthError,
+    402: NotSubscribed,
+    403: Forbidden,
+    404: NotFound,
+    422: ValidationFailed,
+    429: RateLimited,
+}
+
+
+def status_explanation(entry: RequestLogEntry) -> str | None:
+    """What a failed request means, in the words the error tree uses (None for successes)."""
+    if entry.error:
+        return entry.error
+    status = entry.status
+    if status is None or status < 400:
+        return None
+    kind = _EXPLAINED.get(status) or (ServerError if status >= 500 else ApiError)
+    return kind.default_explanation
 
 
 def _time_text(epoch_s: float) -> str:
@@ -113,7 +144,7 @@ class RequestLogModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return entry.error or (entry.url if col == 2 else None)
+            return status_explanation(entry) or (entry.url if col == 2 else None)
         if role == EntryRole:
             return entry
         if role == Qt.ItemDataRole.UserRole:  # sort key
@@ -186,8 +217,9 @@ def entry_detail(entry: RequestLogEntry) -> str:
     if entry.waited_s:
         extra.append(f"waited {entry.waited_s:.2f} s for the rate limit")
     lines.append(f"→ {status}  ({', '.join(extra)})")
-    if entry.error:
-        lines += ["", f"What happened: {entry.error}"]
+    explanation = status_explanation(entry)
+    if explanation:
+        lines += ["", f"What happened: {explanation}"]
     for title, headers in (
         ("Request headers", entry.request_headers),
         ("Response headers", entry.response_headers),

@@ -91,6 +91,20 @@ def test_demo_starts_the_sandbox_child_opens_it_and_stops_it_on_close(
     assert demo.api_key not in settings_text
     assert demo.scout_password not in settings_text
 
+    # The Scout half of the demo signs in with its username and password on the same server.
+    run(window.switch_profile("Demo Scout"))
+    assert window.context.profile.auth_kind is AuthKind.JWT
+    scout_units = window.context.catalog.find("GET /v1/Units")
+    window.open_endpoint(scout_units)
+    run(
+        until(
+            lambda: any(
+                "/v1/Units" in e.url and e.status == 200 for e in services.request_log.entries()
+            )
+        )
+    )
+    run(until(lambda: settled(window)))
+
     with qtbot.waitSignal(window.closed, timeout=15000):
         window.close()
         run(until(lambda: services.demo is None, timeout=15))

@@ -186,3 +186,57 @@ def test_test_connection_signs_in_to_scout(make_dialog, sandbox, run):
     result = run(dialog.run_test(dialog.profile()))
     assert not result.ok
     assert "password" in result.message.lower() or "401" in result.message
+
+
+OPENAPI_DOC = {
+    "openapi": "3.0.3",
+    "info": {"title": "Inventory API", "version": "1"},
+    "servers": [{"url": "https://inventory.example.com/api"}],
+    "paths": {
+        "/things": {
+            "get": {
+                "summary": "List things",
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
+        "/things/{id}": {
+            "get": {
+                "summary": "Get a thing",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
+    },
+}
+
+
+def test_openapi_document_is_read_and_gives_the_base_url(make_dialog, run, tmp_path):
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(OPENAPI_DOC), encoding="utf-8")
+    dialog = make_dialog(preset="openapi")
+    assert dialog.catalog_source.isVisibleTo(dialog)
+    assert dialog.base_url.currentText() == ""
+    assert dialog.problem.text().startswith("Enter the base URL")
+    assert "Check the document" in dialog.problem.text()
+    dialog.catalog_kind.setCurrentIndex(dialog.catalog_kind.findData("__openapi_file__"))
+    dialog.catalog_source.setText(str(path))
+    run(dialog.check_catalog(dialog.catalog_value()))
+    assert dialog.catalog_status.text().startswith("Inventory API: 2 endpoints.")
+    assert dialog.base_url.currentText() == "https://inventory.example.com/api"
+    assert dialog.profile().catalog == str(path)
+    assert "Enter the API key" in dialog.problem.text()  # the next thing to do
+
+
+def test_a_broken_document_is_explained(make_dialog, run, tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("openapi: [this is not", encoding="utf-8")
+    dialog = make_dialog(preset="openapi")
+    dialog.catalog_kind.setCurrentIndex(dialog.catalog_kind.findData("__openapi_file__"))
+    dialog.catalog_source.setText(str(path))
+    run(dialog.check_catalog(dialog.catalog_value()))
+    text = dialog.catalog_status.text()
+    assert text
+    assert "Traceback" not in text
+    assert dialog.form.isRowVisible(dialog.catalog_status)

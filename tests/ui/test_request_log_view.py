@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from explorer.core.client import connect
@@ -157,6 +158,8 @@ def test_filter_by_words_and_errors(view, app_context, services, sandbox, run):
     view.select_row(0)
     detail = view.detail.toPlainText()
     assert "→ 401" in detail
+    assert f"What happened: {AuthError.default_explanation}" in detail
+    assert view.proxy.index(0, 3).data(Qt.ItemDataRole.ToolTipRole) == AuthError.default_explanation
     assert "Invalid API credentials" in detail  # the response body, as the API sent it
     view.filter_edit.setText("")
     assert view.proxy.rowCount() == 3
