@@ -259,6 +259,10 @@ class SortEditor(QWidget):
         self.list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.list.setMinimumWidth(120)
         layout.addWidget(self.list, 1)
+        self.empty_label = QLabel("none: records come in the API's own order")
+        self.empty_label.setProperty("role", "hint")
+        layout.addWidget(self.empty_label, 1)
+        self.changed.connect(self._show_empty)
 
         self.add_combo = QComboBox()
         self.add_combo.addItem("Add sort…")
@@ -281,6 +285,12 @@ class SortEditor(QWidget):
             button.setAutoRaise(True)
             button.clicked.connect(slot)
             layout.addWidget(button)
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        empty = self.list.count() == 0
+        self.list.setVisible(not empty)
+        self.empty_label.setVisible(empty)
 
     def sorts(self) -> tuple[SortKey, ...]:
         keys = []
@@ -671,6 +681,21 @@ class QueryBuilder(QWidget):
             return
         self.apply_url(text)
 
+    def _first_page_suffix(self, query: Query, has_query: bool) -> str:
+        """The paging parameters of the first request, so the preview is what is sent first."""
+        endpoint = self._endpoint
+        if query.page_size is None:
+            return ""
+        pairs = []
+        if endpoint.pagination is PaginationKind.OFFSET:
+            first = 0 if endpoint.offset_counts_records else 1
+            pairs.append(f"{endpoint.page_param}={first}")
+        if endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET):
+            pairs.append(f"{endpoint.page_size_param}={query.page_size}")
+        if not pairs:
+            return ""
+        return ("&" if has_query else "?") + "&".join(pairs)
+
     def _show_url_problem(self, text: str) -> None:
         self.reason_label.setText(f"That URL could not be read: {text}")
         self.reason_label.show()
@@ -718,6 +743,7 @@ class QueryBuilder(QWidget):
         )
         try:
             url = build_url(self._base_url, query, self._endpoint)
+            url += self._first_page_suffix(query, "?" in url)
         except (ExplorerError, ValueError, KeyError) as exc:
             url = f"{self._base_url.rstrip('/')}{self._endpoint.path}"
             if not issues:

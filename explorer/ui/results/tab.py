@@ -303,6 +303,13 @@ class ResultsTab(QWidget):
         if not self.builder.is_valid():
             self.show_status("Fix the marked problems first.")
             return
+        if self._endpoint.method.upper() != "GET":
+            # Browsing must never change data on the server.
+            self.show_status(
+                f"{self._endpoint.method} {self._endpoint.path} changes data on the server; "
+                "only GET endpoints are fetched here."
+            )
+            return
         self.cancel_load_all()
         if self._single_task is not None:
             self._single_task.cancel()

@@ -26,8 +26,12 @@ def loaded(tab, rows):
 
 
 def first_page_then_scroll(tab, until):
+    return first_page_then_scroll_at(tab, until, 50)
+
+
+def first_page_then_scroll_at(tab, until, page_size):
     async def scenario():
-        await until(loaded(tab, 50))
+        await until(loaded(tab, page_size))
         await asyncio.sleep(0.1)  # nothing more is fetched while the view is not at the end
         before = tab.model.rowCount()
         tab.table.scrollToBottom()
@@ -45,6 +49,7 @@ def test_first_page_then_exactly_one_page_per_scroll_to_bottom(qtbot, make_tab, 
     assert tab.model.rowCount() == 100
     sent = requests_to(app_context, "/core/v1/assets/hardware")
     assert len(sent) == 2
+    assert unquote(sent[0].url) == unquote(tab.builder.url())  # the preview is the first request
     assert "cursor=" in sent[1].url
     assert tab.count_label.text() == f"100 of {tab.model.total_count:,} loaded"
     ids = [tab.model.record(r)["id"] for r in range(100)]
@@ -112,6 +117,7 @@ def test_header_click_sorts_on_the_server(qtbot, make_tab, app_context, run, unt
     run(until(loaded(tab, 1)))
     last = requests_to(app_context, "/core/v1/clients")[-1]
     assert parse_qs(urlsplit(last.url).query)["sort"] == ["name"]
+    assert unquote(last.url) == unquote(tab.builder.url())
     names = [tab.model.record(r)["name"] for r in range(tab.model.rowCount())]
     assert names == sorted(names, key=str.lower) or names == sorted(names)
     assert "sort=name" in unquote(tab.builder.url())
@@ -304,3 +310,44 @@ def test_scout_work_orders_link_to_units_users_and_stations(qtbot, make_tab, sco
     with qtbot.waitSignal(tab.open_related) as opened:
         tab.follow(targets[1])
     assert opened.args == ["GET /v1/Users/{id}", targets[1].query]
+
+
+def test_non_get_endpoints_are_never_sent(qtbot, make_tab, app_context, run):
+    query = Query(endpoint_id="DELETE /quoter/v1/items/{id}", path_params={"id": "x1"})
+    tab = make_tab(app_context, "DELETE /quoter/v1/items/{id}", query)
+    tab.builder.request_run()
+    run(asyncio.sleep(0.1))
+    assert not [e for e in app_context.request_log.entries() if e.method != "GET"]
+    assert "only GET endpoints" in tab.status_label.text()
+
+
+def test_column_chooser_hides_and_reorders(qtbot, make_tab, app_context, run, until):
+    from explorer.ui.results.column_chooser import ColumnChooser
+
+    tab = make_tab(app_context, HARDWARE)
+    run(until(loaded(tab, 1)))
+    chooser = ColumnChooser(tab.model.all_columns(), ["id", "name", "client.name"], tab)
+    assert chooser.chosen() == ["id", "name", "client.name"]
+    chooser.list.setCurrentRow(2)
+    chooser._move(-2)
+    chooser.list.item(1).setCheckState(Qt.CheckState.Unchecked)  # "id", now second
+    chooser.search.setText("ram_bytes")
+    chooser._check_all(True)  # ticks only what the filter shows
+    assert chooser.chosen() == ["client.name", "name", "configuration.ram_bytes"]
+    chooser.accepted.connect(lambda: tab._columns_chosen(chooser))
+    chooser.accept()
+    assert tab.model.visible_columns() == ["client.name", "name", "configuration.ram_bytes"]
+    assert app_context.settings.columns[HARDWARE] == ["client.name", "name", "configuration.ram_bytes"]
+
+
+def test_offset_paged_endpoint_previews_and_pages(qtbot, make_tab, app_context, run, until):
+    endpoint_id = "GET /sandbox/v1/assets/hardware"
+    tab = make_tab(app_context, endpoint_id, Query(endpoint_id=endpoint_id, page_size=40))
+    before = run(first_page_then_scroll_at(tab, until, 40))
+    assert before == 40
+    sent = requests_to(app_context, "/sandbox/v1/assets/hardware")
+    assert unquote(sent[0].url) == unquote(tab.builder.url())
+    assert len(sent) == 2
+    ids = [tab.model.record(r)["id"] for r in range(tab.model.rowCount())]
+    assert len(ids) == 80
+    assert len(set(ids)) == 80
