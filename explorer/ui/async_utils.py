@@ -122,6 +122,14 @@ def messages() -> MessageBridge:
     return _bridge
 
 
+def log_file_path() -> str | None:
+    """The file the app logs to (set up by explorer/app.py), if any."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            return handler.baseFilename
+    return None
+
+
 def describe_error(exc: BaseException) -> str:
     """One plain line for the user: the error's explanation, or a generic sentence."""
     if isinstance(exc, ExplorerError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -37,7 +38,14 @@ from explorer.core.errors import ExplorerError
 from explorer.core.query import Query, build_url, parse_url
 from explorer.core.settings import Profile
 from explorer.ui import theme
-from explorer.ui.async_utils import Level, dialog_result, messages, report_error, spawn
+from explorer.ui.async_utils import (
+    Level,
+    dialog_result,
+    log_file_path,
+    messages,
+    report_error,
+    spawn,
+)
 from explorer.ui.budget_view import BudgetView
 from explorer.ui.context import AppContext
 from explorer.ui.endpoint_tree import EndpointTree, PathParamDialog
@@ -68,12 +76,18 @@ class MessageBanner(QFrame):
         self.details_button = QPushButton("Details…", self)
         self.details_button.setFlat(True)
         self.details_button.clicked.connect(self._show_details)
+        self.action_button = QPushButton(self)
+        self.action_button.setFlat(True)
+        self.action_button.hide()
+        self.action_button.clicked.connect(self._run_action)
+        self._action: Callable[[], object] | None = None
         dismiss = QPushButton("Dismiss", self)
         dismiss.setFlat(True)
         dismiss.clicked.connect(self.hide)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 4, 4)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.action_button)
         layout.addWidget(self.details_button)
         layout.addWidget(dismiss)
         self._details = ""
@@ -84,13 +98,26 @@ class MessageBanner(QFrame):
         self.text.setText(text)
         self._details = details
         self.details_button.setVisible(bool(details))
+        self.set_action(None)
         self.show()
+
+    def set_action(self, label: str | None, action: Callable[[], object] | None = None) -> None:
+        """Offer the one thing that fixes the problem (e.g. "Edit profile…"), or nothing."""
+        self._action = action
+        self.action_button.setText(label or "")
+        self.action_button.setVisible(bool(label and action))
+
+    def _run_action(self) -> None:
+        action = self._action
+        self.hide()
+        if action is not None:
+            action()
 
     def _show_details(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "Details", self.text.text(), parent=self)
-        box.setInformativeText(
-            self._details + "\n\nThe full technical record is in the log file (Help > Log file)."
-        )
+        where = log_file_path()
+        record = f"\n\nThe full technical record is in {where}." if where else ""
+        box.setInformativeText(self._details + record)
         box.setModal(False)
         box.show()  # non-modal: never a nested event loop
         self._box = box
@@ -289,6 +316,7 @@ class MainWindow(QMainWindow):
             context = await self.services.open_context(name)
         except (ExplorerError, OSError) as exc:
             report_error(exc, context=f"Opening {name}")
+            self.banner.set_action("Edit profile…", self.edit_profile)
             self._refresh_profiles()
             self._update_pages()
             return None
@@ -587,10 +615,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ messages
     def show_message(self, level: str, text: str, details: str) -> None:
-        """Errors and warnings appear in the banner and the status bar; info in the status bar."""
-        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+        """Errors and warnings go to the banner (they stay until dismissed); info to the status bar."""
         if level in (Level.ERROR, Level.WARNING):
+            self.statusBar().clearMessage()
             self.banner.show_message(text, details)
+        else:
+            self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
 
     def _on_request_logged(self, entry: Any) -> None:
         status = getattr(entry, "status", None)

@@ -14,6 +14,7 @@ from explorer.sandbox import SandboxConfig
 from explorer.ui.async_utils import report_error
 from explorer.ui.endpoint_tree import PathParamDialog
 from explorer.ui.main_window import MainWindow
+from explorer.ui.profile_dialog import ProfileDialog
 from explorer.ui.results.tab import ResultsTab
 
 
@@ -248,11 +249,15 @@ def test_a_profile_without_its_secret_explains_what_to_do(window, services, sand
     text = window.banner.text.text()
     assert "Enter the API key in the profile settings" in text
     assert "Traceback" not in text
-    # The failed profile can be fixed from the toolbar.
+    # The failed profile can be fixed from the banner or the toolbar.
     assert window.profile_combo.currentText() == "No key"
     assert window.edit_profile_action.isEnabled()
-    dialog = window.edit_profile()
+    assert window.banner.action_button.text() == "Edit profile…"
+    window.banner.action_button.click()
+    dialog = window.findChild(ProfileDialog)
+    assert dialog is not None
     assert dialog.name_edit.text() == "No key"
+    assert not window.banner.isVisible()
     dialog.reject()
 
 
@@ -271,12 +276,14 @@ def test_unexpected_errors_are_reported_calmly_with_details(window):
 def test_geometry_and_tabs_are_remembered_for_the_next_start(
     make_window, window, services, run, until
 ):
-    window.resize(760, 700)  # within the offscreen screen, which clamps restored geometry
+    window.resize(760, 655)  # within the offscreen screen, which clamps restored geometry
     open_by_id(window, "GET /core/v1/contacts")
     open_by_id(
         window, "GET /core/v1/clients/{id}", Query("GET /core/v1/clients/{id}", {"id": "c9"})
     )
     run(until(lambda: settled(window)))
+    size = (window.width(), window.height())  # at least the minimum size its tabs need
+    assert size[1] == 655
     run(window.shutdown())
     stored = json.loads(services.settings_store.path.read_text(encoding="utf-8"))
     assert stored["window"]["geometry"]
@@ -288,7 +295,7 @@ def test_geometry_and_tabs_are_remembered_for_the_next_start(
     services.demo = None
     again = make_window()
     run(again.start())
-    assert (again.width(), again.height()) == (760, 700)
+    assert (again.width(), again.height()) == size
     assert [again.tabs.widget(i).endpoint.id for i in range(again.tabs.count())] == [
         "GET /core/v1/contacts",
         "GET /core/v1/clients/{id}",
