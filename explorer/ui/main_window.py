@@ -307,11 +307,7 @@ class MainWindow(QMainWindow):
         """Close the tabs of the current profile and open `name` (client, governor, catalog, tree)."""
         self._wanted_profile = name
         self.statusBar().showMessage(f"Opening {name}…")
-        await self._close_all_tabs()
-        old = self.context
-        self._set_context(None)
-        if old is not None:
-            await self.services.release_context(old)
+        await self._close_profile()
         try:
             context = await self.services.open_context(name)
         except (ExplorerError, OSError) as exc:
@@ -400,9 +396,26 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         dialog.profile_saved.connect(self._on_profile_saved)
+        dialog.profile_deleted.connect(self._on_profile_deleted)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def _on_profile_deleted(self, name: str) -> None:
+        if self._wanted_profile == name:
+            self._wanted_profile = None
+        if self.context is not None and self.context.profile.name == name:
+            spawn(self._close_profile(), owner=self, context="Closing the profile")
+        self._refresh_profiles()
+        self._update_pages()
+        self.statusBar().showMessage(f"Deleted the profile {name}.", STATUS_MESSAGE_MS)
+
+    async def _close_profile(self) -> None:
+        await self._close_all_tabs()
+        old = self.context
+        self._set_context(None)
+        if old is not None:
+            await self.services.release_context(old)
 
     def _on_profile_saved(self, profile: Any) -> None:
         self._refresh_profiles()

@@ -166,9 +166,11 @@ class ProfileDialog(QDialog):
 
     Signals:
         profile_saved(Profile): after both were stored.
+        profile_deleted(str): the profile (and its secret) was deleted; the name.
     """
 
     profile_saved = Signal(object)
+    profile_deleted = Signal(str)
 
     def __init__(
         self,
@@ -371,6 +373,12 @@ class ProfileDialog(QDialog):
         )
         self.buttons.accepted.connect(self._start_save)
         self.buttons.rejected.connect(self.reject)
+        self.delete_button = self.buttons.addButton(
+            "Delete profile…", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
+        self.delete_button.setAutoDefault(False)
+        self.delete_button.setVisible(self.original is not None)
+        self.delete_button.clicked.connect(self._delete_clicked)
         outer.addWidget(self.buttons)
 
         for edit in (self.name_edit, self.username, self.catalog_source, self.ca_bundle):
@@ -710,6 +718,37 @@ class ProfileDialog(QDialog):
         self.profile_saved.emit(profile)
         self.accept()
         return profile
+
+    def _delete_clicked(self) -> None:
+        # A second click confirms: no modal question box (it would nest an event loop).
+        if self.delete_button.property("armed"):
+            spawn(self.delete(), owner=self, context="Deleting the profile")
+            return
+        self.delete_button.setProperty("armed", True)
+        self.delete_button.setText("Click again to delete")
+        self.problem.setText(
+            f"Deleting removes the profile {self.original.name!r} and its saved secret."
+            if self.original
+            else ""
+        )
+
+    async def delete(self) -> None:
+        """Remove the profile and its secret; close the dialog."""
+        if self.original is None:
+            return
+        name = self.original.name
+        self._set_busy(True)
+        try:
+            await self.secrets.delete(name)
+            self.settings.remove_profile(name)
+            await asyncio.to_thread(self.settings_store.save, _snapshot(self.settings))
+        except (ExplorerError, OSError) as exc:
+            self.problem.setText(describe_error(exc))
+            return
+        finally:
+            self._set_busy(False)
+        self.profile_deleted.emit(name)
+        self.accept()
 
     @staticmethod
     def _restyle(widget: QWidget) -> None:

@@ -315,3 +315,16 @@ def test_geometry_and_tabs_are_remembered_for_the_next_start(
 
     run(show_first_tab())
     run(until(lambda: settled(again)))
+
+
+def test_deleting_the_open_profile_returns_to_the_welcome_page(window, services, run, until):
+    open_by_id(window, "GET /core/v1/contacts")
+    run(until(lambda: settled(window)))
+    dialog = window.edit_profile()
+    dialog.delete_button.click()
+    dialog.delete_button.click()
+    run(until(lambda: window.context is None and services.settings.profile("Sandbox") is None))
+    assert window.tabs.count() == 0
+    assert window.pages.currentWidget() is window.welcome
+    assert window.profile_combo.findData("Sandbox") == -1
+    assert not window.edit_profile_action.isEnabled()

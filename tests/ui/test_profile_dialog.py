@@ -240,3 +240,32 @@ def test_a_broken_document_is_explained(make_dialog, run, tmp_path):
     assert text
     assert "Traceback" not in text
     assert dialog.form.isRowVisible(dialog.catalog_status)
+
+
+def test_delete_asks_twice_then_removes_profile_and_secret(
+    make_dialog, services, sandbox_profile, run, qtbot
+):
+    dialog = make_dialog(sandbox_profile)
+    assert not dialog.delete_button.isHidden()
+    assert make_dialog().delete_button.isHidden()  # nothing to delete in a new profile
+    dialog.delete_button.click()
+    assert services.settings.profile("Sandbox") is not None  # the first click only arms it
+    assert dialog.delete_button.text() == "Click again to delete"
+    with qtbot.waitSignal(dialog.profile_deleted) as deleted:
+        dialog.delete_button.click()
+        run(_until_done(dialog))
+    assert deleted.args == ["Sandbox"]
+    assert services.settings.profile("Sandbox") is None
+    assert run(services.secrets.get("Sandbox")) is None
+    stored = json.loads(services.settings_store.path.read_text(encoding="utf-8"))
+    assert stored["profiles"] == []
+
+
+async def _until_done(dialog):
+    import asyncio
+
+    for _ in range(300):
+        if dialog.result() == ProfileDialog.DialogCode.Accepted:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the dialog did not finish")
