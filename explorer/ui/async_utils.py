@@ -171,7 +171,7 @@ def spawn(
 
     When `owner` is given, the task is remembered on it so `cancel_owned(owner)` can stop it.
     """
-    task = asyncio.get_event_loop().create_task(coro)
+    task = _loop().create_task(coro)
     if owner is not None:
         tasks: set[asyncio.Task[Any]] = owner.__dict__.setdefault("_owned_tasks", set())
         tasks.add(task)
@@ -190,6 +190,14 @@ def spawn(
 
     task.add_done_callback(_done)
     return task
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    """The running loop; from a Qt slot run outside it (tests), the loop set for this thread."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.get_event_loop_policy().get_event_loop()
 
 
 def owned_tasks(owner: object) -> set[asyncio.Task[Any]]:
@@ -231,7 +239,7 @@ def run_until_complete(loop: asyncio.AbstractEventLoop, aw: Awaitable[T]) -> T:
 
 def dialog_result(dialog: QDialog) -> Awaitable[int]:
     """Open `dialog` window-modally without a nested event loop; await its result code."""
-    future: asyncio.Future[int] = asyncio.get_event_loop().create_future()
+    future: asyncio.Future[int] = _loop().create_future()
 
     def _finished(code: int) -> None:
         if not future.done():

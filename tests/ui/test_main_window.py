@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -328,3 +329,36 @@ def test_deleting_the_open_profile_returns_to_the_welcome_page(window, services,
     assert window.pages.currentWidget() is window.welcome
     assert window.profile_combo.findData("Sandbox") == -1
     assert not window.edit_profile_action.isEnabled()
+
+
+def test_uncaught_errors_in_slots_and_tasks_reach_the_banner(window, run, monkeypatch):
+    import sys
+    import threading
+
+    from explorer.core.errors import NetworkError
+    from explorer.ui.async_utils import install_exception_hooks, spawn
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    install_exception_hooks()
+    try:
+        raise ValueError("bad value in a slot")
+    except ValueError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert "Something unexpected went wrong" in window.banner.text.text()
+
+    async def fails():
+        raise NetworkError("connection refused")
+
+    task = spawn(fails(), owner=window, context="Loading")
+    run(asyncio.wait([task]))
+    assert window.banner.text.text() == f"Loading: {NetworkError.default_explanation}"
+
+    async def cancelled():
+        await asyncio.sleep(10)
+
+    window.banner.hide()
+    task = spawn(cancelled(), owner=window)
+    task.cancel()
+    run(asyncio.wait([task]))
+    assert not window.banner.isVisible()  # a cancellation is not an error
