@@ -10,7 +10,7 @@ import logging
 from functools import cache
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from explorer.resources import resource
@@ -83,12 +83,21 @@ def apply_theme(app: QApplication) -> None:
     app.setWindowIcon(icon("explorer"))
 
 
-@cache
 def icon(name: str) -> QIcon:
     """A bundled icon, e.g. "toolbar/run" for resources/icons/toolbar/run.svg (or .png).
 
-    A missing icon gives an empty QIcon: an icon is decoration, never a reason to fail.
+    The toolbar icons are drawn in one dark ink; on a dark palette they are re-inked in the
+    palette's text color so they stay visible. A missing icon gives an empty QIcon: an icon is
+    decoration, never a reason to fail.
     """
+    ink = None
+    if name.startswith("toolbar/") and is_dark():
+        ink = QGuiApplication.palette().color(QPalette.ColorRole.WindowText).name()
+    return _icon(name, ink)
+
+
+@cache
+def _icon(name: str, ink: str | None) -> QIcon:
     *folders, stem = name.split("/")
     for suffix in (".svg", ".png"):
         node = resource("icons", *folders, stem + suffix)
@@ -101,8 +110,20 @@ def icon(name: str) -> QIcon:
             continue
         pixmap = QPixmap()
         if pixmap.loadFromData(data):
-            return QIcon(pixmap)
+            return QIcon(_inked(pixmap, ink) if ink else pixmap)
     return QIcon()
+
+
+def _inked(pixmap: QPixmap, color: str) -> QPixmap:
+    """The same shape, every opaque pixel in `color`."""
+    result = QPixmap(pixmap.size())
+    result.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(result)
+    painter.drawPixmap(0, 0, pixmap)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    painter.fillRect(result.rect(), QColor(color))
+    painter.end()
+    return result
 
 
 def badge_text_color() -> QColor:
