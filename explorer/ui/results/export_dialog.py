@@ -74,6 +74,7 @@ class ExportRequest:
     all_columns: bool
     options: CsvOptions
     path: Path
+    resume: bool = False  # continue an interrupted "all matching records" export from its .partial
 
 
 def format_duration(seconds: float | None) -> str:
@@ -176,7 +177,17 @@ class ExportDialog(QDialog):
         choose.clicked.connect(self._choose_file)
         path_line.addWidget(choose)
         form.addRow("File", path_line)
+        self.resume_check = QCheckBox()
+        self.resume_check.setChecked(True)
+        self.resume_check.setToolTip(
+            "An earlier export to this file stopped before the end; continue it from the last "
+            "complete page (all matching records only)."
+        )
+        form.addRow("", self.resume_check)
         layout.addLayout(form)
+        self.path_edit.textChanged.connect(self._offer_resume)
+        self.scope_group.buttonToggled.connect(lambda *_: self._offer_resume())
+        self._offer_resume()
 
         self.problem_label = QLabel()
         self.problem_label.setProperty("role", "error")
@@ -212,6 +223,7 @@ class ExportDialog(QDialog):
             all_columns=self.all_columns_button.isChecked(),
             options=options,
             path=Path(self.path_edit.text().strip()).expanduser(),
+            resume=self.resume_check.isVisibleTo(self) and self.resume_check.isChecked(),
         )
 
     def _accept(self) -> None:
@@ -235,6 +247,14 @@ class ExportDialog(QDialog):
             return
         self.export_requested.emit(request)
         self.accept()
+
+    def _offer_resume(self) -> None:
+        text = self.path_edit.text().strip()
+        partial = partial_path_for(Path(text).expanduser()) if text else None
+        # A stat per edit of the path: cheap enough for the GUI thread.
+        kept = partial is not None and partial.is_file()
+        self.resume_check.setText(f"Resume the interrupted export kept in {partial.name}" if partial else "")
+        self.resume_check.setVisible(kept and self.scope() is ExportScope.ALL)
 
     def _choose_file(self) -> None:
         # open() rather than exec(): no nested event loop under qasync.

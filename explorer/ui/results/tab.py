@@ -432,7 +432,7 @@ class ResultsTab(QWidget):
         self._exports.append(dialog)
         dialog.export_finished.connect(lambda result: self._export_finished(result))
         dialog.show()
-        dialog.start()
+        dialog.start(resume=request.resume)
         return dialog
 
     def focus_url(self) -> None:
@@ -604,7 +604,7 @@ class ResultsTab(QWidget):
         header = self.table.horizontalHeader()
         section = header.logicalIndexAt(pos)
         name = self.model.column_name(section)
-        menu = QMenu(self)
+        menu = _transient_menu(self)
         if name is not None:
             hide = menu.addAction(f"Hide {name}")
             hide.triggered.connect(
@@ -645,7 +645,7 @@ class ResultsTab(QWidget):
         if len(targets) == 1:
             self.follow(targets[0])
             return
-        menu = QMenu(self)
+        menu = _transient_menu(self)
         for target in targets:
             menu.addAction(target.label).triggered.connect(lambda _c=False, t=target: self.follow(t))
         rect = self.table.visualRect(proxy_index)
@@ -668,7 +668,7 @@ class ResultsTab(QWidget):
         if not index.isValid():
             return None
         record = self.model.record(index.row())
-        menu = QMenu(self)
+        menu = _transient_menu(self)
         related = menu.addMenu("Open related…")
         targets = targets_for_record(self._endpoint, record, self.context.catalog)
         for target in targets:
@@ -722,6 +722,13 @@ class ResultsTab(QWidget):
         if title != self._last_title:
             self._last_title = title
             self.title_changed.emit(title)
+
+
+def _transient_menu(parent: QWidget) -> QMenu:
+    """A popup menu that deletes itself once closed (menus are built anew for each click)."""
+    menu = QMenu(parent)
+    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    return menu
 
 
 def _create_task(coro: Any) -> asyncio.Task[Any]:

@@ -193,3 +193,37 @@ def test_formula_guard_on_and_off(make_tab, app_context, run, until, tmp_path):
         name = tab.model.record(r)["name"]
         assert read_csv(guarded)[r + 1][1] == "'" + name
         assert read_csv(raw)[r + 1][1] == name
+
+
+def test_a_new_dialog_offers_to_resume_a_kept_partial(make_tab, app_context, run, until, tmp_path):
+    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
+    run(until(loaded(tab, 10)))
+    tab.apply_columns(["id", "name"])
+    out = tmp_path / "again.csv"
+    dialog = tab.open_export_dialog(ExportScope.ALL)
+    dialog.path_edit.setText(str(out))
+    assert not dialog.resume_check.isVisibleTo(dialog)
+    dialog.export_button.click()
+    first = tab._exports[-1]
+
+    async def cancel_midway():
+        await until(lambda: first.bar.value() >= 50)
+        first.cancel()
+        await asyncio.gather(first.task, return_exceptions=True)
+
+    run(cancel_midway(), timeout=60)
+    first.close()
+    dialog = tab.open_export_dialog(ExportScope.ALL)
+    dialog.path_edit.setText(str(out))
+    assert dialog.resume_check.isVisibleTo(dialog)
+    assert "again.csv.partial" in dialog.resume_check.text()
+    dialog.set_scope(ExportScope.LOADED)
+    assert not dialog.resume_check.isVisibleTo(dialog)  # loaded rows are written in one go
+    dialog.set_scope(ExportScope.ALL)
+    dialog.export_button.click()
+    second = tab._exports[-1]
+    run(second.task, timeout=120)
+    assert second.result_value.resumed_at_row is not None
+    ids = [r[0] for r in read_csv(out)[1:]]
+    assert len(ids) == 3000
+    assert len(set(ids)) == 3000
