@@ -299,6 +299,12 @@ class MainWindow(QMainWindow):
         if self.context is not None and self.context.profile.name == name:
             self._update_pages()
             return
+        self._start_switch(name)
+
+    def _start_switch(self, name: str) -> None:
+        """Open a profile; a newer choice replaces one still opening (the last click wins)."""
+        if self._switch_task is not None and not self._switch_task.done():
+            self._switch_task.cancel()
         self._switch_task = spawn(
             self.switch_profile(name), owner=self, context="Opening the profile"
         )
@@ -404,6 +410,7 @@ class MainWindow(QMainWindow):
     def _on_profile_deleted(self, name: str) -> None:
         if self._wanted_profile == name:
             self._wanted_profile = None
+        self.services.settings.window.get("open_tabs", {}).pop(name, None)
         if self.context is not None and self.context.profile.name == name:
             spawn(self._close_profile(), owner=self, context="Closing the profile")
         self._refresh_profiles()
@@ -411,6 +418,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Deleted the profile {name}.", STATUS_MESSAGE_MS)
 
     async def _close_profile(self) -> None:
+        """Close the open profile: its tabs (remembered for next time), then its client."""
+        self._remember_tabs()
         await self._close_all_tabs()
         old = self.context
         self._set_context(None)
@@ -419,9 +428,7 @@ class MainWindow(QMainWindow):
 
     def _on_profile_saved(self, profile: Any) -> None:
         self._refresh_profiles()
-        self._switch_task = spawn(
-            self.switch_profile(profile.name), owner=self, context="Opening the profile"
-        )
+        self._start_switch(profile.name)
 
     # ------------------------------------------------------------ demo
     def start_demo(self) -> None:
@@ -554,7 +561,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ remembered state
     def _remember_tabs(self) -> None:
         """Keep each open tab as its endpoint and exact URL, per profile, for the next start."""
-        if self.context is None:
+        if (
+            self.context is None
+            or self.services.settings.profile(self.context.profile.name) is None
+        ):
             return
         base = self.context.profile.base_url
         opened = []

@@ -237,6 +237,12 @@ def test_switching_profile_rebuilds_the_context(window, services, sandbox, run, 
     products = [window.tree.model.item(r).text() for r in range(window.tree.model.rowCount())]
     assert products == ["Scout"]
     assert window.budget._governor is window.context.governor
+    # Back to the first profile: its tabs come back as they were.
+    run(window.switch_profile("Sandbox"))
+    assert [window.tabs.widget(i).endpoint.id for i in range(window.tabs.count())] == [
+        "GET /core/v1/clients"
+    ]
+    run(until(lambda: settled(window)))
 
 
 def test_a_profile_without_its_secret_explains_what_to_do(window, services, sandbox, run, until):
@@ -329,6 +335,7 @@ def test_deleting_the_open_profile_returns_to_the_welcome_page(window, services,
     assert window.pages.currentWidget() is window.welcome
     assert window.profile_combo.findData("Sandbox") == -1
     assert not window.edit_profile_action.isEnabled()
+    assert "Sandbox" not in services.settings.window.get("open_tabs", {})
 
 
 def test_uncaught_errors_in_slots_and_tasks_reach_the_banner(window, run, monkeypatch):
