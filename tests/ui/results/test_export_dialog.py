@@ -116,15 +116,21 @@ def test_visible_columns_are_written_in_their_order(make_tab, app_context, run, 
     assert rows[1:] == expected_rows(tab, range(20), ["client.name", "id"])
 
 
-def test_cancel_keeps_a_partial_and_resume_completes(make_tab, app_context, run, until, tmp_path):
-    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
+def start_big_export(make_tab, context, run, until, out):
+    """A tab on every hardware asset in pages of 10, exporting all of them to `out`."""
+    tab = make_tab(context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
     run(until(loaded(tab, 10)))
     tab.apply_columns(["id", "name"])
-    out = tmp_path / "big.csv"
     dialog = tab.open_export_dialog(ExportScope.ALL)
     dialog.path_edit.setText(str(out))
+    resume_offered = dialog.resume_check.isVisibleTo(dialog)
     dialog.export_button.click()
-    progress = tab._exports[-1]
+    return tab, tab._exports[-1], resume_offered
+
+
+def test_cancel_keeps_a_partial_and_resume_completes(make_tab, app_context, run, until, tmp_path):
+    out = tmp_path / "big.csv"
+    _tab, progress, _ = start_big_export(make_tab, app_context, run, until, out)
 
     async def cancel_midway():
         await until(lambda: progress.bar.value() >= 100)
@@ -196,15 +202,9 @@ def test_formula_guard_on_and_off(make_tab, app_context, run, until, tmp_path):
 
 
 def test_a_new_dialog_offers_to_resume_a_kept_partial(make_tab, app_context, run, until, tmp_path):
-    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
-    run(until(loaded(tab, 10)))
-    tab.apply_columns(["id", "name"])
     out = tmp_path / "again.csv"
-    dialog = tab.open_export_dialog(ExportScope.ALL)
-    dialog.path_edit.setText(str(out))
-    assert not dialog.resume_check.isVisibleTo(dialog)
-    dialog.export_button.click()
-    first = tab._exports[-1]
+    tab, first, resume_offered = start_big_export(make_tab, app_context, run, until, out)
+    assert not resume_offered
 
     async def cancel_midway():
         await until(lambda: first.bar.value() >= 50)
