@@ -117,13 +117,18 @@ async def load_catalog(profile: Profile | str) -> Catalog:
     """The catalog a profile names (bundled, merged, OpenAPI file or URL), off the event loop."""
     if isinstance(profile, str):
         return await catalogs.load_catalog(profile)
-    verify: bool | str = profile.ca_bundle or True if profile.verify_tls else False
+    verify: bool | str = (profile.ca_bundle or True) if profile.verify_tls else False
     return await catalogs.load_catalog(profile.catalog, verify=verify)
 
 
-async def test_connection(profile: Profile, secret: str | None) -> ConnectionResult:
-    """Log in if needed, then ask for the first record of one list endpoint; say what happened."""
+async def try_connection(profile: Profile, secret: str | None) -> ConnectionResult:
+    """Log in if needed, then fetch the first page (of one record) of a list endpoint.
+
+    Says in plain words what happened: the endpoint, the status, the time and the total count,
+    or the error's explanation.
+    """
     from explorer.core.client import connect
+    from explorer.core.paging import PageFetcher
 
     try:
         catalog = await load_catalog(profile)
@@ -134,30 +139,19 @@ async def test_connection(profile: Profile, secret: str | None) -> ConnectionRes
         return ConnectionResult(
             False, "The catalog has no list endpoint to try the connection with."
         )
-    params: dict[str, Any] = {}
-    if endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET):
-        params["page_size"] = 1
     started = time.monotonic()
     try:
         client = await connect(profile, _TypedSecret(secret))
-        try:
-            response = await client.request("GET", endpoint.path, params=params)
-        finally:
-            await client.aclose()
+        async with client:
+            page = await PageFetcher(client, endpoint, [], page_size=1).fetch_next()
     except ExplorerError as exc:
         return ConnectionResult(False, describe_error(exc), error_details(exc))
     ms = (time.monotonic() - started) * 1000
     total = ""
-    try:
-        body = response.json()
-        if isinstance(body, dict) and isinstance(body.get("total_count"), int):
-            total = f"; {body['total_count']:,} records in total"
-    except ValueError:
-        pass
+    if page is not None and page.total_count is not None:
+        total = f"; {page.total_count:,} records in total"
     return ConnectionResult(
-        True,
-        f"Connected. {endpoint.method} {endpoint.path} answered {response.status_code} "
-        f"in {ms:.0f} ms{total}.",
+        True, f"Connected. {endpoint.method} {endpoint.path} answered in {ms:.0f} ms{total}."
     )
 
 
@@ -664,7 +658,7 @@ class ProfileDialog(QDialog):
             secret = self.secret() or None
             if secret is None and self.original is not None:
                 secret = await self.secrets.get(self.original.name)
-            result = await test_connection(profile, secret)
+            result = await try_connection(profile, secret)
         finally:
             self._set_busy(False)
         self.test_result.setProperty("role", "ok" if result.ok else "error")
