@@ -351,3 +351,36 @@ def test_offset_paged_endpoint_previews_and_pages(qtbot, make_tab, app_context, 
     ids = [tab.model.record(r)["id"] for r in range(tab.model.rowCount())]
     assert len(ids) == 80
     assert len(set(ids)) == 80
+
+
+def test_a_station_leads_to_its_work_orders(qtbot, make_tab, scout_context, run, until):
+    stations = make_tab(scout_context, "GET /v1/Stations")
+    run(until(loaded(stations, 1)))
+    record = stations.model.record(0)
+    index = stations.proxy.index(0, stations.model.column_of("stationID"))
+    targets = {t.endpoint_id: t for t in stations.link_targets(index)}
+    in_progress = targets["GET /v1/WorkOrders/InProgress"]
+    assert in_progress.query.params == {"stationID": str(record["stationID"])}
+    tab = make_tab(scout_context, in_progress.endpoint_id, in_progress.query)
+    run(until(lambda: not tab.model.is_loading and tab._query is not None and tab.model.total_count is not None))
+    assert tab.builder.url().endswith(f"/v1/WorkOrders/InProgress?stationID={record['stationID']}")
+    assert all(tab.model.record(r)["stationID"] == record["stationID"] for r in range(tab.model.rowCount()))
+    assert all(tab.model.record(r)["status"] == "InProgress" for r in range(tab.model.rowCount()))
+
+
+def test_keyboard_shortcuts(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE)
+    run(until(loaded(tab, 1)))
+    tab.activateWindow()
+    qtbot.waitUntil(lambda: tab.isActiveWindow(), timeout=2000)
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert tab.find_bar.edit.hasFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert tab._export_dialog is not None
+    assert tab._export_dialog.isVisible()
+    tab._export_dialog.reject()
+    sent = len(requests_to(app_context, "/core/v1/assets/hardware"))
+    tab.builder.url_edit.setFocus()
+    qtbot.keyClick(tab.builder.url_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    run(until(lambda: len(requests_to(app_context, "/core/v1/assets/hardware")) > sent))
