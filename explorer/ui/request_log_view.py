@@ -90,6 +90,10 @@ def status_explanation(entry: RequestLogEntry) -> str | None:
     return kind.default_explanation
 
 
+def _failed(entry: RequestLogEntry) -> bool:
+    return entry.status is None or entry.status >= 400
+
+
 def _time_text(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s).strftime("%H:%M:%S")
 
@@ -100,20 +104,23 @@ class RequestLogModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._entries: list[RequestLogEntry] = []
+        self.failed = 0  # entries without an answer or with a 4xx/5xx status
 
     def set_entries(self, entries: list[RequestLogEntry]) -> None:
         self.beginResetModel()
         self._entries = list(entries)[-MAX_ROWS:]
+        self.failed = sum(1 for e in self._entries if _failed(e))
         self.endResetModel()
 
     def append(self, entry: RequestLogEntry) -> None:
         if len(self._entries) >= MAX_ROWS:
             self.beginRemoveRows(QModelIndex(), 0, 0)
-            del self._entries[0]
+            self.failed -= _failed(self._entries.pop(0))
             self.endRemoveRows()
         row = len(self._entries)
         self.beginInsertRows(QModelIndex(), row, row)
         self._entries.append(entry)
+        self.failed += _failed(entry)
         self.endInsertRows()
 
     def entry(self, row: int) -> RequestLogEntry:
@@ -195,9 +202,8 @@ class _LogFilter(QSortFilterProxyModel):
         if not self._words:
             return True
         entry = self.sourceModel().index(source_row, 0, source_parent).data(EntryRole)
-        status = entry.status
-        failed = status is None or status >= 400
-        text = f"{entry.method} {entry.url} {status or 'failed'}".lower()
+        failed = _failed(entry)
+        text = f"{entry.method} {entry.url} {entry.status or 'failed'}".lower()
         for word in self._words:
             if word in ("errors", "error", "failed"):
                 if not failed:
@@ -367,9 +373,7 @@ class RequestLogView(QWidget):
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        failed = sum(
-            1 for row in range(n) if (s := self.model.entry(row).status) is None or s >= 400
-        )
+        failed = self.model.failed
         text = f"{n} request{'s' if n != 1 else ''}" if n else "No requests yet"
         if failed:
             text += f", {failed} failed"

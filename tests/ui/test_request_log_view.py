@@ -182,3 +182,36 @@ def test_entry_detail_names_retries_and_waits(app_context, run):
     assert "retry 2" in text
     assert "waited 1.50 s for the rate limit" in text
     assert "What happened: timed out" in text
+
+
+def test_the_view_keeps_the_newest_rows_and_counts_failures(qtbot, monkeypatch, qtmodeltester):
+    from explorer.core.requestlog import RequestLogEntry
+    from explorer.ui import request_log_view
+
+    monkeypatch.setattr(request_log_view, "MAX_ROWS", 3)
+    log = RequestLog()
+    view = RequestLogView()
+    qtbot.addWidget(view)
+    view.set_request_log(log)
+    for n, status in enumerate((500, 200, 404, 200, None), start=1):
+        log.add(
+            RequestLogEntry(
+                id=n,
+                time=1_700_000_000.0 + n,
+                method="GET",
+                url=f"https://api.example.com/things?n={n}",
+                status=status,
+                duration_ms=10.0,
+                request_headers=(),
+                response_headers=(),
+                response_size=10,
+                response_body="",
+            )
+        )
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3)
+    qtbot.waitUntil(lambda: view.model.entry(2).id == 5)
+    assert [view.model.entry(r).id for r in range(3)] == [3, 4, 5]
+    assert view.model.failed == 2  # the 404 and the request that got no answer
+    assert view.count_label.text() == "3 requests, 2 failed"
+    assert view.model.index(2, 3).data() == "failed"
+    qtmodeltester.check(view.model)
