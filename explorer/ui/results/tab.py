@@ -134,6 +134,7 @@ class ResultsTab(QWidget):
         self._last_title = ""
         self._closed = False
         self._load_all_failed = False
+        self._runs = 0  # counts runs, so a Load all cancelled by a new run stays quiet
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -310,6 +311,7 @@ class ResultsTab(QWidget):
                 "only GET endpoints are fetched here."
             )
             return
+        self._runs += 1
         self.cancel_load_all()
         if self._single_task is not None:
             self._single_task.cancel()
@@ -492,6 +494,7 @@ class ResultsTab(QWidget):
             self.table.setCurrentIndex(self.proxy.index(0, 0))
 
     async def _load_all(self) -> None:
+        run_number = self._runs
         started = time.monotonic()
         first_rows = self.model.loaded_count
         self.load_all_button.hide()
@@ -515,9 +518,10 @@ class ResultsTab(QWidget):
         try:
             await self.model.load_all(progress)
         except asyncio.CancelledError:
-            self.show_status(
-                f"Load all cancelled: {self.model.loaded_count:,} rows loaded; they stay in the table."
-            )
+            if run_number == self._runs:
+                self.show_status(
+                    f"Load all cancelled: {self.model.loaded_count:,} rows loaded; they stay in the table."
+                )
             raise
         except Exception as exc:  # noqa: BLE001 - shown in the banner with Retry, never as a traceback
             self._load_all_failed = True

@@ -384,3 +384,19 @@ def test_keyboard_shortcuts(qtbot, make_tab, app_context, run, until):
     tab.builder.url_edit.setFocus()
     qtbot.keyClick(tab.builder.url_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     run(until(lambda: len(requests_to(app_context, "/core/v1/assets/hardware")) > sent))
+
+
+def test_a_new_run_during_load_all_starts_over_quietly(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
+    run(until(loaded(tab, 10)))
+    tab.start_load_all()
+    run(until(lambda: tab.model.rowCount() >= 30))
+    previous = tab.load_all_task
+    tab.builder.request_run()
+    run(asyncio.gather(previous, return_exceptions=True))
+    run(until(loaded(tab, 10)))
+    assert previous.cancelled()
+    assert "cancelled" not in tab.status_label.text()
+    assert tab.model.rowCount() < 30
+    assert len({tab.model.record(r)["id"] for r in range(tab.model.rowCount())}) == tab.model.rowCount()
+    assert tab.load_all_button.isVisible()
