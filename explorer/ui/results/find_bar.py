@@ -37,6 +37,11 @@ class FindProxyModel(QSortFilterProxyModel):
         self._task: asyncio.Task[None] | None = None
 
     @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The search in progress, if any."""
+        return self._task
+
+    @property
     def needle(self) -> str:
         return self._needle
 

@@ -538,7 +538,7 @@ class ResultsTab(QWidget):
     def _cancel_all(self) -> list[asyncio.Task[Any]]:
         self._closed = True
         tasks: list[asyncio.Task[Any]] = []
-        for task in (self._load_all_task, self._single_task, self.model._task, self.proxy._task):
+        for task in (self._load_all_task, self._single_task, self.model.fetch_task, self.proxy.task):
             if task is not None and not task.done():
                 task.cancel()
                 tasks.append(task)

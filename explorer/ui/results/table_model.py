@@ -172,6 +172,11 @@ class RecordTableModel(QAbstractTableModel):
         return self._in_flight or self._loading_all
 
     @property
+    def fetch_task(self) -> asyncio.Task[None] | None:
+        """The page request in flight, if any."""
+        return self._task
+
+    @property
     def error(self) -> BaseException | None:
         return self._error
 
