@@ -103,15 +103,17 @@ class Heartbeat:
 
 
 class StallSampler(threading.Thread):
-    """While the heartbeat is overdue, samples what the GUI thread is running.
+    """While the heartbeat is overdue, samples what every thread is running.
 
     Every `every_ms` it checks the heartbeat; when a tick is more than `threshold_ms` late it
-    records the GUI thread's innermost Python frames. Each sample stands for about `every_ms` of
-    stall, so the counts show where the stalled time goes.
+    records the innermost Python frames of the GUI thread and of each worker thread that is in
+    Python code (a worker holding the GIL stalls the GUI thread as surely as the GUI thread's own
+    work; the GUI thread then shows only the event loop). Each sample stands for about
+    `every_ms` of stall, so the counts show where the stalled time goes.
     """
 
     def __init__(self, heartbeat: Heartbeat, threshold_ms: float = 20, every_ms: float = 2) -> None:
-        super().__init__(daemon=True)
+        super().__init__(daemon=True, name="stall-sampler")
         self.heartbeat = heartbeat
         self.threshold_ms = threshold_ms
         self.every_s = every_ms / 1000
@@ -124,14 +126,17 @@ class StallSampler(threading.Thread):
         while not self._done.wait(self.every_s):
             if not self.heartbeat.running or self.heartbeat.late_ms < self.threshold_ms:
                 continue
-            frame = sys._current_frames().get(self.main_id or 0)
-            if frame is None:
-                continue
-            stack = traceback.extract_stack(frame)[-8:]
-            where = " < ".join(
-                f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
-            )
-            self.samples[f"{self.phase}: {where}"] += 1
+            for ident, frame in sys._current_frames().items():
+                if ident == self.ident:
+                    continue
+                stack = traceback.extract_stack(frame)[-8:]
+                if ident != self.main_id and _idle_worker(stack):
+                    continue
+                where = " < ".join(
+                    f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
+                )
+                thread = "gui" if ident == self.main_id else "worker"
+                self.samples[f"{self.phase} [{thread}]: {where}"] += 1
 
     def stop(self) -> list[tuple[str, int]]:
         self._done.set()
@@ -170,6 +175,12 @@ class GcWatch:
             "full_max_ms": max(full, default=0.0),
             "full_total_ms": sum(full),
         }
+
+
+def _idle_worker(stack: list[traceback.FrameSummary]) -> bool:
+    """A pool thread waiting for work (or any thread blocked in a lock or select)."""
+    innermost = stack[-1].name if stack else ""
+    return innermost in ("wait", "_worker", "get", "select", "poll", "_wait_for_tstate_lock")
 
 
 async def _wait_until(predicate: Any, timeout_s: float, what: str) -> None:
