@@ -162,7 +162,9 @@ class BudgetView(QWidget):
         self._governor = governor
         if governor is None:
             return
-        self._unsubscribe = governor.subscribe(self._snapshot_arrived.emit)
+        self._unsubscribe = unsubscribe = governor.subscribe(self._snapshot_arrived.emit)
+        # A view deleted without detach() must not stay subscribed to a long-lived governor.
+        self.destroyed.connect(lambda *_: unsubscribe())
         self._on_snapshot(governor.snapshot())
         self._refresh()
 

@@ -346,7 +346,8 @@ class RequestLogView(QWidget):
         self._log = request_log
         self.model.set_entries(list(request_log.entries()) if request_log is not None else [])
         if request_log is not None:
-            self._unsubscribe = request_log.subscribe(self._entry_arrived.emit)
+            self._unsubscribe = unsubscribe = request_log.subscribe(self._entry_arrived.emit)
+            self.destroyed.connect(lambda *_: unsubscribe())  # deleted without detaching
         self._update_count()
 
     def selected_entry(self) -> RequestLogEntry | None:

@@ -123,3 +123,13 @@ def test_a_stricter_server_shows_429s_and_the_wait(qtbot, run, until, make_sandb
     run(until(lambda: "×429" in view.label.text(), timeout=5))
     assert view.state.recent_429 >= 1
     assert view.state.effective_limit < 20
+
+
+def test_a_deleted_view_unsubscribes_itself(qtbot, run):
+    governor = RateGovernor(limit=10, period_s=30.0)
+    view = BudgetView()
+    view.attach(governor)
+    assert len(governor._subscribers) == 1
+    view.deleteLater()
+    qtbot.waitUntil(lambda: not governor._subscribers)
+    run(governor.acquire())  # nothing left to call
