@@ -439,7 +439,6 @@ class ResultsTab(QWidget):
 
     def focus_url(self) -> None:
         """Put the cursor in the URL line (for a window shortcut such as Ctrl+L)."""
-        self._set_collapsed(self.collapse_button.isChecked())
         self.builder.focus_url()
 
     def show_status(self, text: str) -> None:
