@@ -56,13 +56,12 @@ class BudgetState:
 
 
 class BudgetBar(QWidget):
-    """The gauge: used / limit as a filled bar, and a one-minute strip of request ticks."""
+    """The gauge: requests in the current window against the limit, as a filled bar."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._fraction = 0.0
         self._throttled = False
-        self._ticks: deque[tuple[float, bool]] = deque(maxlen=400)  # (monotonic time, was 429)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def set_state(self, state: BudgetState) -> None:
@@ -71,52 +70,92 @@ class BudgetBar(QWidget):
         self._throttled = state.waiting_s > 0 or state.remaining == 0
         self.update()
 
-    def add_tick(self, when: float, rate_limited: bool) -> None:
-        self._ticks.append((when, rate_limited))
-        self.update()
-
     @property
     def fraction(self) -> float:
         return self._fraction
 
     def sizeHint(self) -> QSize:
-        return QSize(160, 20)
+        return QSize(120, 14)
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
-        w, h = self.width(), self.height()
-        bar = QRectF(0.5, 0.5, w - 1, h - 6)
+        bar = QRectF(0.5, 0.5, self.width() - 1, self.height() - 1)
         p.setPen(pal.color(QPalette.ColorRole.Mid))
         p.setBrush(pal.color(QPalette.ColorRole.Base))
         p.drawRoundedRect(bar, 3, 3)
         if self._fraction > 0:
             fill = QRectF(bar.x(), bar.y(), bar.width() * self._fraction, bar.height())
-            if self._throttled:
-                color = QColor(theme.WARNING_COLOR)
-            elif self._fraction < 0.8:
-                color = QColor(theme.SUCCESS_COLOR)
-            else:
-                color = QColor(theme.WARNING_COLOR)
+            calm = self._fraction < 0.8 and not self._throttled
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(color)
+            p.setBrush(QColor(theme.SUCCESS_COLOR if calm else theme.WARNING_COLOR))
             p.drawRoundedRect(fill, 3, 3)
-        # The timeline: newest on the right, one tick per request in the last minute.
-        now = time.monotonic()
-        top = bar.bottom() + 2
-        for when, limited in self._ticks:
-            age = now - when
-            if age > TIMELINE_SPAN_S:
-                continue
-            x = w - 1 - (age / TIMELINE_SPAN_S) * (w - 2)
-            p.setPen(QColor(theme.ERROR_COLOR) if limited else pal.color(QPalette.ColorRole.Mid))
-            p.drawLine(int(x), int(top), int(x), h - 1)
+        p.end()
+
+
+class BudgetTimeline(QWidget):
+    """The last minute of requests, one tick each, newest on the right; 429s in red.
+
+    It repaints once a second while a tick is inside the minute, then stops (no CPU when idle).
+    """
+
+    def __init__(
+        self, parent: QWidget | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._ticks: deque[tuple[float, bool]] = deque(maxlen=600)  # (clock time, was a 429)
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._age)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setToolTip("Requests in the last minute (429 answers in red)")
+
+    def add_tick(self, rate_limited: bool) -> None:
+        self._ticks.append((self._clock(), rate_limited))
+        if not self._timer.isActive():
+            self._timer.start()
+        self.update()
+
+    def visible_ticks(self) -> list[tuple[float, bool]]:
+        """(age in seconds, was a 429) of the ticks inside the last minute."""
+        now = self._clock()
+        return [(now - t, limited) for t, limited in self._ticks if now - t <= TIMELINE_SPAN_S]
+
+    @property
+    def is_idle(self) -> bool:
+        return not self._timer.isActive()
+
+    def sizeHint(self) -> QSize:
+        return QSize(90, 14)
+
+    def _age(self) -> None:
+        if not self.visible_ticks():
+            self._ticks.clear()
+            self._timer.stop()
+        self.update()
+
+    def paintEvent(self, _event: object) -> None:
+        p = QPainter(self)
+        pal = self.palette()
+        w, h = self.width(), self.height()
+        p.setPen(pal.color(QPalette.ColorRole.Mid))
+        p.drawLine(0, h - 1, w - 1, h - 1)  # the baseline, so an empty minute still reads
+        for age, limited in self.visible_ticks():
+            x = int(w - 1 - (age / TIMELINE_SPAN_S) * (w - 2))
+            if limited:
+                p.setPen(QColor(theme.ERROR_COLOR))
+                p.drawLine(x, 0, x, h - 1)
+            else:
+                p.setPen(pal.color(QPalette.ColorRole.Text))
+                p.drawLine(x, h // 3, x, h - 1)
         p.end()
 
 
 class BudgetView(QWidget):
-    """Gauge plus one line of text, fed by a governor (`attach`) and the request log (`note_request`).
+    """Gauge, one-minute timeline and a line of text, fed by a governor (`attach`) and the request
+    log (`note_request`).
 
     Signals:
         _snapshot_arrived(object): internal; moves governor callbacks onto the GUI thread.
@@ -135,6 +174,7 @@ class BudgetView(QWidget):
         self._wait_deadline = 0.0
         self.refresh_count = 0  # repaints so far (the throttle's effect is observable)
         self.bar = BudgetBar(self)
+        self.timeline = BudgetTimeline(self, clock=clock)
         self.label = QLabel("No requests yet", self)
         self.label.setProperty("role", "hint")
         self.label.setMinimumWidth(
@@ -144,6 +184,7 @@ class BudgetView(QWidget):
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(8)
         layout.addWidget(self.bar)
+        layout.addWidget(self.timeline)
         layout.addWidget(self.label)
         self._repaint_timer = QTimer(self)
         self._repaint_timer.setSingleShot(True)
@@ -176,7 +217,7 @@ class BudgetView(QWidget):
 
     def note_request(self, status: int | None) -> None:
         """Add a tick to the timeline (called for each logged response)."""
-        self.bar.add_tick(self._clock(), status == 429)
+        self.timeline.add_tick(status == 429)
 
     @property
     def state(self) -> BudgetState | None:
@@ -185,7 +226,11 @@ class BudgetView(QWidget):
     @property
     def is_idle(self) -> bool:
         """True when no timer runs (nothing to animate)."""
-        return not self._repaint_timer.isActive() and not self._countdown.isActive()
+        return (
+            not self._repaint_timer.isActive()
+            and not self._countdown.isActive()
+            and self.timeline.is_idle
+        )
 
     # ------------------------------------------------------------ internals
     def _on_snapshot(self, snapshot: BudgetSnapshot) -> None:

@@ -133,3 +133,21 @@ def test_a_deleted_view_unsubscribes_itself(qtbot, run):
     view.deleteLater()
     qtbot.waitUntil(lambda: not governor._subscribers)
     run(governor.acquire())  # nothing left to call
+
+
+def test_timeline_shows_the_last_minute_and_stops_when_it_is_empty(qtbot):
+    now = [1000.0]
+    view = BudgetView(clock=lambda: now[0])
+    qtbot.addWidget(view)
+    view.note_request(200)
+    now[0] += 20
+    view.note_request(429)
+    assert view.timeline.visible_ticks() == [(20.0, False), (0.0, True)]
+    assert not view.is_idle  # it ages the ticks once a second
+    now[0] += 50  # the first request is now older than a minute
+    view.timeline._age()
+    assert view.timeline.visible_ticks() == [(50.0, True)]
+    now[0] += 20
+    view.timeline._age()
+    assert view.timeline.visible_ticks() == []
+    assert view.is_idle
