@@ -400,3 +400,43 @@ def test_a_new_run_during_load_all_starts_over_quietly(qtbot, make_tab, app_cont
     assert tab.model.rowCount() < 30
     assert len({tab.model.record(r)["id"] for r in range(tab.model.rowCount())}) == tab.model.rowCount()
     assert tab.load_all_button.isVisible()
+
+
+def test_servers_of_one_client_under_8_gb_sorted_then_open_the_client(qtbot, make_tab, app_context, run, until):
+    """The issue's walk-through, through the form as a user fills it."""
+    servers = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=200))
+    servers.builder.apply_url(
+        "/core/v1/assets/hardware?filter[type]=eq:SERVER&filter[configuration.ram_bytes]=lt:8000000000"
+    )
+    servers.builder.request_run()
+    run(until(loaded(servers, 1)))
+    client = servers.model.record(0)["client"]["id"]
+
+    b = servers.builder
+    b.set_query(Query(endpoint_id=HARDWARE, page_size=200))
+    for field, op, value in (
+        ("client.id", Operator.EQ, client),
+        ("type", Operator.EQ, "SERVER"),
+        ("configuration.ram_bytes", Operator.LT, "8000000000"),
+    ):
+        row = b.add_filter_row()
+        row.field_combo.setCurrentText(field)
+        row.op_combo.setCurrentIndex(row.op_combo.findData(op.value))
+        row.editor().set_values((value,))
+    b._refresh()
+    assert b.run_button.isEnabled(), b.reason_label.text()
+    b.run_button.click()
+    run(until(lambda: servers.model.total_count is not None and not servers.model.is_loading))
+    header_click(servers, qtbot, "name")
+    run(until(lambda: servers.query.sorts and not servers.model.is_loading and servers.model.total_count is not None))
+    records = [servers.model.record(r) for r in range(servers.model.rowCount())]
+    assert records, "the sandbox has small servers for this client"
+    assert all(r["client"]["id"] == client for r in records)
+    assert all(r["type"] == "SERVER" for r in records)
+    assert all(r["configuration"]["ram_bytes"] < 8_000_000_000 for r in records)
+    names = [r["name"] for r in records]
+    assert names == sorted(names) or names == sorted(names, key=str.lower)
+    with qtbot.waitSignal(servers.open_related) as opened:
+        click_cell(servers, qtbot, 0, "client.id")
+    assert opened.args[0] == "GET /core/v1/clients/{id}"
+    assert opened.args[1].path_params == {"id": client}
