@@ -230,11 +230,7 @@ def idle_time_s(requests: list[TimedRequest], elapsed_s: float) -> float:
 
 def engine_figures(kind: str, run: EngineRun, rate_limited: int | None = None) -> list[Figure]:
     """The figures of one run; `rate_limited` overrides its 429 count (the worst of repeats)."""
-    # Where the time above the floor went: the governor's waits beyond what the budget required,
-    # and the client's own work between one answer and the next request.
-    required_wait = max(0.0, run.floor_s - sum(run.latencies_s))
-    client_work = max(0.0, run.between_pages_s - run.governor_wait_s)
-    return [
+    figures = [
         Figure(f"fetch_{kind}_ratio", run.ratio, RATIO_TARGET, unit="x floor"),
         Figure(
             f"fetch_{kind}_429s",
@@ -246,13 +242,26 @@ def engine_figures(kind: str, run: EngineRun, rate_limited: int | None = None) -
         Figure(f"fetch_{kind}_floor_s", run.floor_s, unit="s", headline=False),
         Figure(f"fetch_{kind}_nominal_floor_s", run.nominal_floor_s, unit="s", headline=False),
         Figure(f"fetch_{kind}_latency_sum_s", sum(run.latencies_s), unit="s", headline=False),
-        Figure(f"fetch_{kind}_governor_wait_s", run.governor_wait_s, unit="s", headline=False),
-        Figure(f"fetch_{kind}_required_wait_s", required_wait, unit="s", headline=False),
-        Figure(f"fetch_{kind}_idle_s", run.between_pages_s, unit="s", headline=False),
-        Figure(f"fetch_{kind}_client_work_s", client_work, unit="s", headline=False),
         Figure(f"fetch_{kind}_records", run.records, headline=False),
         Figure(f"fetch_{kind}_requests", run.requests, headline=False),
     ]
+    if kind == "cursor":
+        # Sequential pages: the time above the floor splits into governor waits beyond what the
+        # budget required, and the client's own work between one answer and the next request.
+        required_wait = max(0.0, run.floor_s - sum(run.latencies_s))
+        client_work = max(0.0, run.between_pages_s - run.governor_wait_s)
+        figures += [
+            Figure("fetch_cursor_governor_wait_s", run.governor_wait_s, unit="s", headline=False),
+            Figure("fetch_cursor_required_wait_s", required_wait, unit="s", headline=False),
+            Figure("fetch_cursor_client_work_s", client_work, unit="s", headline=False),
+            Figure(
+                "fetch_cursor_client_ms_per_page",
+                client_work * 1000 / max(1, len(run.latencies_s)),
+                unit="ms",
+                headline=False,
+            ),
+        ]
+    return figures
 
 
 def median_run(runs: list[EngineRun]) -> EngineRun:
@@ -291,7 +300,7 @@ def run(settings: FetchSettings | None = None, repeats: int = 3) -> list[Figure]
             for f in figures
         ]
         figures.append(
-            Figure(f"fetch_{kind}_ratios", max(r.ratio for r in runs), unit="worst", headline=False)
+            Figure(f"fetch_{kind}_worst_ratio", max(r.ratio for r in runs), headline=False)
         )
     cursor_s = statistics.median(r.elapsed_s for r in cursor_runs)
     naive = sorted(naive_runs, key=lambda r: r.elapsed_s)[len(naive_runs) // 2]
