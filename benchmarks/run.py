@@ -8,9 +8,14 @@ benchmark at a tiny size: it checks that the harness works, its figures mean not
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make the package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import export_throughput, fetch, memory, spec_import, startup, ui_stall
 from benchmarks.common import Figure, load_text, not_measured, print_figures, summary_table
@@ -92,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(FIGURES)}")
     figures = run_all(names, quick=args.quick, explain=args.explain)
     print()
-    print(f"summary ({load_text()}):")
+    note = "; --quick: tiny sizes, not comparable with the targets" if args.quick else ""
+    print(f"summary ({load_text()}{note}):")
     print(summary_table(figures))
     return 0
 
