@@ -58,6 +58,7 @@ from explorer.core.export import (
     read_state,
     state_path_for,
 )
+from explorer.core.humanize import format_duration
 from explorer.core.query import Query, parse_cli_filter, parse_sort_spec, validate
 from explorer.core.secrets import SecretStore, open_secret_store_async
 from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
@@ -640,18 +641,8 @@ def describe_progress(progress: ExportProgress) -> str:
         text = f"{progress.rows_written:,} rows"
     text += f", {progress.rows_per_s:,.0f} rows/s"
     if progress.eta_s is not None:
-        text += f", {_duration(progress.eta_s)} left"
+        text += f", {format_duration(progress.eta_s)} left"
     if progress.rate_limited:
         text += f", {progress.rate_limited} × 429"
     return text
 
-
-def _duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"

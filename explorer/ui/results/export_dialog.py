@@ -49,6 +49,7 @@ from explorer.core.export import (
     export_csv,
     partial_path_for,
 )
+from explorer.core.humanize import format_duration
 from explorer.ui.async_utils import describe_error
 
 log = logging.getLogger(__name__)
@@ -75,19 +76,6 @@ class ExportRequest:
     options: CsvOptions
     path: Path
     resume: bool = False  # continue an interrupted "all matching records" export from its .partial
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def suggested_file_name(endpoint: Endpoint) -> str:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.catalog import Endpoint, PaginationKind
 from explorer.core.errors import ExplorerError
+from explorer.core.humanize import format_duration
 from explorer.core.paging import PageFetcher
 from explorer.core.query import Query, SortKey, build_params, build_path
 from explorer.ui.async_utils import describe_error, error_details
@@ -45,7 +46,6 @@ from explorer.ui.results.export_dialog import (
     ExportProgressDialog,
     ExportRequest,
     ExportScope,
-    format_duration,
     suggested_file_name,
 )
 from explorer.ui.results.find_bar import FindBar, FindProxyModel
