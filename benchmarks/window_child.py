@@ -191,14 +191,32 @@ async def _wait_until(predicate: Any, timeout_s: float, what: str) -> None:
         await asyncio.sleep(0.01)
 
 
-async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dict[str, Any]:
-    from explorer.app import AppServices
-    from explorer.core.export import CsvOptions
-    from explorer.core.settings import AuthKind, Profile
-    from explorer.ui.main_window import MainWindow
-    from explorer.ui.results.export_dialog import ExportRequest, ExportScope
+def prepare_profile(base_url: str, api_key: str) -> None:
+    """Save a profile for the sandbox as the last one used, and its key in an in-memory keyring,
+    so the app opens it by itself at start-up as it would for a returning user."""
+    import keyring
+    import keyring.backend
 
-    services = await AppServices.create()
+    from explorer.core.secrets import SERVICE_NAME
+    from explorer.core.settings import AuthKind, Profile, Settings, SettingsStore
+
+    class BenchmarkKeyring(keyring.backend.KeyringBackend):
+        priority = 1
+
+        def __init__(self) -> None:
+            super().__init__()  # type: ignore[no-untyped-call]
+            self.entries = {(SERVICE_NAME, PROFILE_NAME): api_key}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.entries.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.entries[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.entries.pop((service, username), None)
+
+    keyring.set_keyring(BenchmarkKeyring())
     profile = Profile(
         name=PROFILE_NAME,
         base_url=base_url,
@@ -208,17 +226,30 @@ async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dic
         rate_period_s=1.0,
         page_size=200,
     )
-    await services.secrets.set(PROFILE_NAME, api_key)
-    services.settings.upsert_profile(profile)
-    window = MainWindow(services)
-    window.resize(1280, 800)
-    window.show()
-    result: dict[str, Any] = {}
+    SettingsStore().save(Settings(profiles=[profile], last_profile=PROFILE_NAME))
+
+
+async def scenario(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    """Drive the running app: wait for its window and profile, Load all, export the rows."""
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.export import CsvOptions
+    from explorer.ui.main_window import MainWindow
+    from explorer.ui.results.export_dialog import ExportRequest, ExportScope
+
+    def main_window() -> MainWindow | None:
+        return next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None)
+
+    await _wait_until(lambda: main_window() is not None, 60, "the main window")
+    window = main_window()
+    assert window is not None
     gc_watch = GcWatch()
+    sampler: StallSampler | None = None
     try:
-        context = await window.switch_profile(PROFILE_NAME)
-        if context is None:
-            raise RuntimeError("the benchmark profile did not open")
+        window.resize(1280, 800)
+        await _wait_until(lambda: window.context is not None, 60, "the profile to open")
+        context = window.context
+        assert context is not None
         endpoint = context.catalog.find(HARDWARE)
         if endpoint is None:
             raise RuntimeError(f"{HARDWARE} is not in the catalog")
@@ -236,7 +267,6 @@ async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dic
             sampler.phase = "load"
             sampler.start()
         gc_watch.__enter__()
-        gc_watch.take()
         if heartbeat:
             heartbeat.start()
         started = time.perf_counter()
@@ -278,18 +308,19 @@ async def scenario(base_url: str, api_key: str, args: argparse.Namespace) -> dic
                 if heartbeat:
                     result["export_stalls"] = heartbeat.stop()
                 result["export_bytes"] = request.path.stat().st_size
+    except BaseException as exc:
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
         if sampler:
             result["stall_samples"] = sampler.stop()
-    finally:
         if gc_watch._callback in gc.callbacks:
             gc_watch.__exit__()
         window.close()
-        await asyncio.sleep(0.1)
-        await services.aclose()
-    return result
 
 
 def child_main(argv: list[str]) -> int:
+    """Start the app through its own `explorer.app.main()`, with the scenario riding along."""
     parser = argparse.ArgumentParser(prog="benchmarks.window_child")
     parser.add_argument("base_url")
     parser.add_argument("--rows", type=int, required=True)
@@ -297,27 +328,29 @@ def child_main(argv: list[str]) -> int:
     parser.add_argument("--export", action="store_true")
     parser.add_argument("--sample-stalls", action="store_true")
     args = parser.parse_args(argv)
-    api_key = os.environ["EXPLORER_API_KEY"]
+    prepare_profile(args.base_url, os.environ["EXPLORER_API_KEY"])
 
     os.environ.setdefault("QT_API", "pyside6")
     from explorer.ui.async_utils import guard_pyside_refcount_bugs
 
     guard_pyside_refcount_bugs()
-    import qasync
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from explorer.ui import theme
-    from explorer.ui.async_utils import install_exception_hooks
+    from explorer import app as explorer_app
 
-    app = QApplication(["explorer-benchmark"])
-    theme.apply_theme(app)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    install_exception_hooks(loop)
-    with loop:
-        result = loop.run_until_complete(scenario(args.base_url, api_key, args))
+    # main() adopts an existing QApplication; the timer fires once its event loop runs.
+    qt_app = QApplication(["explorer"])
+    result: dict[str, Any] = {}
+    driver: list[asyncio.Task[None]] = []
+    QTimer.singleShot(0, lambda: driver.append(asyncio.ensure_future(scenario(args, result))))
+    status = explorer_app.main([])
+    del qt_app
+    if driver and driver[0].done() and not driver[0].cancelled() and driver[0].exception():
+        print(f"scenario failed: {result.get('error')}", file=sys.stderr)
+        return 1
     emit_result(result)
-    return 0
+    return status
 
 
 if __name__ == "__main__":
