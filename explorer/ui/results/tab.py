@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -60,9 +62,13 @@ from explorer.ui.results.query_builder import QueryBuilder
 from explorer.ui.results.table_model import LinkRole, RecordTableModel, decode_records
 
 if TYPE_CHECKING:
+    from explorer.core.ratelimit import BudgetSnapshot, RateGovernor
     from explorer.ui.context import AppContext
 
 log = logging.getLogger(__name__)
+
+# Waits shorter than this pass unremarked (a full window frees a slot within moments).
+WAIT_SHOWN_FROM_S = 0.5
 
 
 class ErrorBanner(QFrame):
@@ -110,10 +116,12 @@ class ResultsTab(QWidget):
     Signals:
         open_related(str, object): open another endpoint (id) with a Query, in a new tab.
         title_changed(str): the tab's title changed.
+        _budget_changed(object): internal; moves governor snapshots onto the GUI thread.
     """
 
     open_related = Signal(str, object)
     title_changed = Signal(str)
+    _budget_changed = Signal(object)
 
     def __init__(
         self,
@@ -194,6 +202,13 @@ class ResultsTab(QWidget):
         self.cancel_button.clicked.connect(self.cancel_load_all)
         self.cancel_button.hide()
         bar.addWidget(self.cancel_button)
+        self.wait_label = QLabel()
+        self.wait_label.setProperty("role", "hint")
+        self.wait_label.setToolTip(
+            "Requests wait so the API's rate limit is not exceeded; they continue by themselves."
+        )
+        self.wait_label.hide()
+        bar.addWidget(self.wait_label)
         bar.addStretch(1)
         self.find_bar = FindBar()
         self.find_bar.setMaximumWidth(420)
@@ -264,6 +279,12 @@ class ResultsTab(QWidget):
         self.find_bar.text_changed.connect(self.proxy.start_search)
         self.proxy.search_finished.connect(self._show_find_count)
         self.proxy.rowsInserted.connect(lambda *_: self._show_find_count(self.proxy.rowCount()))
+
+        self._wait_until = 0.0
+        self._wait_timer = QTimer(self)
+        self._wait_timer.setInterval(250)
+        self._wait_timer.timeout.connect(self._show_wait)
+        self._unsubscribe_budget = self._follow_budget(getattr(context, "governor", None))
 
         for keys, slot in (
             ("Ctrl+Return", self.builder.request_run),
@@ -536,6 +557,10 @@ class ResultsTab(QWidget):
 
     def _cancel_all(self) -> list[asyncio.Task[Any]]:
         self._closed = True
+        if self._unsubscribe_budget is not None:
+            self._unsubscribe_budget()
+            self._unsubscribe_budget = None
+        self._end_wait()
         tasks: list[asyncio.Task[Any]] = []
         for task in (self._load_all_task, self._single_task, self.model.fetch_task, self.proxy.task):
             if task is not None and not task.done():
@@ -549,6 +574,44 @@ class ResultsTab(QWidget):
                 tasks.append(task)
         return tasks
 
+    # ------------------------------------------------------------ waiting for the rate limit
+    def _follow_budget(self, governor: RateGovernor | None) -> Callable[[], None] | None:
+        if governor is None:
+            return None
+        self._budget_changed.connect(self._budget_snapshot, Qt.ConnectionType.QueuedConnection)
+        unsubscribe = governor.subscribe(self._budget_changed.emit)
+        # A tab deleted without close_tab() must not stay subscribed to the profile's governor.
+        self.destroyed.connect(lambda *_: unsubscribe())
+        return unsubscribe
+
+    def _budget_snapshot(self, snapshot: BudgetSnapshot) -> None:
+        """While this tab loads and requests wait (a 429 pause or a full window), say so."""
+        if not snapshot.waiting:
+            self._end_wait()
+        elif snapshot.current_wait_s >= WAIT_SHOWN_FROM_S and self._busy():
+            self._wait_until = time.monotonic() + snapshot.current_wait_s
+            self._wait_timer.start()
+            self._show_wait()
+
+    def _show_wait(self) -> None:
+        left = self._wait_until - time.monotonic()
+        if left <= 0 or not self._busy():
+            self._end_wait()
+            return
+        self.wait_label.setText(f"Waiting {format_duration(math.ceil(left))} for the rate limit…")
+        self.wait_label.show()
+        self.progress_label.hide()  # its rate and time left mean little during a pause
+
+    def _end_wait(self) -> None:
+        self._wait_timer.stop()
+        self.wait_label.hide()
+        loading_all = self._load_all_task is not None and not self._load_all_task.done()
+        self.progress_label.setVisible(loading_all)
+
+    def _busy(self) -> bool:
+        single = self._single_task is not None and not self._single_task.done()
+        return self.model.is_loading or single
+
     # ------------------------------------------------------------ reactions
     def _fetch_failed(self, exc: BaseException) -> None:
         self.banner.show_error(exc, kept=self.model.loaded_count)
@@ -559,6 +622,8 @@ class ResultsTab(QWidget):
         total = self.model.total_count
         if self._query is None and loaded == 0:
             text = "Not run yet"
+        elif loaded == 0 and self.model.error is not None:
+            text = "Nothing loaded"
         elif total is not None:
             text = f"{loaded:,} of {total:,} loaded"
         elif self.model.has_more:
