@@ -1,14 +1,17 @@
-"""What a results tab shows when the API says no: a 401 (wrong key), a 400/422 naming the rejected
+"""What a results tab shows when the API says no: a 401 (wrong key), a 400 or 422 naming the rejected
 parameter, and 429s from a server stricter than the profile's budget (the tab waits, says so, and
-still loads every record). Real widgets against real sandboxes over HTTP."""
+still loads every record). Real widgets against real sandboxes over HTTP; the 422, which the
+sandbox never sends for a GET, comes from a MockTransport."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import httpx
 import pytest
 
 from explorer.core.catalog import Catalog, Endpoint, FilterField, Operator
+from explorer.core.client import ApiClient
 from explorer.core.query import FilterCondition, Query
 from explorer.core.settings import AuthKind, Profile
 
@@ -88,6 +91,25 @@ def test_a_filter_the_api_rejects_is_named_in_the_banner(qtbot, make_tab, app_co
     assert tab.banner.retry_button.isVisible()
     assert tab.model.rowCount() == 0
     assert tab.count_label.text() == "Nothing loaded"
+
+
+def test_a_422_names_the_parameter_and_the_api_s_reason(qtbot, make_tab, app_context, monkeypatch, run, until):
+    # The sandbox answers a bad list parameter with 400; some real list endpoints say 422.
+    def refuse(request):
+        body = {"errors": [{"code": "ERR_PAGE_SIZE", "title": "Unprocessable page size",
+                            "detail": "page_size must be at most 100 with this sort.",
+                            "source": {"parameter": "page_size"}}]}  # fmt: skip
+        return httpx.Response(422, json=body)
+
+    client = ApiClient("https://api.example.test", transport=httpx.MockTransport(refuse))
+    monkeypatch.setattr(app_context, "client", client)
+    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=200))
+    text = run(until(lambda: banner_text(tab)))
+    run(client.aclose())
+    assert text.startswith("The API rejected the parameter 'page_size' (422)")
+    assert "must be at most 100 with this sort" in text
+    assert "Traceback" not in text
+    assert tab.banner.retry_button.isVisible()
 
 
 def test_429s_from_a_stricter_server_wait_visibly_and_load_everything(
