@@ -24,10 +24,9 @@ class ApiErrorItem:
     field: str | None = None
 
     def text(self) -> str:
-        parts = [p for p in (self.title, self.detail) if p]
-        if self.detail and self.title and self.detail.startswith(self.title):
-            parts = [self.detail]
-        return " ".join(parts) or (self.code or "")
+        if self.title and self.detail and not self.detail.startswith(self.title):
+            return f"{self.title.rstrip('.:')}: {self.detail}"
+        return self.detail or self.title or self.code or ""
 
 
 class ExplorerError(Exception):
