@@ -42,6 +42,9 @@ def print_stall_samples(result: dict[str, Any]) -> None:
     """Where the GUI thread was while the heartbeat was late (2 ms samples, most frequent first)."""
     for where, count in result.get("stall_samples", []):
         print(f"#   {count:5d} x 2 ms  {where}")
+    for phase in ("load", "export"):
+        for where in result.get(f"{phase}_gc", {}).get("slow", []):
+            print(f"#   slow garbage collection during {phase}: {where}")
 
 
 def run(rows: int = 100_000, *, explain: bool = False) -> list[Figure]:

@@ -145,10 +145,16 @@ class StallSampler(threading.Thread):
 
 
 class GcWatch:
-    """Durations of the garbage collector's passes (a full pass holds the GIL for all threads)."""
+    """Durations of the garbage collector's passes (a full pass holds the GIL for all threads).
 
-    def __init__(self) -> None:
+    A pass longer than `slow_ms` also records where it ran: the collector runs in whichever
+    thread's allocation crossed the threshold, so its stack shows whose objects pile up.
+    """
+
+    def __init__(self, slow_ms: float = 20.0) -> None:
         self.passes: list[tuple[int, float]] = []  # (generation, milliseconds)
+        self.slow: list[str] = []
+        self.slow_ms = slow_ms
         self._started = 0.0
 
     def __enter__(self) -> GcWatch:
@@ -162,13 +168,25 @@ class GcWatch:
         if phase == "start":
             self._started = time.perf_counter()
         else:
-            self.passes.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+            ms = (time.perf_counter() - self._started) * 1000
+            self.passes.append((info["generation"], ms))
+            if ms >= self.slow_ms:
+                stack = traceback.extract_stack()[-7:-1]
+                thread = (
+                    "gui" if threading.current_thread() is threading.main_thread() else "worker"
+                )
+                where = " < ".join(
+                    f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
+                )
+                self.slow.append(f"gen {info['generation']} {ms:.0f} ms [{thread}]: {where}")
 
     def take(self) -> dict[str, Any]:
         """What was seen since the last take: the longest pass and the full (gen 2) passes."""
         passes, self.passes = self.passes, []
+        slow, self.slow = self.slow, []
         full = [ms for generation, ms in passes if generation == 2]
         return {
+            "slow": slow[:8],
             "passes": len(passes),
             "max_ms": max((ms for _, ms in passes), default=0.0),
             "full_passes": len(full),
