@@ -109,8 +109,10 @@ class RateGovernor:
         changed = (limit, period_s) != (self.limit, self.period_s)
         self.limit = limit
         self.period_s = period_s
-        # Covers the time between our send and the server's count of it, and timer jitter.
-        self.margin_s = margin_s if margin_s is not None else min(0.25, max(0.05, period_s * 0.03))
+        # Covers jitter between our send and the server's count of it. Answered requests are
+        # already anchored at their answer time, so this only needs to absorb network jitter of
+        # requests in flight: 1 % of the period (50 ms for ScalePad's 5 s), 250 ms at most.
+        self.margin_s = margin_s if margin_s is not None else min(0.25, max(0.05, period_s * 0.01))
         if changed:
             self.effective_limit = limit
         self._notify()
