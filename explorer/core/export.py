@@ -201,6 +201,10 @@ class ExportIncomplete(ExplorerError):
         )
 
 
+# Given records are written this many at a time (see export_csv).
+RECORDS_SLICE = 500
+
+
 class ExportCancelled(ExportIncomplete):
     def __init__(self, *, partial_path: Path, state_path: Path, rows_written: int) -> None:
         super().__init__(
@@ -594,8 +598,21 @@ async def export_csv(
     warning: str | None = None
     try:
         if records is not None:
-            await _finish_in_thread(sink.write_page, records, None, len(records))
-            report()
+            # In slices, each in the worker thread: flattening 100,000 records in one go would
+            # hold the GIL (and set off long garbage-collector passes) for seconds, freezing the
+            # window; slices also give progress and a chance to cancel.
+            for start in range(0, len(records), RECORDS_SLICE):
+                await _finish_in_thread(
+                    _write_slice, sink, records, start, start + RECORDS_SLICE, len(records)
+                )
+                report()
+                if _cancelled(cancel) and sink.state.rows_written < len(records):
+                    await asyncio.to_thread(sink.stop, "cancelled")
+                    raise ExportCancelled(
+                        partial_path=sink.partial_path,
+                        state_path=sink.state_path,
+                        rows_written=sink.state.rows_written,
+                    )
         elif not sink.state.complete:
             assert client is not None
             start_at = ResumePoint.from_dict(sink.state.resume) if sink.state.resume else None
@@ -664,6 +681,13 @@ async def export_csv(
         duplicates_dropped=int(resume_state.get("duplicates", 0) or 0),
         warning=warning,
     )
+
+
+def _write_slice(
+    sink: _PartialCsv, records: Sequence[Mapping[str, Any]], start: int, end: int, total: int
+) -> None:
+    """Write records[start:end] (sliced here, in the worker: a lazy sequence decodes on slicing)."""
+    sink.write_page(records[start:end], None, total)
 
 
 async def _finish_in_thread(function: Callable[..., _T], *args: Any) -> _T:

@@ -758,3 +758,51 @@ def test_records_the_api_repeats_across_pages_are_written_once_and_reported(
     assert result.shortfall == 1
     assert "1 fewer rows than total_count" in result.summary()
     assert "1 repeated record written once" in result.summary()
+
+
+class CountingSlices(list[dict[str, Any]]):
+    """A record list that remembers how it was sliced (the export must read it in slices)."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        super().__init__(records)
+        self.slices: list[tuple[int, int]] = []
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            self.slices.append((index.start, index.stop))
+        return super().__getitem__(index)
+
+
+def test_given_records_are_written_in_slices_with_progress(tmp_path: Path) -> None:
+    from explorer.core.export import RECORDS_SLICE
+
+    count = RECORDS_SLICE * 2 + 7
+    records = CountingSlices([{"id": i, "name": f"n{i}"} for i in range(count)])
+    seen: list[int] = []
+    endpoint = Endpoint("GET", "/things", pagination=PaginationKind.CURSOR)
+    out = tmp_path / "rows.csv"
+    result = asyncio.run(
+        export_csv(None, endpoint, None, out, records=records, progress=lambda p: seen.append(p.rows_written))
+    )
+    assert result.rows_written == count
+    assert len(records.slices) == 3
+    assert seen == [RECORDS_SLICE, 2 * RECORDS_SLICE, count]
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r[0] for r in rows[1:]] == [str(i) for i in range(count)]
+
+
+def test_cancelling_an_export_of_given_records_stops_between_slices(tmp_path: Path) -> None:
+    from explorer.core.export import RECORDS_SLICE
+
+    records = [{"id": i} for i in range(RECORDS_SLICE * 3)]
+    endpoint = Endpoint("GET", "/things", pagination=PaginationKind.CURSOR)
+    out = tmp_path / "rows.csv"
+
+    async def run() -> None:
+        cancel = asyncio.Event()
+        await export_csv(None, endpoint, None, out, records=records, cancel=cancel, progress=lambda p: cancel.set())
+
+    with pytest.raises(ExportCancelled) as info:
+        asyncio.run(run())
+    assert info.value.rows_written == RECORDS_SLICE
+    assert not out.exists()

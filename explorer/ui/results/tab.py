@@ -59,7 +59,7 @@ from explorer.ui.results.links import (
     targets_for_record,
 )
 from explorer.ui.results.query_builder import QueryBuilder
-from explorer.ui.results.table_model import LinkRole, RecordTableModel, decode_records
+from explorer.ui.results.table_model import LazyRecords, LinkRole, RecordTableModel
 
 if TYPE_CHECKING:
     from explorer.core.ratelimit import BudgetSnapshot, RateGovernor
@@ -808,8 +808,8 @@ def _create_task(coro: Any) -> asyncio.Task[Any]:
 
 
 def _decoder(blobs: list[bytes]) -> Any:
-    async def decode() -> list[dict[str, Any]]:
-        return await asyncio.to_thread(decode_records, blobs)
+    async def decode() -> LazyRecords:
+        return LazyRecords(blobs)  # decoded slice by slice by the export's worker thread
 
     return decode
 

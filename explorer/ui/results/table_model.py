@@ -18,7 +18,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -475,6 +475,31 @@ class RecordTableModel(QAbstractTableModel):
 def decode_records(blobs: Sequence[bytes]) -> list[dict[str, Any]]:
     """JSON bytes from `record_blobs` -> records (CPU work: run it in a thread for many rows)."""
     return [json.loads(b) for b in blobs]
+
+
+class LazyRecords(Sequence[dict[str, Any]]):
+    """Records from `record_blobs`, decoded only when read.
+
+    The export writes them a slice at a time in a worker thread, so 100,000 loaded rows never
+    exist as dicts all at once (that allocation set off garbage-collector passes of hundreds of
+    milliseconds, which stop the GUI thread too).
+    """
+
+    def __init__(self, blobs: list[bytes]) -> None:
+        self._blobs = blobs
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return decode_records(self._blobs[index])
+        result: dict[str, Any] = json.loads(self._blobs[index])
+        return result
 
 
 def _cancel_fetcher(fetcher: Any) -> None:
