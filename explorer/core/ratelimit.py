@@ -58,6 +58,7 @@ class Slot:
 
     time: float
     waited_s: float = 0.0
+    answered: bool = False  # the server has certainly counted it by `time`: no margin needed
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class RateGovernor:
         now = self._clock()
         if slot is not None:
             slot.time = max(slot.time, now)
+            slot.answered = True
         if status != 429:
             return
         self._429s.append(now)
@@ -198,10 +200,15 @@ class RateGovernor:
         return unsubscribe
 
     # ------------------------------------------------------------ internals
+    def _counted_at(self, slot: Slot) -> float:
+        """The latest moment the server may have counted this request: its answer's time, or,
+        while it is on the way, its send time plus the margin."""
+        return slot.time if slot.answered else slot.time + self.margin_s
+
     def _tidy(self, now: float) -> None:
-        horizon = now - self.period_s - self.margin_s
-        if self._sent and min(s.time for s in self._sent) <= horizon:
-            self._sent = [s for s in self._sent if s.time > horizon]
+        horizon = now - self.period_s
+        if self._sent and min(self._counted_at(s) for s in self._sent) <= horizon:
+            self._sent = [s for s in self._sent if self._counted_at(s) > horizon]
         while self._429s and now - self._429s[0] > RECENT_429_WINDOW_S:
             self._429s.popleft()
         # Slow recovery: one more request per two periods without a 429.
@@ -212,9 +219,9 @@ class RateGovernor:
     def _slot_wait(self, now: float) -> float:
         if len(self._sent) < self.effective_limit:
             return 0.0
-        times = sorted(s.time for s in self._sent)
+        times = sorted(self._counted_at(s) for s in self._sent)
         oldest_counted = times[len(times) - self.effective_limit]
-        return max(0.0, oldest_counted + self.period_s + self.margin_s - now)
+        return max(0.0, oldest_counted + self.period_s - now)
 
     def _wait_needed(self, now: float) -> float:
         self._tidy(now)

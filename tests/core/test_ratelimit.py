@@ -266,3 +266,23 @@ def test_an_answered_request_counts_from_its_answer_time() -> None:
         return t.now - start
 
     assert asyncio.run(scenario()) == pytest.approx(4.0)
+
+
+def test_margin_applies_to_requests_in_flight_not_to_answered_ones() -> None:
+    governor, t = make(2, 1.0, margin=0.2)
+
+    async def scenario() -> tuple[float, float]:
+        first = await governor.acquire_slot()
+        second = await governor.acquire_slot()
+        t.now = 0.05
+        governor.record_response(200, slot=first)  # answered: the server counted it by 0.05
+        # `second` is still on the way: it may be counted as late as 0 + margin.
+        waited_third = await governor.acquire()
+        governor.record_response(200, slot=second)
+        return waited_third, t.now
+
+    waited, now = asyncio.run(scenario())
+    assert now == pytest.approx(1.05)  # answer time + period, no margin on top
+    assert waited == pytest.approx(1.0)
+    # With both answered, the next slot frees at the second answer + period, again no margin.
+    assert governor.snapshot().next_slot_in_s == pytest.approx(1.05 + 1.0 - now)
