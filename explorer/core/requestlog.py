@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MASK = "****"
 DEFAULT_CAPACITY = 2000
 DEFAULT_BODY_CAP = 32_000  # characters of a body kept for the log panel
-MASK_WHOLE_BODY_LIMIT = 2_000_000  # bytes; larger bodies are cut first, then masked
+MASK_MARGIN = 4_096  # characters masked beyond the cap, so a member cut at the edge is seen whole
 
 API_KEY_VAR = "EXPLORER_API_KEY"
 TOKEN_VAR = "EXPLORER_TOKEN"
@@ -89,15 +89,25 @@ def mask_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
     return scrub(str(parsed), secrets)
 
 
-def _mask_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: (MASK if is_sensitive_name(str(k)) and not isinstance(v, dict | list) else _mask_json(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_mask_json(v) for v in value]
-    return value
+# A JSON member whose value is a scalar: "key": "text" | number | true | false | null.
+_JSON_MEMBER_RE = re.compile(
+    r'"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\w.+-]*|true|false|null)'
+)
+
+
+def _mask_json_text(text: str) -> str:
+    """Blank the scalar values of sensitive members, in the text itself.
+
+    Working on the text (not json.loads then dumps) keeps the layout, costs a regex pass instead
+    of a second parse of every response, and works on a body that was cut short.
+    """
+
+    def blank(match: re.Match[str]) -> str:
+        if is_sensitive_name(match.group(1)):
+            return f'"{match.group(1)}"{match.group(2)}"{MASK}"'
+        return match.group(0)
+
+    return _JSON_MEMBER_RE.sub(blank, text)
 
 
 def mask_body(text: str, secrets: Iterable[str] = (), content_type: str = "") -> str:
@@ -106,10 +116,7 @@ def mask_body(text: str, secrets: Iterable[str] = (), content_type: str = "") ->
     if any(word in lowered for word in _SENSITIVE_WORDS):
         stripped = text.lstrip()
         if stripped[:1] in ("{", "["):
-            try:
-                text = json.dumps(_mask_json(json.loads(text)), ensure_ascii=False)
-            except ValueError:
-                pass
+            text = _mask_json_text(text)
         elif "x-www-form-urlencoded" in content_type.lower() or (
             "=" in text and " " not in text.strip()
         ):
@@ -193,14 +200,10 @@ class RequestLog:
                 body = b""
             response_headers = mask_headers(_raw(response.headers), secrets)
         content_type = response.headers.get("content-type", "") if response is not None else ""
-        # Mask the whole body when it is of a sane size (a cut JSON document cannot be parsed
-        # to find its secret fields), then cut it for the panel.
-        whole = len(body) <= MASK_WHOLE_BODY_LIMIT
-        text = body.decode("utf-8", "replace") if whole else body[: self.body_cap * 4].decode(
-            "utf-8", "replace"
-        )
-        if whole:
-            text = mask_body(text, secrets, content_type)
+        # Only what the panel shows is decoded and masked (plus a margin, so that a member cut at
+        # the edge is still recognised): a page of records is never parsed a second time here.
+        text = body[: (self.body_cap + MASK_MARGIN) * 4].decode("utf-8", "replace")
+        text = mask_body(text[: self.body_cap + MASK_MARGIN], secrets, content_type)
         truncated = len(text) > self.body_cap
         try:
             request_content = request.content
@@ -216,11 +219,7 @@ class RequestLog:
             request_headers=tuple(mask_headers(_raw(request.headers), secrets)),
             response_headers=tuple(response_headers),
             response_size=len(body),
-            response_body=(
-                scrub(text[: self.body_cap], secrets)
-                if whole
-                else mask_body(text[: self.body_cap], secrets, content_type)
-            ),
+            response_body=text[: self.body_cap],
             request_body=mask_body(
                 request_content[: self.body_cap].decode("utf-8", "replace"),
                 secrets,

@@ -208,3 +208,26 @@ def test_a_long_body_is_masked_before_it_is_cut() -> None:
     assert entry.truncated
     assert PASSWORD not in entry.response_body
     assert PASSWORD[:8] not in entry.response_body
+
+
+def test_json_members_are_masked_in_place_whatever_their_quoting() -> None:
+    from explorer.core.requestlog import mask_body
+
+    text = '{"note": "say \\"password\\": x", "password" : "p\\"w", "api_key": 12345, "ok": true}'
+    masked = mask_body(text)
+    assert masked == (
+        '{"note": "say \\"password\\": x", "password" : "' + MASK + '", "api_key": "' + MASK + '", "ok": true}'
+    )
+    assert json.loads(masked)["note"] == 'say "password": x'
+
+
+def test_only_the_shown_part_of_a_large_body_is_masked_and_kept() -> None:
+    log = RequestLog(body_cap=100)
+    request = httpx.Request("GET", "https://a.example/core/v1/assets/hardware")
+    records = [{"id": i, "token": f"tok-{i}", "name": "n" * 50} for i in range(2_000)]
+    response = httpx.Response(200, json={"data": records}, request=request)
+    entry = log.record(request, response)
+    assert entry.truncated
+    assert len(entry.response_body) == 100
+    assert entry.response_size == len(response.content)
+    assert "tok-0" not in entry.response_body
