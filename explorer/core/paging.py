@@ -149,7 +149,11 @@ class _Walk:
         self.total_count: int | None = None
         self.done = False
         self.pending_error: PaginationError | None = None
+        # The ids of each recent page, and their union for the lookup. The pages' id sets are
+        # disjoint (an id already in the window is dropped, never stored again), so leaving the
+        # window is a plain set difference.
         self.recent_ids: deque[set[Any]] = deque(maxlen=DEDUP_WINDOW_PAGES)
+        self.window_ids: set[Any] = set()
         self.seen_cursors: set[str] = set()
         self.empty_run = 0
         if resume is not None:
@@ -248,16 +252,19 @@ class _Walk:
         fresh: list[dict[str, Any]] = []
         dropped = 0
         page_ids: set[Any] = set()
-        recent = tuple(self.recent_ids)
+        window = self.window_ids
         for record in envelope.records:
             ident = _identity(record, self.endpoint.id_field)
             if ident is not None:
-                if ident in page_ids or any(ident in ids for ids in recent):
+                if ident in window or ident in page_ids:
                     dropped += 1
                     continue
                 page_ids.add(ident)
             fresh.append(record)
+        if len(self.recent_ids) == DEDUP_WINDOW_PAGES:
+            window -= self.recent_ids[0]  # the oldest page leaves the window on append
         self.recent_ids.append(page_ids)
+        window |= page_ids
         self.loaded += len(fresh)
         self.duplicates += dropped
         if dropped:

@@ -246,11 +246,6 @@ def parse_delimiter(text: str) -> str:
 # ---------------------------------------------------------------- catalogs and endpoints
 
 
-async def load_catalog(spec: str, *, verify: bool | str = True) -> Catalog:
-    """A bundled catalog by name (or `a+b` names), or an OpenAPI document (file or URL)."""
-    return await catalogs.load_catalog(spec, verify=verify)
-
-
 def find_endpoint(catalog: Catalog, text: str) -> tuple[Endpoint, dict[str, str]]:
     """The endpoint named by an id ("GET /core/v1/clients") or a path, and path params it fills."""
     text = text.strip()
@@ -328,7 +323,7 @@ async def resolve_connection(args: argparse.Namespace) -> Connection:
                 profile = profile.with_changes(username=env_user)
             store = SecretStore()
             await store.set(profile.name, override)
-        catalog = await load_catalog(
+        catalog = await catalogs.load_catalog(
             catalog_arg or profile.catalog or DEFAULT_CATALOG,
             verify=profile.ca_bundle or profile.verify_tls,
         )
@@ -339,7 +334,7 @@ async def resolve_connection(args: argparse.Namespace) -> Connection:
             kind, username = AuthKind.JWT, env_user
         else:
             kind, username = AuthKind.NONE, None
-        catalog = await load_catalog(catalog_arg or DEFAULT_CATALOG)
+        catalog = await catalogs.load_catalog(catalog_arg or DEFAULT_CATALOG)
         jwt = JwtSettings.scout() if kind is AuthKind.JWT else JwtSettings()
         try:
             profile = Profile(
@@ -512,14 +507,14 @@ def run_endpoints(args: argparse.Namespace) -> int:
 
 async def _endpoints(args: argparse.Namespace) -> int:
     if args.spec:
-        catalog = await load_catalog(args.spec)
+        catalog = await catalogs.load_catalog(args.spec)
     elif args.profile:
         profile = await saved_profile(args.profile)
-        catalog = await load_catalog(
+        catalog = await catalogs.load_catalog(
             profile.catalog or DEFAULT_CATALOG, verify=profile.ca_bundle or profile.verify_tls
         )
     else:
-        catalog = await load_catalog(DEFAULT_CATALOG)
+        catalog = await catalogs.load_catalog(DEFAULT_CATALOG)
     sys.stdout.write(format_endpoints(catalog) + "\n")
     return EXIT_OK
 

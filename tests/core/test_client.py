@@ -255,11 +255,24 @@ def test_non_json_body_is_a_clear_error() -> None:
     assert "base URL" in caught.value.explanation
 
 
-def test_large_json_is_parsed_off_the_loop() -> None:
+def test_large_json_is_parsed_off_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from explorer.core import client as client_module
+
     rows = [{"id": str(i), "name": "x" * 100} for i in range(3000)]
     handler, _ = sequence(httpx.Response(200, json={"data": rows}))
     client, _, _ = make_client(handler)
+    parsed_on: list[threading.Thread] = []
+    real_loads = json.loads
+
+    def loads(text: Any, *args: Any, **kwargs: Any) -> Any:
+        if len(text) > client_module._BIG_BODY:
+            parsed_on.append(threading.current_thread())
+        return real_loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(client_module.jsonlib, "loads", loads)
     assert len(run(client, lambda c: c.get_json("/x"))["data"]) == 3000
+    assert parsed_on, "the body was not larger than the threshold"
+    assert all(t is not threading.main_thread() for t in parsed_on)
 
 
 def test_addresses_outside_the_base_url_are_refused() -> None:

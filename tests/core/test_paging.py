@@ -432,10 +432,21 @@ def test_dedup_memory_stays_bounded_on_long_walks() -> None:
         records = [{"id": f"p{number}-{i}"} for i in range(25)]
         walk.take(walk.parse({"data": records, "next_cursor": f"c{number}"}), number)
     assert len(walk.recent_ids) == DEDUP_WINDOW_PAGES
-    # A repeat from the previous page is still caught.
+    assert len(walk.window_ids) == DEDUP_WINDOW_PAGES * 25
+    # A repeat from the previous page, or from the oldest page still in the window, is caught.
     page = walk.take(walk.parse({"data": [{"id": "p40-3"}], "next_cursor": "c41"}), 41)
     assert page.records == []
     assert page.duplicates_dropped == 1
+    oldest_kept = 41 - DEDUP_WINDOW_PAGES + 1  # page 41 pushed the previous oldest out
+    page = walk.take(
+        walk.parse({"data": [{"id": f"p{oldest_kept}-0"}], "next_cursor": "c42"}), 42
+    )
+    assert page.duplicates_dropped == 1
+    # An id from a page that has left the window is forgotten: the record is handed over.
+    page = walk.take(walk.parse({"data": [{"id": "p1-0"}], "next_cursor": "c43"}), 43)
+    assert page.records == [{"id": "p1-0"}]
+    assert page.duplicates_dropped == 0
+    assert len(walk.window_ids) == sum(len(ids) for ids in walk.recent_ids)
 
 
 def limit_offset_transport(count: int, seen: list[httpx.QueryParams]) -> httpx.MockTransport:
