@@ -29,9 +29,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 UNLIMITED_RATE = None
 # What the client's governor is told when the server has no limit, so it never holds a request.
 UNLIMITED_BUDGET = (1_000_000, 1.0)
-# Hardware assets the sandbox generates per unit of `scale` (exactly, rounded; fractions allowed).
-HARDWARE_PER_SCALE = 10_000
-
 # Marks the one line of a child process's stdout that carries its result as JSON.
 RESULT_PREFIX = "bench-result: "
 
@@ -117,8 +114,11 @@ def load_text() -> str:
 
 # ---------------------------------------------------------------- the sandbox, in its own process
 def scale_for(records: int) -> float:
-    """The sandbox scale that generates exactly `records` hardware assets."""
-    return records / HARDWARE_PER_SCALE
+    """The sandbox scale that generates exactly `records` hardware assets (the tenant makes
+    round(BASE_VOLUMES["hardware"] * scale) of them; fractions are allowed)."""
+    from explorer.sandbox.tenant import BASE_VOLUMES
+
+    return records / BASE_VOLUMES["hardware"]
 
 
 @contextmanager
@@ -128,13 +128,10 @@ def sandbox_process(
     """A sandbox in a child process, stopped on exit (a fresh one has an empty rate window)."""
     from explorer.sandbox import SandboxConfig, launch_sandbox_process
 
-    handle = launch_sandbox_process(
+    with launch_sandbox_process(
         SandboxConfig(scale=scale, latency_ms=latency_ms, rate=rate, seed=seed)
-    )
-    try:
+    ) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 # ---------------------------------------------------------------- child processes and memory

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
     from explorer.core.catalog import Endpoint
 
-BUNDLED_CATALOGS = ("scalepad", "scout", "sandbox")
 APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 # A paged list that every ScalePad tenant has, queried the way a user would: a filter and a sort.
 SMOKE_ENDPOINT = "GET /core/v1/assets/hardware"
@@ -137,13 +136,13 @@ def _check_catalogs() -> str:
     from explorer.core import catalogs
 
     endpoints = 0
-    for name in BUNDLED_CATALOGS:
+    for name in catalogs.BUNDLED:
         catalog = catalogs.load_bundled(name)
         count = sum(1 for _ in catalog.endpoints())
         if count == 0:
             raise SmokeFailure(f"the bundled {name} catalog has no endpoints")
         endpoints += count
-    return f"resources {len(BUNDLED_CATALOGS)} catalogs ({endpoints} endpoints)"
+    return f"resources {len(catalogs.BUNDLED)} catalogs ({endpoints} endpoints)"
 
 
 def _check_icons() -> str:

@@ -30,6 +30,11 @@ def json_reply(
     return Reply(status, body, content_type, headers or [])
 
 
+def error_reply(status: int, code: str, title: str, detail: str) -> Reply:
+    """A ScalePad-style error body: `{"errors": [{"code", "title", "detail"}]}`."""
+    return json_reply(status, {"errors": [{"code": code, "title": title, "detail": detail}]})
+
+
 def text_reply(
     status: int,
     text: str,

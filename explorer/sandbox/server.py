@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from explorer.sandbox.config import Credentials, SandboxConfig, parse_rate
 from explorer.sandbox.ratelimit import SlidingWindowLimiter
-from explorer.sandbox.reply import Reply, json_reply
+from explorer.sandbox.reply import Reply, error_reply, json_reply
 from explorer.sandbox.scalepad import ScalePadApi
 from explorer.sandbox.scout import ScoutApi, make_scout
 from explorer.sandbox.tenant import Tenant
@@ -162,18 +162,15 @@ class SandboxApp:
         if kind == 0:
             return Reply(0, drop=True)
         titles = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
-        return json_reply(
-            kind,
-            {
-                "errors": [
-                    {
-                        "code": "SANDBOX_FAULT",
-                        "title": titles[kind],
-                        "detail": "Injected by the sandbox's --fault-rate.",
-                    }
-                ]
-            },
+        return error_reply(
+            kind, "SANDBOX_FAULT", titles[kind], "Injected by the sandbox's --fault-rate."
         )
+
+    def reset_stats(self) -> None:
+        """Zero the counters and forget every rate-limit window."""
+        self.stats.reset()
+        if self.limiter is not None:
+            self.limiter.reset()
 
     def answer(
         self, method: str, target: str, headers: Any, body: bytes, client: str
@@ -184,9 +181,7 @@ class SandboxApp:
         if path == STATS_PATH and method == "GET":
             return json_reply(200, self.stats.snapshot().to_dict()), False
         if path == STATS_PATH + "/reset" and method == "POST":
-            self.stats.reset()
-            if self.limiter is not None:
-                self.limiter.reset()
+            self.reset_stats()
             return json_reply(200, {"reset": True}), False
         if self.config.latency_ms > 0:
             time.sleep(self.config.latency_ms / 1000)
@@ -202,18 +197,7 @@ class SandboxApp:
         elif path == "/" and method in ("GET", "HEAD"):
             reply = json_reply(200, ABOUT)
         else:
-            reply = json_reply(
-                404,
-                {
-                    "errors": [
-                        {
-                            "code": "NOT_FOUND",
-                            "title": "Not Found",
-                            "detail": f"No resource exists at {path}.",
-                        }
-                    ]
-                },
-            )
+            reply = error_reply(404, "NOT_FOUND", "Not Found", f"No resource exists at {path}.")
         return reply, True
 
 
@@ -250,21 +234,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         except Exception as exc:  # noqa: BLE001 - a bug must answer 500, not kill the connection thread
             sys.stderr.write(f"sandbox: internal error on {self.command} {self.path}: {exc!r}\n")
-            reply, counted = (
-                json_reply(
-                    500,
-                    {
-                        "errors": [
-                            {
-                                "code": "INTERNAL",
-                                "title": "Internal Server Error",
-                                "detail": str(exc),
-                            }
-                        ]
-                    },
-                ),
-                True,
-            )
+            reply = error_reply(500, "INTERNAL", "Internal Server Error", str(exc))
+            counted = True
         if reply.drop:
             self.close_connection = True
             try:
@@ -357,9 +328,7 @@ class SandboxHandle:
 
     def reset_stats(self) -> None:
         """Zero the counters and forget every rate-limit window."""
-        self.app.stats.reset()
-        if self.app.limiter is not None:
-            self.app.limiter.reset()
+        self.app.reset_stats()
 
     def describe(self) -> dict[str, Any]:
         """What a client needs to connect (fake credentials for fake data)."""
