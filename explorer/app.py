@@ -117,6 +117,7 @@ class AppServices:
         same local server: "Demo" (ScalePad and the sandbox extras) and "Demo Scout". Their
         secrets go to the secret store like any other; the settings hold none. Returns "Demo".
         """
+        from explorer.core.catalogs import PRESETS
         from explorer.core.settings import AuthKind, JwtSettings, Profile
         from explorer.sandbox import SandboxConfig, launch_sandbox_process
 
@@ -124,21 +125,24 @@ class AppServices:
             config = self.demo_config or SandboxConfig(latency_ms=30)
             self.demo = await asyncio.to_thread(launch_sandbox_process, config)
         demo = self.demo
+
+        def from_preset(name: str, key: str, username: str | None = None) -> Profile:
+            preset = PRESETS[key]
+            return Profile(
+                name=name,
+                base_url=demo.url,
+                auth_kind=AuthKind(preset.auth_kind),
+                catalog=preset.catalog,
+                username=username,
+                rate_limit=preset.rate_limit,
+                rate_period_s=preset.rate_period_s,
+                page_size=preset.page_size,
+                jwt=JwtSettings.from_dict(preset.jwt),
+            )
+
         profiles = (
-            Profile(
-                name=DEMO_PROFILE,
-                base_url=demo.url,
-                auth_kind=AuthKind.API_KEY,
-                catalog="scalepad+sandbox",
-            ),
-            Profile(
-                name=DEMO_SCOUT_PROFILE,
-                base_url=demo.url,
-                auth_kind=AuthKind.JWT,
-                catalog="scout",
-                username=demo.scout_username,
-                jwt=JwtSettings.scout(),
-            ),
+            from_preset(DEMO_PROFILE, "sandbox"),
+            from_preset(DEMO_SCOUT_PROFILE, "sandbox_scout", demo.scout_username),
         )
         for profile, secret in zip(profiles, (demo.api_key, demo.scout_password), strict=True):
             existing = self.settings.profile(profile.name)

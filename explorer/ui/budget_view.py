@@ -270,8 +270,7 @@ class BudgetView(QWidget):
         self.label.setText(text)
         if self.label.property("role") != role:
             self.label.setProperty("role", role)
-            self.label.style().unpolish(self.label)
-            self.label.style().polish(self.label)
+            theme.restyle(self.label)
         tip = (
             f"Rate-limit budget: {state.used} of {state.effective_limit} requests used in the "
             f"last {state.period_s:g} s, {state.remaining} left; next free slot in "

@@ -37,18 +37,25 @@ from explorer.core import catalogs
 from explorer.core.catalog import Catalog, Endpoint, PaginationKind
 from explorer.core.errors import ConfigError, ExplorerError
 from explorer.core.settings import AuthKind, JwtSettings, Profile, Settings, SettingsStore
+from explorer.ui import theme
 from explorer.ui.async_utils import describe_error, error_details, spawn
 
 log = logging.getLogger(__name__)
 
 #: ScalePad documents API keys as 8 groups of 8 hex digits; real keys vary, so this only hints.
 SCALEPAD_KEY_FORMAT = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{8}){7}$")
-REGION_NAMES = {
-    "https://api.scalepad.com": "ScalePad US: Core, Lifecycle Manager, Quoter and the rest",
-    "https://eu.api.scalepad.com": "ScalePad EU: ControlMap, Backup Radar",
-    "https://ca.api.scalepad.com": "ScalePad Canada: ControlMap",
-    "https://au.api.scalepad.com": "ScalePad Australia / Asia-Pacific: ControlMap",
-}
+REGION_NAMES = dict(
+    zip(
+        catalogs.SCALEPAD_HOSTS,  # US, EU, Canada, Australia
+        (
+            "ScalePad US: Core, Lifecycle Manager, Quoter and the rest",
+            "ScalePad EU: ControlMap, Backup Radar",
+            "ScalePad Canada: ControlMap",
+            "ScalePad Australia / Asia-Pacific: ControlMap",
+        ),
+        strict=True,
+    )
+)
 #: Catalog choices: label -> profile.catalog value (bundled names, merged names, official URLs).
 CATALOG_CHOICES: tuple[tuple[str, str], ...] = (
     ("ScalePad (bundled)", "scalepad"),
@@ -648,7 +655,7 @@ class ProfileDialog(QDialog):
             return
         self.test_result.setProperty("role", "hint")
         self.test_result.setText("Trying…")
-        self._restyle(self.test_result)
+        theme.restyle(self.test_result)
         self._test_task = spawn(self.run_test(profile), owner=self, context="Test connection")
 
     async def run_test(self, profile: Profile) -> ConnectionResult:
@@ -664,7 +671,7 @@ class ProfileDialog(QDialog):
         self.test_result.setProperty("role", "ok" if result.ok else "error")
         self.test_result.setText(result.message)
         self.test_result.setToolTip(result.details)
-        self._restyle(self.test_result)
+        theme.restyle(self.test_result)
         return result
 
     def _start_save(self) -> None:
@@ -701,10 +708,7 @@ class ProfileDialog(QDialog):
             self.settings.upsert_profile(profile)
             self.settings.last_profile = profile.name
             await asyncio.to_thread(self.settings_store.save, _snapshot(self.settings))
-        except ExplorerError as exc:
-            self.problem.setText(describe_error(exc))
-            return None
-        except OSError as exc:
+        except (ExplorerError, OSError) as exc:
             self.problem.setText(describe_error(exc))
             return None
         finally:
@@ -743,11 +747,6 @@ class ProfileDialog(QDialog):
             self._set_busy(False)
         self.profile_deleted.emit(name)
         self.accept()
-
-    @staticmethod
-    def _restyle(widget: QWidget) -> None:
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
 
 def _snapshot(settings: Settings) -> Settings:

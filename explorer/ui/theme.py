@@ -11,7 +11,7 @@ from functools import cache
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from explorer.resources import resource
 
@@ -128,3 +128,9 @@ def _inked(pixmap: QPixmap, color: str) -> QPixmap:
 
 def badge_text_color() -> QColor:
     return QColor(Qt.GlobalColor.white)
+
+
+def restyle(widget: QWidget) -> None:
+    """Apply the style sheet again after a dynamic property it matches (e.g. `role`) changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)

@@ -38,7 +38,8 @@ def test_groups_product_resource_endpoint(tree, qtmodeltester):
     hardware = core.child(resources.index("Hardware assets"))
     leaf = hardware.child(0)
     assert leaf.data(EndpointRole).id == "GET /core/v1/assets/hardware"
-    assert "List hardware assets" in leaf.toolTip() or "/core/v1/assets/hardware" in leaf.toolTip()
+    assert "List hardware assets" in leaf.toolTip()
+    assert "GET /core/v1/assets/hardware" in leaf.toolTip()
     total = sum(1 for _ in catalogs.load_bundled_spec(("scalepad", "scout")).endpoints())
     assert model.endpoint_count() == total
     qtmodeltester.check(model)

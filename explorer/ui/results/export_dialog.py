@@ -50,6 +50,7 @@ from explorer.core.export import (
     partial_path_for,
 )
 from explorer.core.humanize import format_duration
+from explorer.ui import theme
 from explorer.ui.async_utils import describe_error
 
 log = logging.getLogger(__name__)
@@ -413,7 +414,7 @@ class ExportProgressDialog(QDialog):
         self.rows_label.setText(f"Done: {result.rows_written:,} rows written to {result.path.name}.")
         self.outcome_label.setText(result.summary())
         self.outcome_label.setProperty("role", "warning" if result.shortfall else "ok")
-        self._restyle(self.outcome_label)
+        theme.restyle(self.outcome_label)
         self.outcome_label.show()
         self.cancel_button.hide()
         self.close_button.show()
@@ -430,18 +431,13 @@ class ExportProgressDialog(QDialog):
         self.rows_label.setText("Cancelled." if cancelled else "Stopped.")
         self.outcome_label.setText(message)
         self.outcome_label.setProperty("role", "warning" if cancelled else "error")
-        self._restyle(self.outcome_label)
+        theme.restyle(self.outcome_label)
         self.outcome_label.show()
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.cancel_button.hide()
         self.close_button.show()
         self.resume_button.setVisible(kept and resumable)
-
-    @staticmethod
-    def _restyle(widget: QWidget) -> None:
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
     # ------------------------------------------------------------ Qt overrides
     def closeEvent(self, event: Any) -> None:

@@ -51,6 +51,7 @@ from explorer.core.query import (
     parse_url,
     validate,
 )
+from explorer.ui import theme
 from explorer.ui.results.column_chooser import move_current_item
 from explorer.ui.results.value_editors import ValueEditor, make_editor, make_editor_for_values
 
@@ -73,8 +74,7 @@ def _mark(widget: QWidget, invalid: bool) -> None:
     if bool(widget.property("invalid")) == invalid:
         return
     widget.setProperty("invalid", invalid)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+    theme.restyle(widget)
 
 
 class FilterRow(QFrame):
