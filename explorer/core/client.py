@@ -94,6 +94,15 @@ def ssl_verify(verify: bool | str | ssl.SSLContext) -> bool | ssl.SSLContext:
     return verify
 
 
+def tls_context(verify: bool | str) -> ssl.SSLContext:
+    """The TLS context for a profile's options (blocking: it reads certificate files)."""
+    if isinstance(verify, str):
+        context = ssl_verify(verify)
+        assert isinstance(context, ssl.SSLContext)  # a CA bundle path always gives a context
+        return context
+    return httpx.create_ssl_context(verify=verify, trust_env=True)
+
+
 class ApiClient:
     def __init__(
         self,
@@ -403,17 +412,15 @@ async def connect(
         verify = profile.ca_bundle
     if profile.tls_warning:
         log.warning("%s", profile.tls_warning)
-    if isinstance(verify, str):
-        context = await asyncio.to_thread(ssl_verify, verify)  # reads the PEM file
-        verify_arg: bool | str | ssl.SSLContext = context
-    else:
-        verify_arg = verify
+    # Loading CA certificates takes tens of milliseconds (httpx would do it in the constructor,
+    # on the window's loop): build the TLS context in a worker.
+    context = await asyncio.to_thread(tls_context, verify)
     return ApiClient(
         profile.base_url,
         auth=auth,
         governor=governor if governor is not None else governor_for(profile),
         request_log=request_log,
-        verify=verify_arg,
+        verify=context,
         timeout=timeout,
         transport=transport,
     )
