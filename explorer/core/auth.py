@@ -145,7 +145,9 @@ class JwtAuth(httpx.Auth):
         self._apply(request)
         yield request  # the one replay; a second 401 goes back to the caller as AuthError
 
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("JwtAuth works with httpx.AsyncClient only")
 
     async def _refresh_steps(self) -> AsyncGenerator[httpx.Request, httpx.Response]:
@@ -253,9 +255,7 @@ class JwtAuth(httpx.Auth):
         url = self._url(s.renew_path)
         if s.renew_token_field:
             return httpx.Request("POST", url, json={s.renew_token_field: token})
-        return httpx.Request(
-            "POST", url, headers={s.header_name: f"{s.header_prefix}{token}"}
-        )
+        return httpx.Request("POST", url, headers={s.header_name: f"{s.header_prefix}{token}"})
 
     def _login_error(self, reply: httpx.Response) -> ExplorerError:
         error = error_from_response(reply)

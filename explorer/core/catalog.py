@@ -115,7 +115,9 @@ class Link:
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # relative to the profile's base URL, e.g. "/core/v1/clients" or "/v1/WorkOrders/{id}"
+    path: (
+        str  # relative to the profile's base URL, e.g. "/core/v1/clients" or "/v1/WorkOrders/{id}"
+    )
     summary: str = ""
     description: str = ""
     pagination: PaginationKind = PaginationKind.NONE
@@ -136,7 +138,9 @@ class Endpoint:
     # document may name them otherwise (`limit`/`offset`, `nextCursor`, ...).
     page_size_param: str = "page_size"
     cursor_param: str = "cursor"
-    page_param: str = "page"  # OFFSET: the page number, or the record offset when offset_counts_records
+    page_param: str = (
+        "page"  # OFFSET: the page number, or the record offset when offset_counts_records
+    )
     offset_counts_records: bool = False  # `offset=` counts records (limit/offset), not pages
     next_cursor_key: str = "next_cursor"
     total_key: str = "total_count"
@@ -276,7 +280,8 @@ def _compact(value: Any) -> Any:
 def _pretty(value: Any, indent: str) -> str:
     flat = json.dumps(value, ensure_ascii=False)
     nested = isinstance(value, dict | list) and any(
-        isinstance(v, dict | list) and v for v in (value.values() if isinstance(value, dict) else value)
+        isinstance(v, dict | list) and v
+        for v in (value.values() if isinstance(value, dict) else value)
     )
     if not isinstance(value, dict | list) or (len(flat) + len(indent) <= 130 and not nested):
         return flat

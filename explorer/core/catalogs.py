@@ -209,13 +209,20 @@ def with_path_prefix(catalog: Catalog, prefix: str) -> Catalog:
         return f"{method} {moved(path)}"
 
     def move(endpoint: Endpoint) -> Endpoint:
-        links = tuple(replace(lk, target_endpoint=moved_id(lk.target_endpoint)) for lk in endpoint.links)
+        links = tuple(
+            replace(lk, target_endpoint=moved_id(lk.target_endpoint)) for lk in endpoint.links
+        )
         return replace(endpoint, path=moved(endpoint.path), links=links)
 
     return replace(
         catalog,
         products=tuple(
-            replace(p, resources=tuple(replace(r, endpoints=tuple(move(e) for e in r.endpoints)) for r in p.resources))
+            replace(
+                p,
+                resources=tuple(
+                    replace(r, endpoints=tuple(move(e) for e in r.endpoints)) for r in p.resources
+                ),
+            )
             for p in catalog.products
         ),
     )

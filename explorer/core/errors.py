@@ -278,7 +278,9 @@ def error_from_response(response: httpx.Response) -> ApiError:
         field = next((i.field for i in items if i.field), None)
         what = next((i.text() for i in items if i.text()), "")
         if field:
-            explanation = f"The API rejected the parameter '{field}' ({status}): {what}".rstrip(": ")
+            explanation = f"The API rejected the parameter '{field}' ({status}): {what}".rstrip(
+                ": "
+            )
     if kind is ApiError and items:
         explanation = f"The API refused the request ({status}): {items[0].text()}"
     if kind is RateLimited:

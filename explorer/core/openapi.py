@@ -51,12 +51,44 @@ MAX_DEPTH = 5  # nested object levels flattened into dotted record fields
 MAX_FIELDS = 400  # record fields kept per endpoint
 MAX_REF_HOPS = 64  # a $ref chain longer than this is treated as a loop
 
-_PAGE_SIZE_NAMES = ("page_size", "pagesize", "limit", "per_page", "perpage", "size", "page[size]", "max_results", "maxresults", "count")
-_CURSOR_NAMES = ("cursor", "next_cursor", "page_token", "pagetoken", "next_page_token", "starting_after", "after", "continuation_token", "continuationtoken", "next")
+_PAGE_SIZE_NAMES = (
+    "page_size",
+    "pagesize",
+    "limit",
+    "per_page",
+    "perpage",
+    "size",
+    "page[size]",
+    "max_results",
+    "maxresults",
+    "count",
+)
+_CURSOR_NAMES = (
+    "cursor",
+    "next_cursor",
+    "page_token",
+    "pagetoken",
+    "next_page_token",
+    "starting_after",
+    "after",
+    "continuation_token",
+    "continuationtoken",
+    "next",
+)
 _PAGE_NAMES = ("page", "page_number", "pagenumber", "page[number]")
 _OFFSET_NAMES = ("offset", "skip", "start")
 _SORT_NAMES = ("sort", "sort_by", "sortby", "order_by", "orderby")
-_RECORD_KEYS = ("data", "items", "results", "records", "values", "content", "elements", "entries", "list")
+_RECORD_KEYS = (
+    "data",
+    "items",
+    "results",
+    "records",
+    "values",
+    "content",
+    "elements",
+    "entries",
+    "list",
+)
 _NEXT_KEYS = ("next_cursor", "nextcursor", "next_page_token", "nextpagetoken", "cursor", "next")
 _TOTAL_KEYS = ("total_count", "totalcount", "total", "count", "total_results", "totalresults")
 _HAS_MORE_KEYS = ("has_more", "hasmore", "has_next", "hasnext", "more")
@@ -79,6 +111,7 @@ _DEFAULT_OPERATORS = {
 
 # ---------------------------------------------------------------- reading text
 
+
 def parse_text(text: str, *, source: str = "") -> Any:
     """JSON or YAML text -> Python data; a syntax error names its line and column."""
     stripped = text.lstrip("\ufeff \t\r\n")
@@ -98,7 +131,8 @@ def parse_text(text: str, *, source: str = "") -> Any:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         location = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
         raise SpecError(
-            f"The document{where} is neither valid JSON nor valid YAML: {problem}", location=location
+            f"The document{where} is neither valid JSON nor valid YAML: {problem}",
+            location=location,
         ) from exc
 
 
@@ -107,16 +141,24 @@ def _decode(data: bytes, source: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecError(
-            f"The document {source or ''} is not UTF-8 text (byte {exc.start} cannot be read)".replace("  ", " "),
+            f"The document {source or ''} is not UTF-8 text (byte {exc.start} cannot be read)".replace(
+                "  ", " "
+            ),
             explanation="Save the API description as UTF-8 JSON or YAML and try again.",
         ) from exc
 
 
 def _looks_like_path(value: str) -> bool:
-    return len(value) < 4096 and "\n" not in value and not value.lstrip().startswith(("{", "[")) and os.path.isfile(value)
+    return (
+        len(value) < 4096
+        and "\n" not in value
+        and not value.lstrip().startswith(("{", "["))
+        and os.path.isfile(value)
+    )
 
 
 # ---------------------------------------------------------------- the document
+
 
 def _pointer_part(part: str) -> str:
     return part.replace("~", "~0").replace("/", "~1")
@@ -148,7 +190,9 @@ class _Document:
     root: dict[str, Any]
     version: str
     # memo: (ref, depth) -> flattened fields of that schema
-    field_memo: dict[tuple[str, int], list[tuple[str, FieldType, str]]] = field(default_factory=dict)
+    field_memo: dict[tuple[str, int], list[tuple[str, FieldType, str]]] = field(
+        default_factory=dict
+    )
     # id(schema node with allOf/oneOf/anyOf) -> its merged form (nodes live as long as `root`)
     merge_memo: dict[int, tuple[dict[str, Any], _Pointers]] = field(default_factory=dict)
     operation_ids: dict[str, str] = field(default_factory=dict)  # operationId -> endpoint id
@@ -181,7 +225,9 @@ class _Document:
                 return {}
             hops += 1
             if hops > MAX_REF_HOPS:
-                raise SpecError(f"The reference {node['$ref']} refers only to itself", location=where)
+                raise SpecError(
+                    f"The reference {node['$ref']} refers only to itself", location=where
+                )
             where = node["$ref"].lstrip("#") or where
             node = target
         return node
@@ -194,12 +240,19 @@ def _dict(value: Any) -> dict[str, Any]:
 def _expect_dict(value: Any, where: str, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         found = type(value).__name__ if value is not None else "nothing"
-        found = {"list": "a list", "str": "a string", "int": "a number", "float": "a number", "bool": "true/false"}.get(found, found)
+        found = {
+            "list": "a list",
+            "str": "a string",
+            "int": "a number",
+            "float": "a number",
+            "bool": "true/false",
+        }.get(found, found)
         raise SpecError(f"{what} must be an object, but it is {found}", location=where or "/")
     return value
 
 
 # ---------------------------------------------------------------- schemas
+
 
 def _schema_type(schema: dict[str, Any], where: str) -> FieldType:
     raw = schema.get("type")
@@ -207,7 +260,10 @@ def _schema_type(schema: dict[str, Any], where: str) -> FieldType:
         kinds = [k for k in raw if k != "null"]
         raw = kinds[0] if kinds else None
     if raw is not None and not isinstance(raw, str):
-        raise SpecError(f"A schema type must be a string or a list of strings, not {raw!r}", location=_join(where, "type"))
+        raise SpecError(
+            f"A schema type must be a string or a list of strings, not {raw!r}",
+            location=_join(where, "type"),
+        )
     fmt = schema.get("format")
     if raw == "string" or (raw is None and isinstance(fmt, str)):
         if fmt == "date":
@@ -219,8 +275,13 @@ def _schema_type(schema: dict[str, Any], where: str) -> FieldType:
         if schema.get("enum"):
             return FieldType.ENUM
         return FieldType.STRING
-    simple = {"integer": FieldType.INTEGER, "number": FieldType.NUMBER, "boolean": FieldType.BOOLEAN,
-              "array": FieldType.ARRAY, "object": FieldType.OBJECT}
+    simple = {
+        "integer": FieldType.INTEGER,
+        "number": FieldType.NUMBER,
+        "boolean": FieldType.BOOLEAN,
+        "array": FieldType.ARRAY,
+        "object": FieldType.OBJECT,
+    }
     if raw in simple:
         return simple[raw]
     if raw is None:
@@ -236,7 +297,9 @@ def _schema_type(schema: dict[str, Any], where: str) -> FieldType:
     raise SpecError(f"Unknown schema type {raw!r}", location=_join(where, "type"))
 
 
-def _merged(doc: _Document, schema: Any, where: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], _Pointers]:
+def _merged(
+    doc: _Document, schema: Any, where: str, seen: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], _Pointers]:
     """A schema with allOf/oneOf/anyOf folded in, and where each of its properties is."""
     refs = seen
     while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
@@ -260,8 +323,12 @@ def _merged(doc: _Document, schema: Any, where: str, seen: frozenset[str] = froz
     return result
 
 
-def _merge_parts(doc: _Document, schema: dict[str, Any], where: str, refs: frozenset[str]) -> tuple[dict[str, Any], _Pointers]:
-    merged: dict[str, Any] = {k: v for k, v in schema.items() if k not in ("allOf", "oneOf", "anyOf", "properties")}
+def _merge_parts(
+    doc: _Document, schema: dict[str, Any], where: str, refs: frozenset[str]
+) -> tuple[dict[str, Any], _Pointers]:
+    merged: dict[str, Any] = {
+        k: v for k, v in schema.items() if k not in ("allOf", "oneOf", "anyOf", "properties")
+    }
     properties: dict[str, Any] = {}
     pointers: dict[str, _Pointers] = {}
     own = schema.get("properties")
@@ -289,7 +356,9 @@ def _merge_parts(doc: _Document, schema: dict[str, Any], where: str, refs: froze
     return merged, _Pointers(where, pointers)
 
 
-def _flatten(doc: _Document, schema: Any, where: str, depth: int, stack: frozenset[str]) -> list[tuple[str, FieldType, str]]:
+def _flatten(
+    doc: _Document, schema: Any, where: str, depth: int, stack: frozenset[str]
+) -> list[tuple[str, FieldType, str]]:
     """Dotted (path, type, description) of an object schema's fields, nested objects included."""
     ref = schema.get("$ref") if isinstance(schema, dict) else None
     if isinstance(ref, str):
@@ -305,7 +374,9 @@ def _flatten(doc: _Document, schema: Any, where: str, depth: int, stack: frozens
     return _flatten_merged(doc, schema, where, depth, stack)
 
 
-def _flatten_merged(doc: _Document, schema: Any, where: str, depth: int, stack: frozenset[str]) -> list[tuple[str, FieldType, str]]:
+def _flatten_merged(
+    doc: _Document, schema: Any, where: str, depth: int, stack: frozenset[str]
+) -> list[tuple[str, FieldType, str]]:
     merged, pointers = _merged(doc, schema, where)
     properties = merged.get("properties")
     if not isinstance(properties, dict):
@@ -315,7 +386,13 @@ def _flatten_merged(doc: _Document, schema: Any, where: str, depth: int, stack: 
         # Pointers are built only when needed (a reference, a nested object, an error): a large
         # document has hundreds of thousands of plain properties.
         pointer: str | None = None
-        if isinstance(raw, dict) and "$ref" not in raw and "allOf" not in raw and "oneOf" not in raw and "anyOf" not in raw:
+        if (
+            isinstance(raw, dict)
+            and "$ref" not in raw
+            and "allOf" not in raw
+            and "oneOf" not in raw
+            and "anyOf" not in raw
+        ):
             sub = raw
         else:
             pointer = pointers.of(name)
@@ -323,8 +400,14 @@ def _flatten_merged(doc: _Document, schema: Any, where: str, depth: int, stack: 
         try:
             ftype = _schema_type(sub, "")
         except SpecError:
-            ftype = _schema_type(sub, pointer or pointers.of(name))  # raises again, with the location
-        description = _first_line(sub.get("description") or (raw.get("description") if isinstance(raw, dict) else "") or "")
+            ftype = _schema_type(
+                sub, pointer or pointers.of(name)
+            )  # raises again, with the location
+        description = _first_line(
+            sub.get("description")
+            or (raw.get("description") if isinstance(raw, dict) else "")
+            or ""
+        )
         nested: list[tuple[str, FieldType, str]] = []
         if ftype is FieldType.OBJECT and depth > 1:
             nested = _flatten(doc, raw, pointer or pointers.of(name), depth - 1, stack)
@@ -353,6 +436,7 @@ def _enum_values(schema: dict[str, Any]) -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------- operations
+
 
 @dataclass
 class _Paging:
@@ -395,7 +479,9 @@ def _operators_from(text: str, schema: dict[str, Any]) -> tuple[Operator, ...]:
 def _sort_fields(schema: dict[str, Any], text: str) -> tuple[str, ...]:
     values = list(_enum_values(schema))
     if not values:
-        match = re.search(r"(?:sortable|sort(?:ed)? by|fields?)[^:]*:\s*([\w.,+\- `'\"]+)", text, re.IGNORECASE)
+        match = re.search(
+            r"(?:sortable|sort(?:ed)? by|fields?)[^:]*:\s*([\w.,+\- `'\"]+)", text, re.IGNORECASE
+        )
         if match:
             values = [v.strip(" `'\"") for v in match.group(1).split(",")]
     out: list[str] = []
@@ -428,7 +514,10 @@ def _read_parameters(doc: _Document, raw_params: list[tuple[Any, str]]) -> _Para
         param = _expect_dict(doc.resolve(raw, where), where, "A parameter")
         name, place = param.get("name"), param.get("in")
         if not isinstance(name, str) or not isinstance(place, str):
-            raise SpecError("A parameter needs a 'name' and an 'in' (path, query, header or cookie)", location=where)
+            raise SpecError(
+                "A parameter needs a 'name' and an 'in' (path, query, header or cookie)",
+                location=where,
+            )
         key = (name, place)
         if key in seen:  # the operation's own parameter overrides the path item's
             resolved[seen[key]] = (param, where)
@@ -447,28 +536,56 @@ def _read_parameters(doc: _Document, raw_params: list[tuple[Any, str]]) -> _Para
             continue  # headers and cookies carry auth and the like, not the query
         low = _norm(name)
         if name.startswith("filter[") and name.endswith("]"):
-            operators = _operators_from(str(param.get("description") or ""), schema) or _DEFAULT_OPERATORS[ftype]
-            out.filters.append(FilterField(name[7:-1], ftype, operators, _enum_values(schema), description))
+            operators = (
+                _operators_from(str(param.get("description") or ""), schema)
+                or _DEFAULT_OPERATORS[ftype]
+            )
+            out.filters.append(
+                FilterField(name[7:-1], ftype, operators, _enum_values(schema), description)
+            )
         elif low == "filter" and isinstance(schema.get("properties"), dict):
             for fname, fraw in schema["properties"].items():
                 fschema, _ = _merged(doc, fraw, _join(where, "schema", "properties", fname))
                 ftype2 = _schema_type(fschema, where)
-                operators = _operators_from(str(fschema.get("description") or ""), fschema) or _DEFAULT_OPERATORS[ftype2]
-                out.filters.append(FilterField(str(fname), ftype2, operators, _enum_values(fschema), _first_line(fschema.get("description"))))
+                operators = (
+                    _operators_from(str(fschema.get("description") or ""), fschema)
+                    or _DEFAULT_OPERATORS[ftype2]
+                )
+                out.filters.append(
+                    FilterField(
+                        str(fname),
+                        ftype2,
+                        operators,
+                        _enum_values(fschema),
+                        _first_line(fschema.get("description")),
+                    )
+                )
         elif low in _SORT_NAMES and not out.sort_param:
             out.sort_param = name
             out.sort_fields = _sort_fields(schema, str(param.get("description") or ""))
-        elif low in _PAGE_SIZE_NAMES + _CURSOR_NAMES + _PAGE_NAMES + _OFFSET_NAMES and _take_paging(out.paging, name, low, schema):
+        elif low in _PAGE_SIZE_NAMES + _CURSOR_NAMES + _PAGE_NAMES + _OFFSET_NAMES and _take_paging(
+            out.paging, name, low, schema
+        ):
             out.paging.as_params.append(_query_param(param, name, ftype, schema, description))
         else:
             out.query.append(_query_param(param, name, ftype, schema, description))
     return out
 
 
-def _query_param(param: dict[str, Any], name: str, ftype: FieldType, schema: dict[str, Any], description: str) -> QueryParam:
+def _query_param(
+    param: dict[str, Any], name: str, ftype: FieldType, schema: dict[str, Any], description: str
+) -> QueryParam:
     default = schema.get("default")
-    text = None if default is None else str(default).lower() if isinstance(default, bool) else str(default)
-    return QueryParam(name, ftype, bool(param.get("required")), description, _enum_values(schema), text)
+    text = (
+        None
+        if default is None
+        else str(default).lower()
+        if isinstance(default, bool)
+        else str(default)
+    )
+    return QueryParam(
+        name, ftype, bool(param.get("required")), description, _enum_values(schema), text
+    )
 
 
 def _take_paging(paging: _Paging, name: str, low: str, schema: dict[str, Any]) -> bool:
@@ -516,7 +633,9 @@ class _Shape:
     has_more_key: str | None = None
 
 
-def _response_shape(doc: _Document, operation: dict[str, Any], where: str) -> tuple[_Shape, dict[str, Any], str]:
+def _response_shape(
+    doc: _Document, operation: dict[str, Any], where: str
+) -> tuple[_Shape, dict[str, Any], str]:
     responses = operation.get("responses")
     if responses is None:
         return _Shape(), {}, ""
@@ -524,7 +643,9 @@ def _response_shape(doc: _Document, operation: dict[str, Any], where: str) -> tu
     chosen: tuple[Any, str] | None = None
     chosen_response: dict[str, Any] = {}
     chosen_where = ""
-    codes = [c for c in responses if str(c).startswith("2")] or [c for c in responses if str(c) == "default"]
+    codes = [c for c in responses if str(c).startswith("2")] or [
+        c for c in responses if str(c) == "default"
+    ]
     for code in sorted(codes, key=str):
         rwhere = _join(where, "responses", code)
         found = _json_content(doc, responses[code], rwhere)
@@ -558,13 +679,22 @@ def _response_shape(doc: _Document, operation: dict[str, Any], where: str) -> tu
     envelope_keys = shape.next_key or shape.total_key or shape.has_more_key
     if preferred or (arrays and envelope_keys):
         key, items, iwhere = (preferred or arrays)[0]
-        shape.kind, shape.records_key, shape.record_schema, shape.record_where = "envelope", key, items, iwhere
+        shape.kind, shape.records_key, shape.record_schema, shape.record_where = (
+            "envelope",
+            key,
+            items,
+            iwhere,
+        )
         return shape, chosen_response, chosen_where
     data = lowered.get("data")
     if data is not None and len(properties) <= 3:  # {data: {...}} around a single record
         sub, _ = _merged(doc, properties[data], pointers.of(data))
         if _schema_type(sub, swhere) is FieldType.OBJECT:
-            shape.records_key, shape.record_schema, shape.record_where = data, properties[data], pointers.of(data)
+            shape.records_key, shape.record_schema, shape.record_where = (
+                data,
+                properties[data],
+                pointers.of(data),
+            )
     return shape, chosen_response, chosen_where
 
 
@@ -590,10 +720,14 @@ def _links(doc: _Document, response: dict[str, Any], where: str) -> list[_RawLin
             match = re.fullmatch(r"\$response\.body#/(.+)", str(expression))
             if match is None:
                 break
-            source = ".".join(p.replace("~1", "/").replace("~0", "~") for p in match.group(1).split("/"))
+            source = ".".join(
+                p.replace("~1", "/").replace("~0", "~") for p in match.group(1).split("/")
+            )
             pairs.append((re.sub(r"^(path|query|header|cookie)\.", "", str(param)), source))
         else:
-            out.append(_RawLink(target, tuple(pairs), _first_line(link.get("description")) or str(name)))
+            out.append(
+                _RawLink(target, tuple(pairs), _first_line(link.get("description")) or str(name))
+            )
     return out
 
 
@@ -617,13 +751,20 @@ class _RawLink:
 
 # ---------------------------------------------------------------- grouping
 
+
 def _product_and_resource(path: str, tags: list[str], title: str) -> tuple[str, str]:
     segments = [s for s in path.split("/") if s and not s.startswith("{")]
     product = title
     rest = segments
     for index, segment in enumerate(segments[:3]):
-        if _VERSION.match(segment) and index > 0 and not all(s.lower() in _GENERIC_PREFIXES for s in segments[:index]):
-            product = " ".join(w.capitalize() for w in re.split(r"[-_]", "-".join(segments[:index])) if w)
+        if (
+            _VERSION.match(segment)
+            and index > 0
+            and not all(s.lower() in _GENERIC_PREFIXES for s in segments[:index])
+        ):
+            product = " ".join(
+                w.capitalize() for w in re.split(r"[-_]", "-".join(segments[:index])) if w
+            )
             rest = segments[index + 1 :]
             break
         if _VERSION.match(segment) and index == 0:
@@ -640,9 +781,12 @@ def _product_and_resource(path: str, tags: list[str], title: str) -> tuple[str, 
 
 # ---------------------------------------------------------------- the import
 
+
 def import_openapi(document: str | bytes | os.PathLike[str], *, source: str = "") -> Catalog:
     """An OpenAPI 3.0/3.1 document (text, bytes, or a file path) as a Catalog."""
-    if isinstance(document, os.PathLike) or (isinstance(document, str) and _looks_like_path(document)):
+    if isinstance(document, os.PathLike) or (
+        isinstance(document, str) and _looks_like_path(document)
+    ):
         path = Path(document)
         source = source or str(path)
         document = _read_file(path)
@@ -655,9 +799,15 @@ def _read_file(path: Path) -> bytes:
     try:
         return path.expanduser().read_bytes()
     except FileNotFoundError as exc:
-        raise SpecError(f"The file {path} does not exist", explanation=f"Check the path {path}; the file was not found.") from exc
+        raise SpecError(
+            f"The file {path} does not exist",
+            explanation=f"Check the path {path}; the file was not found.",
+        ) from exc
     except OSError as exc:
-        raise SpecError(f"The file {path} could not be read: {exc.strerror}", explanation=f"Check that {path} is a readable file.") from exc
+        raise SpecError(
+            f"The file {path} could not be read: {exc.strerror}",
+            explanation=f"Check that {path} is a readable file.",
+        ) from exc
 
 
 def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
@@ -684,7 +834,9 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
             explanation="The file is JSON or YAML but not an OpenAPI 3 description (it lacks 'openapi: 3.x').",
         )
     if not str(version).startswith("3."):
-        raise SpecError(f"OpenAPI version {version} is not supported (3.0 and 3.1 are)", location="/openapi")
+        raise SpecError(
+            f"OpenAPI version {version} is not supported (3.0 and 3.1 are)", location="/openapi"
+        )
     paths = raw.get("paths")
     if paths is None:
         raise SpecError(
@@ -748,7 +900,13 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
     return Catalog(
         name=title,
         products=tuple(
-            Product(p, tuple(Resource(r, tuple(eps), tag_descriptions.get(r, "")) for r, eps in resources.items()))
+            Product(
+                p,
+                tuple(
+                    Resource(r, tuple(eps), tag_descriptions.get(r, ""))
+                    for r, eps in resources.items()
+                ),
+            )
             for p, resources in groups.items()
         ),
         servers=_servers(raw),
@@ -784,10 +942,16 @@ def _endpoint(
         flattened = _flatten(doc, shape.record_schema, shape.record_where, MAX_DEPTH, frozenset())
         record_fields = tuple(SchemaField(p, t, d) for p, t, d in flattened)
     names = {f.path for f in record_fields}
-    id_field = "id" if "id" in names or not names else next(
-        (n for n in names if "." not in n and re.search(r"(id|Id|ID|uuid)$", n)), ""
+    id_field = (
+        "id"
+        if "id" in names or not names
+        else next((n for n in names if "." not in n and re.search(r"(id|Id|ID|uuid)$", n)), "")
     )
-    summary = _first_line(operation.get("summary")) or str(operation.get("operationId") or "") or _first_line(operation.get("description"))
+    summary = (
+        _first_line(operation.get("summary"))
+        or str(operation.get("operationId") or "")
+        or _first_line(operation.get("description"))
+    )
     page_param = paging.page or paging.offset or "page"
     # declared path parameters first, in template order; undeclared ones as strings
     declared = {p.name: p for p in params.path}
@@ -810,7 +974,9 @@ def _endpoint(
         method=method.upper(),
         path=path,
         summary=summary,
-        description=_first_line(operation.get("description")) if summary != _first_line(operation.get("description")) else "",
+        description=_first_line(operation.get("description"))
+        if summary != _first_line(operation.get("description"))
+        else "",
         pagination=pagination,
         page_size_max=paging.size_max,
         page_size_default=paging.size_default,
@@ -856,6 +1022,7 @@ def _auth_hint(raw: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- files and URLs
 
+
 def load_document(source: str) -> Catalog:
     """A file holding an OpenAPI document or a catalog in this project's JSON form."""
     path = Path(source).expanduser()
@@ -875,14 +1042,22 @@ def is_url(source: str) -> bool:
     return bool(re.match(r"^https?://", source.strip(), re.IGNORECASE))
 
 
-async def download(url: str, *, verify: bool | str = True, timeout: float = 30.0, transport: Any = None) -> bytes:
+async def download(
+    url: str, *, verify: bool | str = True, timeout: float = 30.0, transport: Any = None
+) -> bytes:
     """GET the document at `url`; network and HTTP failures become SpecError with advice."""
     import httpx
 
-    offline = " ScalePad's official documents need internet access; the bundled catalog works offline."
+    offline = (
+        " ScalePad's official documents need internet access; the bundled catalog works offline."
+    )
     try:
-        async with httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=True, transport=transport) as client:
-            response = await client.get(url, headers={"Accept": "application/json, application/yaml, */*"})
+        async with httpx.AsyncClient(
+            verify=verify, timeout=timeout, follow_redirects=True, transport=transport
+        ) as client:
+            response = await client.get(
+                url, headers={"Accept": "application/json, application/yaml, */*"}
+            )
     except httpx.HTTPError as exc:
         raise SpecError(
             f"Could not download {url}: {type(exc).__name__}",
@@ -896,7 +1071,9 @@ async def download(url: str, *, verify: bool | str = True, timeout: float = 30.0
     return response.content
 
 
-async def load_async(source: str, *, fetch: Fetch | None = None, verify: bool | str = True) -> Catalog:
+async def load_async(
+    source: str, *, fetch: Fetch | None = None, verify: bool | str = True
+) -> Catalog:
     """A file path or an http(s) URL; downloading is async, parsing runs in a worker thread."""
     source = source.strip()
     if is_url(source):

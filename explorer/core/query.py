@@ -167,9 +167,9 @@ def parse_values(text: str) -> tuple[str, ...]:
         raw = text[i:end]
         if '"' in raw:
             raise QueryError(
-                f'A double quote inside an unquoted value: {raw.strip()!r}',
+                f"A double quote inside an unquoted value: {raw.strip()!r}",
                 explanation=(
-                    f'Unbalanced quote in {raw.strip()!r}: put the whole value in double quotes '
+                    f"Unbalanced quote in {raw.strip()!r}: put the whole value in double quotes "
                     'and write each literal " as "".'
                 ),
             )
@@ -219,9 +219,7 @@ def _parse_datetime(value: str) -> datetime | None:
         return None
 
 
-def type_problem(
-    value: str, ftype: FieldType, enum_values: tuple[str, ...] = ()
-) -> str | None:
+def type_problem(value: str, ftype: FieldType, enum_values: tuple[str, ...] = ()) -> str | None:
     """Why `value` is not a valid `ftype`, in words a user can act on; None when it is."""
     v = value.strip()
     if ftype is FieldType.INTEGER:
@@ -275,6 +273,7 @@ def normalise_value(value: str, ftype: FieldType) -> str:
 
 
 # ---------------------------------------------------------------- build
+
 
 def _filter_type(endpoint: Endpoint, name: str) -> FieldType:
     known = endpoint.filter_field(name)
@@ -357,6 +356,7 @@ def build_url(base_url: str, query: Query, endpoint: Endpoint) -> str:
 
 
 # ---------------------------------------------------------------- parse
+
 
 def parse_sort_spec(text: str) -> tuple[SortKey, ...]:
     """`+a,-b` (or `a, -b`) into sort keys; raises QueryError on a malformed item."""
@@ -527,6 +527,7 @@ def _query_from_pairs(
 
 # ---------------------------------------------------------------- validate
 
+
 def _names(items: list[str] | tuple[str, ...], limit: int = 12) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
@@ -544,11 +545,21 @@ def _validate_filter(row: int, condition: FilterCondition, endpoint: Endpoint) -
         if not endpoint.filters:
             return [QueryIssue(row, name, f"{endpoint.id} documents no filters; remove this row.")]
         choices = _names([f.name for f in endpoint.filters])
-        return [QueryIssue(row, name, f"{name!r} is not a filter field of this endpoint; choose one of {choices}.")]
+        return [
+            QueryIssue(
+                row,
+                name,
+                f"{name!r} is not a filter field of this endpoint; choose one of {choices}.",
+            )
+        ]
     if condition.op not in known.operators:
         allowed = ", ".join(o.value for o in known.operators)
         issues.append(
-            QueryIssue(row, name, f"{name} does not allow the operator {condition.op.value!r}; allowed: {allowed}.")
+            QueryIssue(
+                row,
+                name,
+                f"{name} does not allow the operator {condition.op.value!r}; allowed: {allowed}.",
+            )
         )
     values = condition.values
     if not values:
@@ -557,11 +568,21 @@ def _validate_filter(row: int, condition: FilterCondition, endpoint: Endpoint) -
         return issues
     if condition.op is Operator.IN:
         if any(v == "" for v in values):
-            issues.append(QueryIssue(row, name, f"The list for {name} has an empty item (two commas in a row or a trailing comma)."))
+            issues.append(
+                QueryIssue(
+                    row,
+                    name,
+                    f"The list for {name} has an empty item (two commas in a row or a trailing comma).",
+                )
+            )
     elif len(values) > 1:
         hint = " use 'in' for a list, or" if Operator.IN in known.operators else ""
         issues.append(
-            QueryIssue(row, name, f"'{condition.op.value}' takes one value, not {len(values)}:{hint} put a value holding a comma in double quotes.")
+            QueryIssue(
+                row,
+                name,
+                f"'{condition.op.value}' takes one value, not {len(values)}:{hint} put a value holding a comma in double quotes.",
+            )
         )
     for value in values:
         if value == "" and condition.op is Operator.IN:
@@ -576,7 +597,9 @@ def validate(query: Query, endpoint: Endpoint) -> list[QueryIssue]:
     """Every problem of the query, each on its own row; an empty list means it can be sent."""
     issues: list[QueryIssue] = []
     if query.endpoint_id and query.endpoint_id.upper() != endpoint.id.upper():
-        issues.append(QueryIssue(None, None, f"The query is for {query.endpoint_id}, not {endpoint.id}."))
+        issues.append(
+            QueryIssue(None, None, f"The query is for {query.endpoint_id}, not {endpoint.id}.")
+        )
     for name in _TEMPLATE_PART.findall(endpoint.path):
         value = _lookup(query.path_params, name)
         if value is None or str(value).strip() == "":
@@ -594,7 +617,9 @@ def validate(query: Query, endpoint: Endpoint) -> list[QueryIssue]:
         value = _lookup(query.params, declared.name)
         if value is None or str(value).strip() == "":
             if declared.required:
-                issues.append(QueryIssue(None, declared.name, f"{declared.name} is required; enter a value."))
+                issues.append(
+                    QueryIssue(None, declared.name, f"{declared.name} is required; enter a value.")
+                )
             continue
         problem = type_problem(str(value), declared.type, declared.enum_values)
         if problem is None and declared.enum_values and str(value) not in declared.enum_values:
@@ -603,7 +628,9 @@ def validate(query: Query, endpoint: Endpoint) -> list[QueryIssue]:
             issues.append(QueryIssue(None, declared.name, f"{declared.name}: {problem}"))
     if query.page_size is not None and endpoint.pagination.value in ("cursor", "offset"):
         if query.page_size < 1:
-            issues.append(QueryIssue(None, endpoint.page_size_param, "The page size must be at least 1."))
+            issues.append(
+                QueryIssue(None, endpoint.page_size_param, "The page size must be at least 1.")
+            )
         elif endpoint.page_size_max is not None and query.page_size > endpoint.page_size_max:
             issues.append(
                 QueryIssue(
@@ -628,7 +655,11 @@ def _validate_sorts(query: Query, endpoint: Endpoint) -> list[QueryIssue]:
             continue
         if endpoint.sort_fields and key.field not in endpoint.sort_fields:
             issues.append(
-                QueryIssue(None, key.field, f"Cannot sort by {key.field!r}; sortable fields: {_names(list(endpoint.sort_fields))}.")
+                QueryIssue(
+                    None,
+                    key.field,
+                    f"Cannot sort by {key.field!r}; sortable fields: {_names(list(endpoint.sort_fields))}.",
+                )
             )
         if key.field in seen:
             issues.append(QueryIssue(None, key.field, f"{key.field} is sorted twice; keep one."))
@@ -641,7 +672,9 @@ def ensure_valid(query: Query, endpoint: Endpoint) -> None:
     issues = validate(query, endpoint)
     if issues:
         text = "; ".join(i.message for i in issues)
-        raise QueryError(f"The query is not valid: {text}", explanation=f"Fix the query first: {text}")
+        raise QueryError(
+            f"The query is not valid: {text}", explanation=f"Fix the query first: {text}"
+        )
 
 
 def with_filters(query: Query, *conditions: FilterCondition) -> Query:

@@ -278,9 +278,7 @@ def _body_with_placeholders(body: str) -> str:
         pass
     pairs = parse_qsl(body, keep_blank_values=True)
     if pairs and "=" in body:
-        return "&".join(
-            f"{k}={_placeholder_for(k) if v == MASK else v}" for k, v in pairs
-        )
+        return "&".join(f"{k}={_placeholder_for(k) if v == MASK else v}" for k, v in pairs)
     return body.replace(MASK, f"${SECRET_VAR}")
 
 

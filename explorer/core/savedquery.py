@@ -45,7 +45,9 @@ _SECRET_NAME = re.compile(
 
 
 class SavedQueryError(QueryError):
-    default_explanation = "The saved query file could not be read; check that it is a query saved by explorer."
+    default_explanation = (
+        "The saved query file could not be read; check that it is a query saved by explorer."
+    )
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def to_dict(saved: SavedQuery) -> dict[str, Any]:
             "endpoint": query.endpoint_id,
             "path_params": dict(query.path_params),
             "filters": [
-                {"field": f.field, "op": f.op.value, "values": list(f.values)} for f in query.filters
+                {"field": f.field, "op": f.op.value, "values": list(f.values)}
+                for f in query.filters
             ],
             "sorts": [s.spec() for s in query.sorts],
             "columns": list(query.columns),
@@ -120,7 +123,9 @@ def from_dict(raw: Any, *, where: str = "the file") -> SavedQuery:
     if not isinstance(version, int) or isinstance(version, bool):
         raise _fail(where, "its 'version' is missing or not a number")
     if version > VERSION:
-        raise _fail(where, f"it was saved by a newer explorer (format version {version}); update explorer")
+        raise _fail(
+            where, f"it was saved by a newer explorer (format version {version}); update explorer"
+        )
     endpoint = raw.get("endpoint")
     if not isinstance(endpoint, str) or not re.fullmatch(r"[A-Za-z]+ /\S*", endpoint.strip()):
         raise _fail(where, "'endpoint' must look like \"GET /core/v1/clients\"")
@@ -138,7 +143,7 @@ def from_dict(raw: Any, *, where: str = "the file") -> SavedQuery:
         filters.append(FilterCondition(item["field"], Operator(op), tuple(str(v) for v in values)))
     sorts_raw = raw.get("sorts") or []
     if not isinstance(sorts_raw, list) or not all(isinstance(s, str) for s in sorts_raw):
-        raise _fail(where, "'sorts' must be a list like [\"name\", \"-record_updated_at\"]")
+        raise _fail(where, '\'sorts\' must be a list like ["name", "-record_updated_at"]')
     try:
         sorts: tuple[SortKey, ...] = parse_sort_spec(",".join(sorts_raw))
     except QueryError as exc:
@@ -147,7 +152,9 @@ def from_dict(raw: Any, *, where: str = "the file") -> SavedQuery:
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         raise _fail(where, "'columns' must be a list of field names")
     page_size = raw.get("page_size")
-    if page_size is not None and (not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1):
+    if page_size is not None and (
+        not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1
+    ):
         raise _fail(where, "'page_size' must be a whole number of at least 1")
     profile = raw.get("profile", "")
     if not isinstance(profile, str):
@@ -158,7 +165,11 @@ def from_dict(raw: Any, *, where: str = "the file") -> SavedQuery:
         filters=tuple(filters),
         sorts=sorts,
         page_size=page_size,
-        params={k: v for k, v in _strings(raw.get("params"), "params", where).items() if not is_secret_name(k)},
+        params={
+            k: v
+            for k, v in _strings(raw.get("params"), "params", where).items()
+            if not is_secret_name(k)
+        },
         columns=tuple(columns),
     )
     name = raw.get("name", "")
@@ -169,7 +180,11 @@ def from_json(text: str, *, where: str = "the file") -> SavedQuery:
     try:
         raw = json.loads(text)
     except ValueError as exc:
-        problem = f"it is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else "it is not valid JSON"
+        problem = (
+            f"it is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else "it is not valid JSON"
+        )
         raise _fail(where, problem) from exc
     return from_dict(raw, where=where)
 
@@ -201,7 +216,9 @@ def load_query(path: str | os.PathLike[str]) -> SavedQuery:
     try:
         data = source.read_bytes()
     except FileNotFoundError as exc:
-        raise SavedQueryError(f"{source} does not exist", explanation=f"The file {source} was not found.") from exc
+        raise SavedQueryError(
+            f"{source} does not exist", explanation=f"The file {source} was not found."
+        ) from exc
     except OSError as exc:
         raise SavedQueryError(
             f"Could not read {source}: {exc.strerror or exc}",

@@ -57,7 +57,9 @@ class SessionSecretStore(SecretStore):
 class KeyringSecretStore(SecretStore):
     """The system keychain through `keyring`; falls back to memory if the keychain starts failing."""
 
-    def __init__(self, backend: keyring.backend.KeyringBackend, service: str = SERVICE_NAME) -> None:
+    def __init__(
+        self, backend: keyring.backend.KeyringBackend, service: str = SERVICE_NAME
+    ) -> None:
         super().__init__()
         self._backend = backend
         self._service = service

@@ -83,7 +83,9 @@ class JwtSettings:
             )
         settings = cls(**values)
         if settings.body_encoding not in ("json", "form"):
-            raise ValueError(f"body_encoding must be 'json' or 'form', not {settings.body_encoding!r}")
+            raise ValueError(
+                f"body_encoding must be 'json' or 'form', not {settings.body_encoding!r}"
+            )
         if not 0.1 <= settings.renew_at <= 0.99:
             raise ValueError("renew_at must be between 0.1 and 0.99")
         return settings

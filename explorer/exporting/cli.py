@@ -640,4 +640,3 @@ def describe_progress(progress: ExportProgress) -> str:
     if progress.rate_limited:
         text += f", {progress.rate_limited} × 429"
     return text
-

@@ -96,7 +96,9 @@ class TokenServer:
         if path == "/v1/Token/Renew":
             self.renewals += 1
             if self.renew_fails or self.valid(request) is None:
-                return httpx.Response(401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                return httpx.Response(
+                    401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+                )
             return httpx.Response(200, json=self.issue())
         self.data_calls += 1
         if self.valid(request) is None:

@@ -66,8 +66,21 @@ def test_json_round_trip_omits_defaults():
 
 @pytest.mark.parametrize(
     "raw",
-    [{"products": []}, {"name": "x", "products": [{"name": "p", "resources": [{"name": "r", "endpoints": [{}]}]}]},
-     {"name": "x", "products": [{"name": "p", "resources": [{"name": "r", "endpoints": [{"path": "/a", "pagination": "pages"}]}]}]}],
+    [
+        {"products": []},
+        {"name": "x", "products": [{"name": "p", "resources": [{"name": "r", "endpoints": [{}]}]}]},
+        {
+            "name": "x",
+            "products": [
+                {
+                    "name": "p",
+                    "resources": [
+                        {"name": "r", "endpoints": [{"path": "/a", "pagination": "pages"}]}
+                    ],
+                }
+            ],
+        },
+    ],
 )
 def test_malformed_catalog_is_a_spec_error(raw):
     with pytest.raises(SpecError):

@@ -18,26 +18,59 @@ from explorer.core.settings import AuthKind, JwtSettings
 
 # A sample of the reference's endpoint tables (scalepad-api.md §11), one or more per product.
 REFERENCE_ENDPOINTS = [
-    "GET /core/v1/clients", "GET /core/v1/clients/{id}", "GET /core/v1/contacts", "GET /core/v1/members/{id}",
-    "GET /core/v1/opportunities", "GET /core/v1/sites", "GET /core/v1/assets/hardware",
-    "GET /core/v1/assets/hardware/{id}", "GET /core/v1/assets/saas", "GET /core/v1/assets/saas-users",
-    "GET /core/v1/product-catalog", "GET /core/v1/service/contracts", "GET /core/v1/service/tickets/{id}",
-    "GET /core/v1/integrations/configurations", "GET /core/v1/integrations/vendors",
-    "GET /quoter/v1/items", "PATCH /quoter/v1/items/{id}", "GET /quoter/v1/categories",
-    "GET /quoter/v1/item-group-item-assignments", "GET /quoter/v1/item-tiers", "GET /quoter/v1/datafeeds/suppliers",
-    "GET /quoter/v1/contacts", "GET /quoter/v1/quote-templates", "GET /quoter/v1/quotes/{quote_id}",
-    "POST /quoter/v1/quotes/{quote_id}/sections/{section_id}/line-items", "GET /quoter/v1/line-items",
-    "GET /lifecycle-manager/v2/initiatives", "GET /lifecycle-manager/v1/initiatives/{id}",
-    "GET /lifecycle-manager/v1/assets/software", "GET /lifecycle-manager/v1/assets/hardware/lifecycles",
-    "GET /lifecycle-manager/v1/goals", "POST /lifecycle-manager/v2/meetings", "GET /lifecycle-manager/v1/insights",
-    "GET /lifecycle-manager/v1/deliverables/{id}/pdf", "GET /lifecycle-manager/v1/budget/{clientId}/forecast/csv",
-    "GET /controlmap/v1/clients/health", "GET /controlmap/v1/clients/{client_id}/health",
-    "GET /controlmap/v1/clients/risks-summary", "GET /backup-radar/v3/clients/devices",
+    "GET /core/v1/clients",
+    "GET /core/v1/clients/{id}",
+    "GET /core/v1/contacts",
+    "GET /core/v1/members/{id}",
+    "GET /core/v1/opportunities",
+    "GET /core/v1/sites",
+    "GET /core/v1/assets/hardware",
+    "GET /core/v1/assets/hardware/{id}",
+    "GET /core/v1/assets/saas",
+    "GET /core/v1/assets/saas-users",
+    "GET /core/v1/product-catalog",
+    "GET /core/v1/service/contracts",
+    "GET /core/v1/service/tickets/{id}",
+    "GET /core/v1/integrations/configurations",
+    "GET /core/v1/integrations/vendors",
+    "GET /quoter/v1/items",
+    "PATCH /quoter/v1/items/{id}",
+    "GET /quoter/v1/categories",
+    "GET /quoter/v1/item-group-item-assignments",
+    "GET /quoter/v1/item-tiers",
+    "GET /quoter/v1/datafeeds/suppliers",
+    "GET /quoter/v1/contacts",
+    "GET /quoter/v1/quote-templates",
+    "GET /quoter/v1/quotes/{quote_id}",
+    "POST /quoter/v1/quotes/{quote_id}/sections/{section_id}/line-items",
+    "GET /quoter/v1/line-items",
+    "GET /lifecycle-manager/v2/initiatives",
+    "GET /lifecycle-manager/v1/initiatives/{id}",
+    "GET /lifecycle-manager/v1/assets/software",
+    "GET /lifecycle-manager/v1/assets/hardware/lifecycles",
+    "GET /lifecycle-manager/v1/goals",
+    "POST /lifecycle-manager/v2/meetings",
+    "GET /lifecycle-manager/v1/insights",
+    "GET /lifecycle-manager/v1/deliverables/{id}/pdf",
+    "GET /lifecycle-manager/v1/budget/{clientId}/forecast/csv",
+    "GET /controlmap/v1/clients/health",
+    "GET /controlmap/v1/clients/{client_id}/health",
+    "GET /controlmap/v1/clients/risks-summary",
+    "GET /backup-radar/v3/clients/devices",
 ]
 SCOUT_ENDPOINTS = [
-    "GET /v1/WorkOrders/{id}", "GET /v1/WorkOrders/Search", "GET /v1/WorkOrders/InProgress",
-    "GET /v1/WorkOrders/Queued", "GET /v1/Units", "GET /v1/Units/{id}", "GET /v1/Users", "GET /v1/Users/{id}",
-    "GET /v1/Stations", "GET /v1/Stations/{id}", "POST /v1/Token", "POST /v1/Token/Renew",
+    "GET /v1/WorkOrders/{id}",
+    "GET /v1/WorkOrders/Search",
+    "GET /v1/WorkOrders/InProgress",
+    "GET /v1/WorkOrders/Queued",
+    "GET /v1/Units",
+    "GET /v1/Units/{id}",
+    "GET /v1/Users",
+    "GET /v1/Users/{id}",
+    "GET /v1/Stations",
+    "GET /v1/Stations/{id}",
+    "POST /v1/Token",
+    "POST /v1/Token/Renew",
 ]
 
 
@@ -49,7 +82,9 @@ def bundled(request) -> Catalog:
 def test_bundled_files_are_in_canonical_form(bundled):
     name = bundled.source.removeprefix("bundled:")
     text = resources.read_text("catalogs", f"{name}.json")
-    assert dataclasses.replace(bundled, source="").to_json() == text, "re-serialising changed the file: keep it in Catalog.to_json form"
+    assert dataclasses.replace(bundled, source="").to_json() == text, (
+        "re-serialising changed the file: keep it in Catalog.to_json form"
+    )
 
 
 def test_bundled_catalogs_are_consistent(bundled):
@@ -75,7 +110,10 @@ def test_every_link_leads_to_an_endpoint_of_the_demo_tree():
             target = merged.find(link.target_endpoint)
             assert target is not None, (endpoint.id, link)
             if link.mode is LinkMode.RECORD:
-                assert link.target_param in {p.name for p in target.path_params}, (endpoint.id, link)
+                assert link.target_param in {p.name for p in target.path_params}, (
+                    endpoint.id,
+                    link,
+                )
             elif link.as_query_param:
                 assert target.param(link.target_param) is not None, (endpoint.id, link)
             else:
@@ -87,7 +125,13 @@ def test_scalepad_lists_the_reference_endpoints():
     missing = [e for e in REFERENCE_ENDPOINTS if catalog.find(e) is None]
     assert missing == []
     assert sum(1 for _ in catalog.endpoints()) > 250
-    assert [p.name for p in catalog.products] == ["Core", "Quoter", "Lifecycle Manager", "ControlMap", "Backup Radar"]
+    assert [p.name for p in catalog.products] == [
+        "Core",
+        "Quoter",
+        "Lifecycle Manager",
+        "ControlMap",
+        "Backup Radar",
+    ]
 
 
 def test_scalepad_documented_details():
@@ -130,7 +174,9 @@ def test_scout_follows_the_emulation_contract():
     for endpoint in catalog.endpoints():
         assert endpoint.records_key == ""
         if endpoint.method == "GET":
-            expected = PaginationKind.SINGLE if endpoint.path.endswith("{id}") else PaginationKind.NONE
+            expected = (
+                PaginationKind.SINGLE if endpoint.path.endswith("{id}") else PaginationKind.NONE
+            )
             assert endpoint.pagination is expected, endpoint.id
     search = catalog.find("GET /v1/WorkOrders/Search")
     assert search is not None
@@ -141,7 +187,10 @@ def test_scout_follows_the_emulation_contract():
     assert work_order.link_for("userIDs").target_endpoint == "GET /v1/Users/{id}"
     station = catalog.find("GET /v1/Stations/{id}")
     assert station is not None
-    reverse = {(lk.target_endpoint, lk.target_param, lk.as_query_param) for lk in station.links_for("stationID")}
+    reverse = {
+        (lk.target_endpoint, lk.target_param, lk.as_query_param)
+        for lk in station.links_for("stationID")
+    }
     assert ("GET /v1/WorkOrders/InProgress", "stationID", True) in reverse
     assert ("GET /v1/WorkOrders/Queued", "stationID", True) in reverse
 
@@ -150,7 +199,11 @@ def test_sandbox_extras_offer_offset_paging():
     endpoint = load_bundled("sandbox").find("GET /sandbox/v1/assets/hardware")
     assert endpoint is not None
     assert endpoint.pagination is PaginationKind.OFFSET
-    assert (endpoint.page_param, endpoint.page_size_param, endpoint.has_more_key) == ("page", "page_size", "has_more")
+    assert (endpoint.page_param, endpoint.page_size_param, endpoint.has_more_key) == (
+        "page",
+        "page_size",
+        "has_more",
+    )
     hardware = load_bundled("scalepad").find("GET /core/v1/assets/hardware")
     assert hardware is not None
     assert endpoint.record_fields == hardware.record_fields
@@ -166,7 +219,11 @@ def test_merge_joins_products_and_keeps_the_first_definition():
     scalepad, scout, sandbox = (load_bundled(n) for n in BUNDLED)
     merged = merge_catalogs("demo", scalepad, sandbox, scout, scalepad)
     ids = [e.id for e in merged.endpoints()]
-    assert len(ids) == len(set(ids)) == sum(1 for c in (scalepad, scout, sandbox) for _ in c.endpoints())
+    assert (
+        len(ids)
+        == len(set(ids))
+        == sum(1 for c in (scalepad, scout, sandbox) for _ in c.endpoints())
+    )
     assert [p.name for p in merged.products][-2:] == ["Sandbox", "Scout"]
     assert merged.servers == scalepad.servers
     assert merged.auth_hint == "api_key"
@@ -181,7 +238,10 @@ def test_presets_fit_the_settings_model():
         AuthKind(preset.auth_kind)
     assert JwtSettings.from_dict(PRESETS["scout"].jwt) == JwtSettings.scout()
     assert catalogs.bundled_spec(PRESETS["sandbox"].catalog) == ("scalepad", "sandbox")
-    assert (PRESETS["sandbox_scout"].auth_kind, PRESETS["sandbox_scout"].catalog) == ("jwt", "scout")
+    assert (PRESETS["sandbox_scout"].auth_kind, PRESETS["sandbox_scout"].catalog) == (
+        "jwt",
+        "scout",
+    )
 
 
 def test_load_catalog_from_names_and_files(tmp_path: Path):
@@ -192,7 +252,9 @@ def test_load_catalog_from_names_and_files(tmp_path: Path):
     path = tmp_path / "mine.json"
     path.write_text(load_bundled("scout").to_json(), encoding="utf-8")
     from_file = asyncio.run(load_catalog(str(path)))
-    assert [e.id for e in from_file.endpoints()] == [e.id for e in load_bundled("scout").endpoints()]
+    assert [e.id for e in from_file.endpoints()] == [
+        e.id for e in load_bundled("scout").endpoints()
+    ]
     assert from_file.source == str(path)
 
 

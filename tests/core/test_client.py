@@ -171,10 +171,15 @@ def test_5xx_post_is_not_retried() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "error"), [(400, ApiError), (401, AuthError), (404, NotFound), (422, ValidationFailed)]
+    ("status", "error"),
+    [(400, ApiError), (401, AuthError), (404, NotFound), (422, ValidationFailed)],
 )
 def test_other_4xx_is_never_retried(status: int, error: type[ApiError]) -> None:
-    body = {"errors": [{"code": "BAD", "title": "Bad", "detail": "page_size too big", "field": "page_size"}]}
+    body = {
+        "errors": [
+            {"code": "BAD", "title": "Bad", "detail": "page_size too big", "field": "page_size"}
+        ]
+    }
     handler, seen = sequence(httpx.Response(status, json=body))
     client, _, _ = make_client(handler)
     with pytest.raises(error) as caught:
@@ -185,7 +190,11 @@ def test_other_4xx_is_never_retried(status: int, error: type[ApiError]) -> None:
 
 
 def test_validation_error_names_the_field() -> None:
-    body = {"errors": [{"code": "INVALID", "title": "Invalid", "detail": "too big", "field": "page_size"}]}
+    body = {
+        "errors": [
+            {"code": "INVALID", "title": "Invalid", "detail": "too big", "field": "page_size"}
+        ]
+    }
     handler, _ = sequence(httpx.Response(422, json=body))
     client, _, _ = make_client(handler)
     with pytest.raises(ValidationFailed) as caught:
@@ -392,7 +401,9 @@ def test_connect_with_no_auth_needs_no_secret(fresh_governors: None) -> None:
     asyncio.run(client.aclose())
 
 
-def test_connect_with_tls_off_warns(fresh_governors: None, caplog: pytest.LogCaptureFixture) -> None:
+def test_connect_with_tls_off_warns(
+    fresh_governors: None, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     client = _connect(Profile("lab", BASE, AuthKind.NONE, verify_tls=False), SessionSecretStore())
     asyncio.run(client.aclose())
@@ -414,9 +425,22 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
         ],
         check=True,
         capture_output=True,

@@ -75,7 +75,9 @@ def api_key_client(sandbox: SandboxHandle, governor: RateGovernor, **kwargs: Any
     return ApiClient(sandbox.url, auth=ApiKeyAuth(sandbox.api_key), governor=governor, **kwargs)
 
 
-def figures(label: str, client: ApiClient, sandbox: SandboxHandle, seconds: float, floor: float) -> None:
+def figures(
+    label: str, client: ApiClient, sandbox: SandboxHandle, seconds: float, floor: float
+) -> None:
     # Printed for the closing note (pytest -s shows them); asserted on below.
     print(
         f"\n{label}: {client.stats.requests} requests, {seconds:.2f} s wall "
@@ -95,7 +97,9 @@ def test_20000_records_exactly_once_within_50_per_5s_without_a_429(
     request_log = RequestLog()
 
     async def scenario() -> tuple[list[Page], float, ApiClient]:
-        async with api_key_client(sandbox, governor_for(profile), request_log=request_log) as client:
+        async with api_key_client(
+            sandbox, governor_for(profile), request_log=request_log
+        ) as client:
             started = time.monotonic()
             pages = await fetch_all(client, ep)
             return pages, time.monotonic() - started, client
@@ -125,7 +129,9 @@ def test_small_budget_run_has_zero_429s_and_keeps_to_the_budget(make_sandbox: Ma
     request_log = RequestLog()
 
     async def scenario() -> tuple[list[Page], float, ApiClient]:
-        async with api_key_client(sandbox, governor_for(profile), request_log=request_log) as client:
+        async with api_key_client(
+            sandbox, governor_for(profile), request_log=request_log
+        ) as client:
             started = time.monotonic()
             pages = await fetch_all(client, HARDWARE, page_size=40)
             return pages, time.monotonic() - started, client
@@ -224,7 +230,9 @@ def test_faults_are_retried_and_every_record_arrives_once(
 
 # ---------------------------------------------------------------- Scout JWT
 def scout_profile(sandbox: SandboxHandle) -> Profile:
-    return Profile("scout", sandbox.url, AuthKind.JWT, catalog="scout", username=sandbox.scout_username)
+    return Profile(
+        "scout", sandbox.url, AuthKind.JWT, catalog="scout", username=sandbox.scout_username
+    )
 
 
 def test_scout_login_through_connect_and_the_keychain(make_sandbox: MakeSandbox) -> None:
@@ -245,7 +253,9 @@ def test_scout_login_through_connect_and_the_keychain(make_sandbox: MakeSandbox)
     assert all("unitID" in r for r in pages[0].records)
 
 
-def test_a_token_expiring_during_a_long_fetch_is_renewed_silently(make_sandbox: MakeSandbox) -> None:
+def test_a_token_expiring_during_a_long_fetch_is_renewed_silently(
+    make_sandbox: MakeSandbox,
+) -> None:
     sandbox = make_sandbox(token_ttl_s=2)
     auth = JwtAuth(sandbox.url, sandbox.scout_username, sandbox.scout_password)
     request_log = RequestLog()
@@ -269,7 +279,9 @@ def test_a_token_expiring_during_a_long_fetch_is_renewed_silently(make_sandbox: 
     assert [e.status for e in request_log.entries() if e.status != 200] == []  # not one 401
 
 
-def test_a_401_leads_to_renew_then_login_and_the_request_succeeds(make_sandbox: MakeSandbox) -> None:
+def test_a_401_leads_to_renew_then_login_and_the_request_succeeds(
+    make_sandbox: MakeSandbox,
+) -> None:
     server_time = {"offset": 0.0}
     sandbox = make_sandbox(clock=lambda: time.time() + server_time["offset"], token_ttl_s=60)
     auth = JwtAuth(sandbox.url, sandbox.scout_username, sandbox.scout_password)

@@ -104,7 +104,12 @@ def test_problem_json_and_plain_text_bodies_are_kept() -> None:
 
 
 def test_429_carries_retry_after_in_seconds_or_as_a_date() -> None:
-    assert error_from_response(response(429, text="Too Many Requests", headers={"Retry-After": "3"})).retry_after == 3.0  # type: ignore[attr-defined]
+    assert (
+        error_from_response(
+            response(429, text="Too Many Requests", headers={"Retry-After": "3"})
+        ).retry_after
+        == 3.0
+    )  # type: ignore[attr-defined]
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= (parse_retry_after(later) or 0) <= 30
     assert parse_retry_after("soon") is None
@@ -112,7 +117,9 @@ def test_429_carries_retry_after_in_seconds_or_as_a_date() -> None:
 
 
 def test_error_messages_never_carry_request_headers() -> None:
-    request = httpx.Request("GET", "https://user:hunter2@api.example/x", headers={"x-api-key": "SECRET-KEY"})
+    request = httpx.Request(
+        "GET", "https://user:hunter2@api.example/x", headers={"x-api-key": "SECRET-KEY"}
+    )
     error = error_from_response(httpx.Response(401, request=request, json=CORE_401))
     text = f"{error} {error.explanation} {error.url}"
     assert "SECRET-KEY" not in text
@@ -120,6 +127,10 @@ def test_error_messages_never_carry_request_headers() -> None:
 
 
 def test_every_error_class_has_its_own_explanation() -> None:
-    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.ExplorerError)]
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.ExplorerError)
+    ]
     explanations = [c.default_explanation for c in classes if c is not errors.ExplorerError]
     assert len(explanations) == len(set(explanations))

@@ -782,7 +782,14 @@ def test_given_records_are_written_in_slices_with_progress(tmp_path: Path) -> No
     endpoint = Endpoint("GET", "/things", pagination=PaginationKind.CURSOR)
     out = tmp_path / "rows.csv"
     result = asyncio.run(
-        export_csv(None, endpoint, None, out, records=records, progress=lambda p: seen.append(p.rows_written))
+        export_csv(
+            None,
+            endpoint,
+            None,
+            out,
+            records=records,
+            progress=lambda p: seen.append(p.rows_written),
+        )
     )
     assert result.rows_written == count
     assert len(records.slices) == 3
@@ -800,7 +807,15 @@ def test_cancelling_an_export_of_given_records_stops_between_slices(tmp_path: Pa
 
     async def run() -> None:
         cancel = asyncio.Event()
-        await export_csv(None, endpoint, None, out, records=records, cancel=cancel, progress=lambda p: cancel.set())
+        await export_csv(
+            None,
+            endpoint,
+            None,
+            out,
+            records=records,
+            cancel=cancel,
+            progress=lambda p: cancel.set(),
+        )
 
     with pytest.raises(ExportCancelled) as info:
         asyncio.run(run())

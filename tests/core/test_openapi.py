@@ -16,7 +16,14 @@ from explorer.core.openapi import download, import_openapi, load_async, load_doc
 from explorer.core.query import Query, build_url, parse_url, validate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "openapi"
-EXAMPLES = ["petstore", "petstore-expanded", "uspto", "link-example", "callback-example", "api-with-examples"]
+EXAMPLES = [
+    "petstore",
+    "petstore-expanded",
+    "uspto",
+    "link-example",
+    "callback-example",
+    "api-with-examples",
+]
 
 
 def _load(name: str):
@@ -24,6 +31,7 @@ def _load(name: str):
 
 
 # ---------------------------------------------------------------- real-world examples
+
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_documents_import_into_a_usable_tree(name):
@@ -62,7 +70,9 @@ def test_petstore_expanded_merges_all_of():
     one = catalog.find("GET /pets/{id}")
     assert one is not None
     assert {f.path: f.type for f in one.record_fields} == {
-        "name": FieldType.STRING, "tag": FieldType.STRING, "id": FieldType.INTEGER,
+        "name": FieldType.STRING,
+        "tag": FieldType.STRING,
+        "id": FieldType.INTEGER,
     }
     assert one.path_params[0].type is FieldType.INTEGER
     assert catalog.find("DELETE /pets/{id}").record_fields == ()
@@ -87,7 +97,11 @@ def test_link_example_turns_response_links_into_links():
     assert pull_request is not None
     link = user.link_for("username")
     assert link is not None
-    assert (link.target_endpoint, link.mode, link.target_param) == ("GET /2.0/repositories/{username}", LinkMode.RECORD, "username")
+    assert (link.target_endpoint, link.mode, link.target_param) == (
+        "GET /2.0/repositories/{username}",
+        LinkMode.RECORD,
+        "username",
+    )
     merge = pull_request.link_for("author.username")
     assert merge is not None
     assert merge.more_params == (("slug", "repository.slug"), ("pid", "id"))
@@ -105,6 +119,7 @@ def test_callback_example_keeps_the_operation_not_the_callback():
 
 # ---------------------------------------------------------------- ScalePad-style documents
 
+
 @pytest.fixture(scope="module")
 def msp():
     return _load("scalepad-style")
@@ -117,7 +132,11 @@ def test_scalepad_style_paging_filters_and_sort(msp):
     assert msp.servers == ("https://api.example.test", "https://eu.api.example.test")
     assert [p.name for p in msp.products] == ["Core", "Sandbox"]
     assert clients.pagination is PaginationKind.CURSOR
-    assert (clients.records_key, clients.next_cursor_key, clients.total_key) == ("data", "next_cursor", "total_count")
+    assert (clients.records_key, clients.next_cursor_key, clients.total_key) == (
+        "data",
+        "next_cursor",
+        "total_count",
+    )
     assert (clients.page_size_max, clients.page_size_default) == (200, 25)
     ops = {f.name: f.operators for f in clients.filters}
     assert ops == {
@@ -142,7 +161,11 @@ def test_scalepad_style_record_fields_survive_allof_and_a_circular_ref(msp):
     assert fields["parent"] is FieldType.OBJECT  # the circular reference stops here
     assert fields["record_lineage"] is FieldType.ARRAY
     link = client.link_for("id")
-    assert (link.target_endpoint, link.mode, link.target_param) == ("GET /core/v1/assets/hardware", LinkMode.FILTER, "client.id")
+    assert (link.target_endpoint, link.mode, link.target_param) == (
+        "GET /core/v1/assets/hardware",
+        LinkMode.FILTER,
+        "client.id",
+    )
 
 
 def test_scalepad_style_deep_object_filters_and_sort_by(msp):
@@ -156,16 +179,28 @@ def test_scalepad_style_deep_object_filters_and_sort_by(msp):
 def test_offset_paging_by_page_and_by_record_offset(msp):
     reports = msp.find("GET /sandbox/v1/reports")
     logs = msp.find("GET /sandbox/v1/logs")
-    assert (reports.pagination, reports.page_param, reports.offset_counts_records) == (PaginationKind.OFFSET, "page", False)
-    assert (reports.records_key, reports.has_more_key, reports.page_size_max) == ("results", "has_more", 500)
-    assert (logs.pagination, logs.page_param, logs.page_size_param) == (PaginationKind.OFFSET, "offset", "limit")
+    assert (reports.pagination, reports.page_param, reports.offset_counts_records) == (
+        PaginationKind.OFFSET,
+        "page",
+        False,
+    )
+    assert (reports.records_key, reports.has_more_key, reports.page_size_max) == (
+        "results",
+        "has_more",
+        500,
+    )
+    assert (logs.pagination, logs.page_param, logs.page_size_param) == (
+        PaginationKind.OFFSET,
+        "offset",
+        "limit",
+    )
     assert logs.offset_counts_records
     assert logs.paging_params == frozenset({"offset", "limit"})
 
 
 def test_query_model_works_on_an_imported_endpoint(msp):
     clients = msp.find("GET /core/v1/clients")
-    url = "https://api.example.test/core/v1/clients?filter[name]=cont:\"A, B\"&sort=-name&include_archived=true&page_size=50"
+    url = 'https://api.example.test/core/v1/clients?filter[name]=cont:"A, B"&sort=-name&include_archived=true&page_size=50'
 
     query = parse_url(url, msp)
 
@@ -175,7 +210,9 @@ def test_query_model_works_on_an_imported_endpoint(msp):
         "https://api.example.test/core/v1/clients?filter[name]=cont:%22A,%20B%22&sort=-name&include_archived=true"
     )
     bad = Query(clients.id, sorts=query.sorts, filters=query.filters, page_size=500)
-    assert [i.message for i in validate(bad, clients)] == ["The page size 500 is above this endpoint's maximum of 200."]
+    assert [i.message for i in validate(bad, clients)] == [
+        "The page size 500 is above this endpoint's maximum of 200."
+    ]
 
 
 def test_json_and_yaml_give_the_same_catalog(tmp_path):
@@ -191,39 +228,86 @@ def test_json_and_yaml_give_the_same_catalog(tmp_path):
 
 # ---------------------------------------------------------------- size
 
+
 def _resource(index: int) -> tuple[str, dict, dict]:
     name = f"Thing{index}"
     fields = {
-        f"field{k}": {"type": "string", "description": f"Field {k} of {name}", "format": "date-time" if k % 5 == 0 else "text"}
+        f"field{k}": {
+            "type": "string",
+            "description": f"Field {k} of {name}",
+            "format": "date-time" if k % 5 == 0 else "text",
+        }
         for k in range(20)
     }
-    nested = {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"$ref": f"#/components/schemas/{name}"}}}
-    schema = {"allOf": [{"$ref": "#/components/schemas/Owner"},
-                        {"type": "object", "description": "x" * 200, "properties": fields | {"nested": nested}}]}
-    operation = {"get": {
-        "tags": [f"Group {index // 50}"], "summary": f"List {name}",
-        "parameters": [{"name": "page_size", "in": "query", "schema": {"type": "integer", "maximum": 100}},
-                       {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-                       {"name": "filter[field1]", "in": "query", "description": "Operators: eq, in", "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"data": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
-                                             "next_cursor": {"type": "string"}}}}}}},
-    }}
+    nested = {
+        "type": "object",
+        "properties": {"a": {"type": "integer"}, "b": {"$ref": f"#/components/schemas/{name}"}},
+    }
+    schema = {
+        "allOf": [
+            {"$ref": "#/components/schemas/Owner"},
+            {"type": "object", "description": "x" * 200, "properties": fields | {"nested": nested}},
+        ]
+    }
+    operation = {
+        "get": {
+            "tags": [f"Group {index // 50}"],
+            "summary": f"List {name}",
+            "parameters": [
+                {"name": "page_size", "in": "query", "schema": {"type": "integer", "maximum": 100}},
+                {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "filter[field1]",
+                    "in": "query",
+                    "description": "Operators: eq, in",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "data": {
+                                        "type": "array",
+                                        "items": {"$ref": f"#/components/schemas/{name}"},
+                                    },
+                                    "next_cursor": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    }
     return name, schema, operation
 
 
 def _big_document(min_bytes: int) -> str:
     """Enough resources (each with shared, nested and circular schemas) to pass `min_bytes`."""
     one = len(json.dumps(_resource(0)[1:]))
-    owner = {"type": "object", "properties": {"id": {"type": "string"}, "boss": {"$ref": "#/components/schemas/Owner"}}}
+    owner = {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "boss": {"$ref": "#/components/schemas/Owner"}},
+    }
     schemas: dict = {"Owner": owner}
     paths: dict = {}
     for index in range(min_bytes // one + 1):
         name, schema, operation = _resource(index)
         schemas[name] = schema
         paths[f"/api/v1/group{index // 50}/thing{index}"] = operation
-    text = json.dumps({"openapi": "3.0.3", "info": {"title": "Big", "version": "1"}, "paths": paths,
-                       "components": {"schemas": schemas}})
+    text = json.dumps(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "Big", "version": "1"},
+            "paths": paths,
+            "components": {"schemas": schemas},
+        }
+    )
     assert len(text) >= min_bytes
     return text
 
@@ -242,6 +326,7 @@ def test_a_ten_megabyte_document_imports():
 
 # ---------------------------------------------------------------- broken documents
 
+
 @pytest.mark.parametrize(
     ("text", "words", "location"),
     [
@@ -250,20 +335,49 @@ def test_a_ten_megabyte_document_imports():
         ("just some words", "not an object at the top", "/"),
         ("- a\n- b\n", "not an object at the top", "/"),
         ('{"info": {"title": "x"}, "paths": {}}', "no 'openapi' version field", "/"),
-        ('{"swagger": "2.0", "paths": {}}', "Swagger 2.0 (OpenAPI 2) documents are not supported", "/swagger"),
+        (
+            '{"swagger": "2.0", "paths": {}}',
+            "Swagger 2.0 (OpenAPI 2) documents are not supported",
+            "/swagger",
+        ),
         ('{"openapi": "4.0.0", "paths": {}}', "version 4.0.0 is not supported", "/openapi"),
         ('{"openapi": "3.0.0", "info": {}}', "no 'paths'", "/paths"),
-        ('{"openapi": "3.0.0", "paths": []}', "'paths' must be an object, but it is a list", "/paths"),
+        (
+            '{"openapi": "3.0.0", "paths": []}',
+            "'paths' must be an object, but it is a list",
+            "/paths",
+        ),
         ('{"openapi": "3.0.0", "paths": {"pets": {}}}', "must start with '/'", "/paths/pets"),
-        ('{"openapi": "3.0.0", "paths": {"/a": {"get": "nope"}}}', "must be an object, but it is a string", "/paths/~1a/get"),
-        ('{"openapi": "3.0.0", "paths": {"/a": {"get": {"parameters": {}}}}}', "'parameters' must be a list", "/paths/~1a/get/parameters"),
-        ('{"openapi": "3.0.0", "paths": {"/a": {"get": {"parameters": [{"in": "query"}]}}}}', "needs a 'name'", "/paths/~1a/get/parameters/0"),
-        ('{"openapi": "3.0.0", "paths": {"/a": {"get": {"responses": {"200": {"description": "", "content": {"application/json": {"schema": {"type": 42}}}}}}}}}',
-         "schema type must be a string", "/type"),
-        ('{"openapi": "3.0.0", "paths": {"/a": {"get": {"responses": {"200": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gone"}}}}}}}}}',
-         "#/components/schemas/Gone points at nothing", "/paths/~1a/get/responses/200/content/application~1json/schema"),
-        ('{"openapi": "3.0.0", "paths": {"/a": {"get": {"parameters": [{"$ref": "#/components/parameters/P"}]}}}, "components": {"parameters": {"P": {"$ref": "#/components/parameters/P"}}}}',
-         "refers only to itself", None),
+        (
+            '{"openapi": "3.0.0", "paths": {"/a": {"get": "nope"}}}',
+            "must be an object, but it is a string",
+            "/paths/~1a/get",
+        ),
+        (
+            '{"openapi": "3.0.0", "paths": {"/a": {"get": {"parameters": {}}}}}',
+            "'parameters' must be a list",
+            "/paths/~1a/get/parameters",
+        ),
+        (
+            '{"openapi": "3.0.0", "paths": {"/a": {"get": {"parameters": [{"in": "query"}]}}}}',
+            "needs a 'name'",
+            "/paths/~1a/get/parameters/0",
+        ),
+        (
+            '{"openapi": "3.0.0", "paths": {"/a": {"get": {"responses": {"200": {"description": "", "content": {"application/json": {"schema": {"type": 42}}}}}}}}}',
+            "schema type must be a string",
+            "/type",
+        ),
+        (
+            '{"openapi": "3.0.0", "paths": {"/a": {"get": {"responses": {"200": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gone"}}}}}}}}}',
+            "#/components/schemas/Gone points at nothing",
+            "/paths/~1a/get/responses/200/content/application~1json/schema",
+        ),
+        (
+            '{"openapi": "3.0.0", "paths": {"/a": {"get": {"parameters": [{"$ref": "#/components/parameters/P"}]}}}, "components": {"parameters": {"P": {"$ref": "#/components/parameters/P"}}}}',
+            "refers only to itself",
+            None,
+        ),
     ],
 )
 def test_broken_documents_say_what_and_where(text, words, location):
@@ -292,13 +406,37 @@ def test_bytes_that_are_not_utf8():
 
 def test_circular_schemas_do_not_recurse_forever():
     doc = {
-        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
-        "paths": {"/a": {"get": {"responses": {"200": {"description": "", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/A"}}}}}}}},
-        "components": {"schemas": {
-            "A": {"allOf": [{"$ref": "#/components/schemas/B"}], "properties": {"b": {"$ref": "#/components/schemas/B"}}},
-            "B": {"anyOf": [{"$ref": "#/components/schemas/A"}], "properties": {"a": {"$ref": "#/components/schemas/A"}, "n": {"type": "integer"}}},
-        }},
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/a": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/A"}}
+                            },
+                        }
+                    }
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "A": {
+                    "allOf": [{"$ref": "#/components/schemas/B"}],
+                    "properties": {"b": {"$ref": "#/components/schemas/B"}},
+                },
+                "B": {
+                    "anyOf": [{"$ref": "#/components/schemas/A"}],
+                    "properties": {
+                        "a": {"$ref": "#/components/schemas/A"},
+                        "n": {"type": "integer"},
+                    },
+                },
+            }
+        },
     }
     endpoint = import_openapi(json.dumps(doc)).find("GET /a")
     paths = [f.path for f in endpoint.record_fields]
@@ -307,6 +445,7 @@ def test_circular_schemas_do_not_recurse_forever():
 
 
 # ---------------------------------------------------------------- files and URLs
+
 
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(SpecError) as info:
@@ -342,31 +481,53 @@ def test_official_documents_with_product_relative_paths_get_the_product_prefix()
         return {"200": response | ({"links": links} if links else {})}
 
     client = {"type": "object", "properties": {"id": {"type": "string"}}}
-    page = {"type": "object", "properties": {
-        "data": {"type": "array", "items": {"type": "object", "properties": {"client": client}}},
-        "next_cursor": {"type": "string"},
-    }}
+    page = {
+        "type": "object",
+        "properties": {
+            "data": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"client": client}},
+            },
+            "next_cursor": {"type": "string"},
+        },
+    }
     doc = {
         "openapi": "3.0.1",
         "info": {"title": "Core API", "version": "v1"},
         "servers": [{"url": "https://api.scalepad.com"}],
         "paths": {
-            "/v1/clients/{id}": {"get": {
-                "operationId": "getClient",
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": ok(client),
-            }},
-            "/v1/assets/hardware": {"get": {
-                "operationId": "listHardware",
-                "responses": ok(page, {"client": {"operationId": "getClient", "parameters": {"id": "$response.body#/client/id"}}}),
-            }},
+            "/v1/clients/{id}": {
+                "get": {
+                    "operationId": "getClient",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": ok(client),
+                }
+            },
+            "/v1/assets/hardware": {
+                "get": {
+                    "operationId": "listHardware",
+                    "responses": ok(
+                        page,
+                        {
+                            "client": {
+                                "operationId": "getClient",
+                                "parameters": {"id": "$response.body#/client/id"},
+                            }
+                        },
+                    ),
+                }
+            },
         },
     }
 
     async def fetch(url: str) -> bytes:
         return json.dumps(doc).encode()
 
-    catalog = asyncio.run(load_catalog(OFFICIAL_DOCUMENTS["ScalePad Core API (official OpenAPI)"], fetch=fetch))
+    catalog = asyncio.run(
+        load_catalog(OFFICIAL_DOCUMENTS["ScalePad Core API (official OpenAPI)"], fetch=fetch)
+    )
 
     hardware = catalog.find("GET /core/v1/assets/hardware")
     assert hardware is not None
@@ -395,7 +556,12 @@ def test_unreachable_url_explains_the_offline_fallback():
         raise httpx.ConnectError("no route to host", request=request)
 
     with pytest.raises(SpecError) as info:
-        asyncio.run(download("https://developer.scalepad.com/openapi/core-api.json", transport=httpx.MockTransport(handler)))
+        asyncio.run(
+            download(
+                "https://developer.scalepad.com/openapi/core-api.json",
+                transport=httpx.MockTransport(handler),
+            )
+        )
     assert "bundled catalog works offline" in info.value.explanation
 
 

@@ -17,9 +17,15 @@ from explorer.core.errors import PaginationError
 from explorer.core.paging import Page, PageFetcher, ResumePoint, iter_pages
 from explorer.core.ratelimit import RateGovernor
 
-CURSOR_EP = Endpoint("GET", "/core/v1/assets/hardware", pagination=PaginationKind.CURSOR, page_size_max=200)
-OFFSET_EP = Endpoint("GET", "/sandbox/v1/assets/hardware", pagination=PaginationKind.OFFSET, page_size_max=200)
-NONE_EP = Endpoint("GET", "/v1/Units", pagination=PaginationKind.NONE, records_key="", id_field="unitID")
+CURSOR_EP = Endpoint(
+    "GET", "/core/v1/assets/hardware", pagination=PaginationKind.CURSOR, page_size_max=200
+)
+OFFSET_EP = Endpoint(
+    "GET", "/sandbox/v1/assets/hardware", pagination=PaginationKind.OFFSET, page_size_max=200
+)
+NONE_EP = Endpoint(
+    "GET", "/v1/Units", pagination=PaginationKind.NONE, records_key="", id_field="unitID"
+)
 SINGLE_EP = Endpoint("GET", "/core/v1/clients/{id}", pagination=PaginationKind.SINGLE)
 
 
@@ -91,7 +97,10 @@ class FakeListApi:
         page = int(params.get("page", "1"))
         start = (page - 1) * size
         end = min(start + size, self.count)
-        body: dict[str, Any] = {"data": [{"id": i} for i in self.ids()[start:end]], "page_size": size}
+        body: dict[str, Any] = {
+            "data": [{"id": i} for i in self.ids()[start:end]],
+            "page_size": size,
+        }
         if self.with_total:
             body["total_count"] = self.count
         if self.with_has_more:
@@ -110,7 +119,10 @@ def client_for(api: FakeListApi) -> ApiClient:
 def collect(api: FakeListApi, endpoint: Endpoint, **kwargs: Any) -> list[Page]:
     async def scenario() -> list[Page]:
         async with client_for(api) as client:
-            return [page async for page in iter_pages(client, endpoint, kwargs.pop("params", None), **kwargs)]
+            return [
+                page
+                async for page in iter_pages(client, endpoint, kwargs.pop("params", None), **kwargs)
+            ]
 
     return asyncio.run(scenario())
 
@@ -175,21 +187,31 @@ def test_duplicates_are_dropped_counted_and_the_count_difference_reported() -> N
     assert "300" in last.warning
 
 
-@pytest.mark.parametrize(("asked", "cap", "sent"), [(500, 200, "200"), (None, 200, "200"), (150, 100, "100")])
-def test_page_size_is_clamped_to_the_endpoints_maximum(asked: int | None, cap: int, sent: str) -> None:
+@pytest.mark.parametrize(
+    ("asked", "cap", "sent"), [(500, 200, "200"), (None, 200, "200"), (150, 100, "100")]
+)
+def test_page_size_is_clamped_to_the_endpoints_maximum(
+    asked: int | None, cap: int, sent: str
+) -> None:
     api = FakeListApi(count=10)
-    endpoint = Endpoint("GET", "/core/v1/assets/hardware", pagination=PaginationKind.CURSOR, page_size_max=cap)
+    endpoint = Endpoint(
+        "GET", "/core/v1/assets/hardware", pagination=PaginationKind.CURSOR, page_size_max=cap
+    )
     collect(api, endpoint, page_size=asked)
     assert api.requests[0].get("page_size") == sent
 
 
 def test_wrong_envelope_is_a_pagination_error() -> None:
     # an object without the records list (here: a single record where a list was expected)
-    endpoint = Endpoint("GET", "/core/v1/clients/1", pagination=PaginationKind.CURSOR, records_key="items")
+    endpoint = Endpoint(
+        "GET", "/core/v1/clients/1", pagination=PaginationKind.CURSOR, records_key="items"
+    )
     with pytest.raises(PaginationError, match="'items'"):
         collect(FakeListApi(count=3), endpoint)
     # a catalog naming another key still finds the usual `data` list
-    lenient = Endpoint("GET", "/core/v1/assets/hardware", pagination=PaginationKind.CURSOR, records_key="items")
+    lenient = Endpoint(
+        "GET", "/core/v1/assets/hardware", pagination=PaginationKind.CURSOR, records_key="items"
+    )
     assert len(ids_of(collect(FakeListApi(count=3), lenient))) == 3
 
 
@@ -247,7 +269,9 @@ def test_unpaginated_data_envelope_and_detected_cursor() -> None:
 
 
 def test_single_record_bare_or_wrapped() -> None:
-    endpoint = Endpoint("GET", "/core/v1/clients/{id}", pagination=PaginationKind.SINGLE, records_key="data")
+    endpoint = Endpoint(
+        "GET", "/core/v1/clients/{id}", pagination=PaginationKind.SINGLE, records_key="data"
+    )
     pages = collect(FakeListApi(), endpoint, path="/core/v1/clients/42")
     assert [p.records for p in pages] == [[{"id": "42", "name": "Acme"}]]
     assert pages[0].is_last
@@ -295,7 +319,8 @@ def test_resume_point_for_another_kind_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", [{}, {"kind": "sideways"}, {"kind": "cursor", "page": "x"}, {"kind": "offset", "page": 0}]
+    "raw",
+    [{}, {"kind": "sideways"}, {"kind": "cursor", "page": "x"}, {"kind": "offset", "page": 0}],
 )
 def test_bad_saved_resume_points_are_refused(raw: dict[str, Any]) -> None:
     with pytest.raises(PaginationError, match="not valid"):
@@ -308,7 +333,6 @@ def test_cancelling_an_offset_walk_stops_its_requests_and_leaves_a_usable_resume
 
     async def scenario() -> list[Page]:
         async with client_for(api) as client:
-
             five_pages = asyncio.Event()
 
             async def walk() -> None:
@@ -407,6 +431,7 @@ def test_page_fetcher_reports_a_repeated_cursor_once() -> None:
 
 def test_page_fetcher_cancel_stops_the_running_fetch() -> None:
     api = FakeListApi(count=450, delay_s=0.5)
+
     async def scenario() -> None:
         async with client_for(api) as client:
             fetcher = PageFetcher(client, CURSOR_EP, None)
@@ -438,9 +463,7 @@ def test_dedup_memory_stays_bounded_on_long_walks() -> None:
     assert page.records == []
     assert page.duplicates_dropped == 1
     oldest_kept = 41 - DEDUP_WINDOW_PAGES + 1  # page 41 pushed the previous oldest out
-    page = walk.take(
-        walk.parse({"data": [{"id": f"p{oldest_kept}-0"}], "next_cursor": "c42"}), 42
-    )
+    page = walk.take(walk.parse({"data": [{"id": f"p{oldest_kept}-0"}], "next_cursor": "c42"}), 42)
     assert page.duplicates_dropped == 1
     # An id from a page that has left the window is forgotten: the record is handed over.
     page = walk.take(walk.parse({"data": [{"id": "p1-0"}], "next_cursor": "c43"}), 43)

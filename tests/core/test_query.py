@@ -38,7 +38,7 @@ from explorer.core.query import (
 
 HARDWARE = "GET /core/v1/assets/hardware"
 DONE_WHEN_URL = (
-    "https://api.scalepad.com/core/v1/assets/hardware?filter[client.name]=cont:\"Space Sprockets, Inc.\""
+    'https://api.scalepad.com/core/v1/assets/hardware?filter[client.name]=cont:"Space Sprockets, Inc."'
     "&filter[configuration.ram_bytes]=lte:8000000000&sort=-record_updated_at"
 )
 
@@ -60,6 +60,7 @@ def _endpoint(catalog, endpoint_id: str) -> Endpoint:
 
 
 # ---------------------------------------------------------------- the documented grammar
+
 
 def test_pasted_scalepad_url_fills_the_model(scalepad):
     query = parse_url(DONE_WHEN_URL, scalepad)
@@ -135,15 +136,22 @@ def test_datetime_values_are_sent_in_utc_with_z(scalepad):
     endpoint = _endpoint(scalepad, "GET /quoter/v1/items")
     query = Query(
         endpoint.id,
-        filters=(FilterCondition("record_updated_at", Operator.GT, ("2026-08-01T02:00:00+02:00",)),),
+        filters=(
+            FilterCondition("record_updated_at", Operator.GT, ("2026-08-01T02:00:00+02:00",)),
+        ),
     )
 
-    assert build_params(query, endpoint)[0] == ("filter[record_updated_at]", 'gt:"2026-08-01T00:00:00Z"')
+    assert build_params(query, endpoint)[0] == (
+        "filter[record_updated_at]",
+        'gt:"2026-08-01T00:00:00Z"',
+    )
 
 
 def test_date_only_value_needs_no_quotes(scalepad):
     endpoint = _endpoint(scalepad, "GET /quoter/v1/items")
-    query = Query(endpoint.id, filters=(FilterCondition("record_created_at", Operator.LT, ("2026-08-01",)),))
+    query = Query(
+        endpoint.id, filters=(FilterCondition("record_created_at", Operator.LT, ("2026-08-01",)),)
+    )
 
     assert build_params(query, endpoint) == [("filter[record_created_at]", "lt:2026-08-01")]
 
@@ -187,6 +195,7 @@ def test_missing_path_param_cannot_be_built(scalepad):
 
 
 # ---------------------------------------------------------------- parsing pasted text
+
 
 def test_path_only_and_query_only_pastes(scalepad):
     endpoint = _endpoint(scalepad, "GET /core/v1/clients")
@@ -240,6 +249,7 @@ def test_unbalanced_quote_in_a_pasted_url_is_reported_on_its_row(scalepad):
 
 # ---------------------------------------------------------------- validation
 
+
 def _typed_endpoint() -> Endpoint:
     return Endpoint(
         method="GET",
@@ -254,7 +264,9 @@ def _typed_endpoint() -> Endpoint:
             FilterField("at", FieldType.DATETIME, (Operator.GT,)),
             FilterField("active", FieldType.BOOLEAN, (Operator.EQ,)),
             FilterField("uid", FieldType.UUID, (Operator.EQ,)),
-            FilterField("kind", FieldType.ENUM, (Operator.EQ, Operator.IN), ("SERVER", "WORKSTATION")),
+            FilterField(
+                "kind", FieldType.ENUM, (Operator.EQ, Operator.IN), ("SERVER", "WORKSTATION")
+            ),
             FilterField("name", FieldType.STRING, (Operator.EQ, Operator.CONT)),
         ),
         sort_fields=("name",),
@@ -314,8 +326,12 @@ def test_a_valid_query_has_no_issues():
     ],
 )
 def test_each_bad_filter_gets_a_message_on_its_row(condition, words):
-    query = Query(GOOD.endpoint_id, path_params={"id": "7"}, params={"StartDate": "2026-01-01"},
-                  filters=(GOOD.filters[0], condition))
+    query = Query(
+        GOOD.endpoint_id,
+        path_params={"id": "7"},
+        params={"StartDate": "2026-01-01"},
+        filters=(GOOD.filters[0], condition),
+    )
 
     issues = validate(query, _typed_endpoint())
 
@@ -366,7 +382,29 @@ def test_scout_search_requires_both_dates(scout):
 
 # Pieces a value is made of: the grammar's special tokens, URL metacharacters, any unicode.
 _PIECES = st.one_of(
-    st.sampled_from([",", ":", '"', '""', " ", "OR", "AND", "or", " AND ", "\\", "'", "[", "]", "&", "=", "+", "%", "#", "?"]),
+    st.sampled_from(
+        [
+            ",",
+            ":",
+            '"',
+            '""',
+            " ",
+            "OR",
+            "AND",
+            "or",
+            " AND ",
+            "\\",
+            "'",
+            "[",
+            "]",
+            "&",
+            "=",
+            "+",
+            "%",
+            "#",
+            "?",
+        ]
+    ),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=4),
 )
 value_text = st.lists(_PIECES, max_size=8).map("".join)
@@ -380,11 +418,16 @@ def test_any_values_survive_format_then_parse(values):
 @given(value_text, st.sampled_from([Operator.EQ, Operator.CONT]))
 def test_any_value_survives_build_then_parse_url(value, op):
     endpoint = Endpoint(
-        "GET", "/core/v1/clients",
+        "GET",
+        "/core/v1/clients",
         filters=(FilterField("name", FieldType.STRING, (Operator.EQ, Operator.CONT, Operator.IN)),),
         sort_fields=("name",),
     )
-    query = Query(endpoint.id, filters=(FilterCondition("name", op, (value,)),), sorts=(SortKey("name", True),))
+    query = Query(
+        endpoint.id,
+        filters=(FilterCondition("name", op, (value,)),),
+        sorts=(SortKey("name", True),),
+    )
 
     url = build_url("https://api.example.com", query, endpoint)
 
@@ -395,7 +438,9 @@ def test_any_value_survives_build_then_parse_url(value, op):
 
 @given(st.lists(value_text, min_size=1, max_size=4))
 def test_any_in_list_survives_build_then_parse_url(values):
-    endpoint = Endpoint("GET", "/x", filters=(FilterField("name", FieldType.STRING, (Operator.IN,)),))
+    endpoint = Endpoint(
+        "GET", "/x", filters=(FilterField("name", FieldType.STRING, (Operator.IN,)),)
+    )
     query = Query(endpoint.id, filters=(FilterCondition("name", Operator.IN, tuple(values)),))
 
     assert parse_url(build_url("http://h", query, endpoint), endpoint) == query
@@ -403,8 +448,11 @@ def test_any_in_list_survives_build_then_parse_url(values):
 
 # ---------------------------------------------------------------- against the sandbox
 
+
 def _get(sandbox, path: str, params: list[tuple[str, str]]) -> httpx.Response:
-    return httpx.get(sandbox.url + path, params=params, headers={"x-api-key": sandbox.api_key}, timeout=10)
+    return httpx.get(
+        sandbox.url + path, params=params, headers={"x-api-key": sandbox.api_key}, timeout=10
+    )
 
 
 def _records(sandbox, endpoint: Endpoint, query: Query) -> list[dict]:
@@ -414,7 +462,9 @@ def _records(sandbox, endpoint: Endpoint, query: Query) -> list[dict]:
     records: list[dict] = []
     cursor = None
     while True:
-        response = _get(sandbox, build_path(query, endpoint), params + ([("cursor", cursor)] if cursor else []))
+        response = _get(
+            sandbox, build_path(query, endpoint), params + ([("cursor", cursor)] if cursor else [])
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         records.extend(body["data"])
@@ -430,11 +480,21 @@ def _ram(asset: dict) -> int | None:
 @pytest.fixture(scope="module")
 def one_client(sandbox, scalepad):
     """A client with hardware: its record and every one of its hardware assets (filtered by id)."""
-    clients = _records(sandbox, _endpoint(scalepad, "GET /core/v1/clients"),
-                       Query("GET /core/v1/clients", filters=(FilterCondition("num_hardware_assets", Operator.GTE, ("10",)),)))
+    clients = _records(
+        sandbox,
+        _endpoint(scalepad, "GET /core/v1/clients"),
+        Query(
+            "GET /core/v1/clients",
+            filters=(FilterCondition("num_hardware_assets", Operator.GTE, ("10",)),),
+        ),
+    )
     client = next(c for c in clients if "," in c["name"])
     hardware = _endpoint(scalepad, HARDWARE)
-    assets = _records(sandbox, hardware, Query(HARDWARE, filters=(FilterCondition("client.id", Operator.EQ, (client["id"],)),)))
+    assets = _records(
+        sandbox,
+        hardware,
+        Query(HARDWARE, filters=(FilterCondition("client.id", Operator.EQ, (client["id"],)),)),
+    )
     assert assets
     assert all(a["client"]["id"] == client["id"] for a in assets)
     return client, assets
@@ -449,9 +509,14 @@ def test_sandbox_selects_the_records_the_filters_describe(sandbox, scalepad, one
     by_client = FilterCondition("client.id", Operator.EQ, (client["id"],))
     cases = [
         (FilterCondition("client.name", Operator.EQ, (client["name"],)), lambda a: True),
-        (FilterCondition("type", Operator.IN, ("SERVER", "VIRTUAL")), lambda a: a["type"].strip() in ("SERVER", "VIRTUAL")),
-        (FilterCondition("configuration.ram_bytes", Operator.LTE, (str(ram_limit),)),
-         lambda a: (_ram(a) or ram_limit + 1) <= ram_limit),
+        (
+            FilterCondition("type", Operator.IN, ("SERVER", "VIRTUAL")),
+            lambda a: a["type"].strip() in ("SERVER", "VIRTUAL"),
+        ),
+        (
+            FilterCondition("configuration.ram_bytes", Operator.LTE, (str(ram_limit),)),
+            lambda a: (_ram(a) or ram_limit + 1) <= ram_limit,
+        ),
         (FilterCondition("name", Operator.CONT, (word,)), lambda a: word in a["name"].lower()),
     ]
     for condition, keep in cases:
@@ -475,17 +540,24 @@ def test_sandbox_accepts_the_done_when_url(sandbox, scalepad, one_client):
     assert stamps == sorted(stamps, reverse=True)
 
 
-@pytest.mark.parametrize("name", ['The "Quoted" Company', "Ratio: 3:1 Labs", 'Comma, Colon: AND "Quote" OR Dash -'])
+@pytest.mark.parametrize(
+    "name", ['The "Quoted" Company', "Ratio: 3:1 Labs", 'Comma, Colon: AND "Quote" OR Dash -']
+)
 def test_sandbox_reads_special_values_exactly_as_built(sandbox, scalepad, name):
     clients = _endpoint(scalepad, "GET /core/v1/clients")
-    query = Query(clients.id, filters=(FilterCondition("name", Operator.IN, (name, "no such client, really")),))
+    query = Query(
+        clients.id,
+        filters=(FilterCondition("name", Operator.IN, (name, "no such client, really")),),
+    )
 
     got = _records(sandbox, clients, query)
 
     assert [c["name"] for c in got] == [name]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(value=value_text)
 def test_sandbox_accepts_any_built_value(sandbox, scalepad, value):
     clients = _endpoint(scalepad, "GET /core/v1/clients")
@@ -515,11 +587,17 @@ def test_scout_queries_built_from_the_catalog_are_answered_by_the_sandbox(sandbo
         assert response.status_code == 200, response.text
         return response.json()
 
-    everything = send(Query(search.id, params={"startdate": "2000-01-01", "EndDate": "2100-12-31"}), search)
+    everything = send(
+        Query(search.id, params={"startdate": "2000-01-01", "EndDate": "2100-12-31"}), search
+    )
     station = next(o["stationID"] for o in everything if o["status"] == "InProgress")
     at_station = parse_url(f"/v1/WorkOrders/InProgress?stationID={station}", scout)
 
     got = send(at_station, in_progress)
 
-    expected = [o["workOrderID"] for o in everything if o["status"] == "InProgress" and o["stationID"] == station]
+    expected = [
+        o["workOrderID"]
+        for o in everything
+        if o["status"] == "InProgress" and o["stationID"] == station
+    ]
     assert sorted(o["workOrderID"] for o in got) == sorted(expected)

@@ -42,9 +42,7 @@ def _record_api_key_call(log: RequestLog) -> RequestLogEntry:
         "https://api.example/core/v1/clients?page_size=200&filter[name]=eq:Acme",
         headers={"x-api-key": KEY, "accept": "application/json"},
     )
-    response = httpx.Response(
-        200, json={"data": [{"id": "1"}], "total_count": 1}, request=request
-    )
+    response = httpx.Response(200, json={"data": [{"id": "1"}], "total_count": 1}, request=request)
     return log.record(request, response, duration_ms=12.34, attempt=2, waited_s=0.5, secrets=[KEY])
 
 
@@ -104,9 +102,9 @@ def test_bearer_header_keeps_its_scheme() -> None:
 
 def test_unknown_secrets_shaped_like_jwts_are_blanked() -> None:
     assert TOKEN not in mask_body(f"raw {TOKEN} text")
-    assert mask_body("password=hunter22&user=a", content_type="application/x-www-form-urlencoded") == (
-        f"password={MASK.replace('*', '%2A')}&user=a"
-    )
+    assert mask_body(
+        "password=hunter22&user=a", content_type="application/x-www-form-urlencoded"
+    ) == (f"password={MASK.replace('*', '%2A')}&user=a")
 
 
 def test_url_masking_keeps_ordinary_parameters() -> None:
@@ -161,7 +159,9 @@ def test_curl_uses_variables_instead_of_secrets() -> None:
     assert command.startswith("curl 'https://api.example/core/v1/clients?page_size=200")
 
     bearer = log.record(
-        httpx.Request("GET", "https://s.example/v1/Units", headers={"Authorization": f"Bearer {TOKEN}"}),
+        httpx.Request(
+            "GET", "https://s.example/v1/Units", headers={"Authorization": f"Bearer {TOKEN}"}
+        ),
         secrets=[TOKEN],
     )
     assert '-H "Authorization: Bearer $EXPLORER_TOKEN"' in to_curl(bearer)
@@ -216,7 +216,11 @@ def test_json_members_are_masked_in_place_whatever_their_quoting() -> None:
     text = '{"note": "say \\"password\\": x", "password" : "p\\"w", "api_key": 12345, "ok": true}'
     masked = mask_body(text)
     assert masked == (
-        '{"note": "say \\"password\\": x", "password" : "' + MASK + '", "api_key": "' + MASK + '", "ok": true}'
+        '{"note": "say \\"password\\": x", "password" : "'
+        + MASK
+        + '", "api_key": "'
+        + MASK
+        + '", "ok": true}'
     )
     assert json.loads(masked)["note"] == 'say "password": x'
 

@@ -74,7 +74,9 @@ def test_endpoint_missing_from_the_catalog_is_explained():
 
 
 def test_credentials_in_params_are_never_written(tmp_path):
-    query = Query("GET /v1/Units", params={"subscription-key": "s3cr3t", "api_key": "k", "stationID": "2"})
+    query = Query(
+        "GET /v1/Units", params={"subscription-key": "s3cr3t", "api_key": "k", "stationID": "2"}
+    )
     path = save_query(tmp_path / "q.json", SavedQuery("Scout", query))
 
     text = path.read_text(encoding="utf-8")
@@ -108,8 +110,14 @@ def _good() -> dict:
         (json.dumps(_good() | {"version": "one"}), "'version'"),
         (json.dumps(_good() | {"endpoint": "clients"}), "'endpoint' must look like"),
         (json.dumps(_good() | {"filters": [{"op": "eq"}]}), "filter 1 needs a 'field'"),
-        (json.dumps(_good() | {"filters": [{"field": "a", "op": "like", "values": []}]}), "unknown operator 'like'"),
-        (json.dumps(_good() | {"filters": [{"field": "a", "op": "eq", "values": "x"}]}), "'values' must be a list"),
+        (
+            json.dumps(_good() | {"filters": [{"field": "a", "op": "like", "values": []}]}),
+            "unknown operator 'like'",
+        ),
+        (
+            json.dumps(_good() | {"filters": [{"field": "a", "op": "eq", "values": "x"}]}),
+            "'values' must be a list",
+        ),
         (json.dumps(_good() | {"sorts": "name"}), "'sorts' must be a list"),
         (json.dumps(_good() | {"sorts": ["a b"]}), "sort"),
         (json.dumps(_good() | {"columns": [1, 2]}), "'columns'"),

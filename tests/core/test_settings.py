@@ -33,7 +33,9 @@ def _profiles() -> list[Profile]:
             rate_period_s=1.0,
             page_size=50,
             ca_bundle="/etc/ssl/corp.pem",
-            jwt=JwtSettings(token_field="data.token", extra_login_fields=(("grant_type", "password"),)),
+            jwt=JwtSettings(
+                token_field="data.token", extra_login_fields=(("grant_type", "password"),)
+            ),
         ),
     ]
 
@@ -98,7 +100,9 @@ def test_invalid_profiles_are_refused_with_a_reason(changes: dict[str, object], 
         Profile(**values)  # type: ignore[arg-type]
 
 
-def test_save_is_atomic_and_leaves_no_temp_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_save_is_atomic_and_leaves_no_temp_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = SettingsStore(tmp_path / "settings.json")
     store.save(Settings(profiles=_profiles()[:1]))
     before = (tmp_path / "settings.json").read_text()
@@ -149,7 +153,12 @@ def test_v1_file_is_migrated_and_backed_up(tmp_path: Path) -> None:
     v1 = {
         "version": 1,
         "profiles": [
-            {"name": "SP", "base_url": "https://api.scalepad.com", "auth": "apikey", "rate": "40/5"},
+            {
+                "name": "SP",
+                "base_url": "https://api.scalepad.com",
+                "auth": "apikey",
+                "rate": "40/5",
+            },
             {
                 "name": "Scout",
                 "base_url": "http://127.0.0.1:9",
@@ -186,7 +195,12 @@ def test_no_secret_ever_reaches_the_file(tmp_path: Path) -> None:
             {
                 "version": 1,
                 "profiles": [
-                    {"name": "SP", "base_url": "https://a.example", "api_key": canary, "password": canary}
+                    {
+                        "name": "SP",
+                        "base_url": "https://a.example",
+                        "api_key": canary,
+                        "password": canary,
+                    }
                 ],
                 "token": canary,
             }

@@ -57,7 +57,9 @@ class DetailPanel(QWidget):
 
         buttons = QHBoxLayout()
         self.copy_value_button = QPushButton("Copy value")
-        self.copy_value_button.setToolTip("Copy the value chosen in the tree, or the table's current cell")
+        self.copy_value_button.setToolTip(
+            "Copy the value chosen in the tree, or the table's current cell"
+        )
         self.copy_value_button.clicked.connect(self.copy_value)
         self.copy_record_button = QPushButton("Copy record")
         self.copy_record_button.setToolTip("Copy the whole record as formatted JSON")

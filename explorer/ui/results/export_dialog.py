@@ -136,8 +136,12 @@ class ExportDialog(QDialog):
 
         columns_box = QGroupBox("Columns")
         columns_layout = QVBoxLayout(columns_box)
-        self.visible_columns_button = QRadioButton(f"Visible columns, in their order ({len(visible_columns)})")
-        self.all_columns_button = QRadioButton(f"All columns ({all_columns_count} known, more if the data has them)")
+        self.visible_columns_button = QRadioButton(
+            f"Visible columns, in their order ({len(visible_columns)})"
+        )
+        self.all_columns_button = QRadioButton(
+            f"All columns ({all_columns_count} known, more if the data has them)"
+        )
         self.visible_columns_button.setChecked(True)
         columns_layout.addWidget(self.visible_columns_button)
         columns_layout.addWidget(self.all_columns_button)
@@ -242,12 +246,16 @@ class ExportDialog(QDialog):
         partial = partial_path_for(Path(text).expanduser()) if text else None
         # A stat per edit of the path: cheap enough for the GUI thread.
         kept = partial is not None and partial.is_file()
-        self.resume_check.setText(f"Resume the interrupted export kept in {partial.name}" if partial else "")
+        self.resume_check.setText(
+            f"Resume the interrupted export kept in {partial.name}" if partial else ""
+        )
         self.resume_check.setVisible(kept and self.scope() is ExportScope.ALL)
 
     def _choose_file(self) -> None:
         # open() rather than exec(): no nested event loop under qasync.
-        dialog = QFileDialog(self, "Export to", self.path_edit.text(), "CSV files (*.csv);;All files (*)")
+        dialog = QFileDialog(
+            self, "Export to", self.path_edit.text(), "CSV files (*.csv);;All files (*)"
+        )
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")
         dialog.fileSelected.connect(self.path_edit.setText)
@@ -323,7 +331,12 @@ class ExportProgressDialog(QDialog):
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.close)
         self.close_button.hide()
-        for button in (self.open_folder_button, self.resume_button, self.cancel_button, self.close_button):
+        for button in (
+            self.open_folder_button,
+            self.resume_button,
+            self.cancel_button,
+            self.close_button,
+        ):
             buttons.addWidget(button)
         layout.addLayout(buttons)
 
@@ -381,7 +394,9 @@ class ExportProgressDialog(QDialog):
         except ExportIncomplete as exc:
             self.result_value = exc
             cancelled = isinstance(exc, ExportCancelled)
-            self._show_stopped(exc.explanation, resumable=self._records is None, cancelled=cancelled)
+            self._show_stopped(
+                exc.explanation, resumable=self._records is None, cancelled=cancelled
+            )
             self.export_finished.emit(exc)
             return
         except Exception as exc:  # noqa: BLE001 - any failure becomes a calm message; details in the log
@@ -402,7 +417,11 @@ class ExportProgressDialog(QDialog):
             self.rows_label.setText(f"{progress.rows_written:,} of {total:,} rows")
         else:
             self.rows_label.setText(f"{progress.rows_written:,} rows")
-        waited = f", waited {progress.waited_s:.0f} s for the rate limit" if progress.waited_s >= 1 else ""
+        waited = (
+            f", waited {progress.waited_s:.0f} s for the rate limit"
+            if progress.waited_s >= 1
+            else ""
+        )
         self.rate_label.setText(
             f"{progress.rows_per_s:,.0f} rows/s · time left {format_duration(progress.eta_s)}"
             f" · {progress.requests:,} requests{waited}"
@@ -411,7 +430,9 @@ class ExportProgressDialog(QDialog):
     def _show_done(self, result: ExportResult) -> None:
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
-        self.rows_label.setText(f"Done: {result.rows_written:,} rows written to {result.path.name}.")
+        self.rows_label.setText(
+            f"Done: {result.rows_written:,} rows written to {result.path.name}."
+        )
         self.outcome_label.setText(result.summary())
         self.outcome_label.setProperty("role", "warning" if result.shortfall else "ok")
         theme.restyle(self.outcome_label)

@@ -53,7 +53,11 @@ class FindProxyModel(QSortFilterProxyModel):
     async def search(self, text: str) -> int:
         """Filter to the rows containing `text`; returns the number of matching rows."""
         needle = text.strip().lower()
-        if self._task is not None and not self._task.done() and self._task is not asyncio.current_task():
+        if (
+            self._task is not None
+            and not self._task.done()
+            and self._task is not asyncio.current_task()
+        ):
             self._task.cancel()
         model = self.records_model()
         if not needle:
@@ -153,4 +157,3 @@ class FindBar(QWidget):
     def clear(self) -> None:
         self.edit.clear()
         self.flush()
-

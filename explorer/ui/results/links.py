@@ -70,18 +70,28 @@ def targets_for_link(link: Link, value: Any, catalog: Catalog | None) -> list[Re
     if link.as_query_param:
         for v in values:
             query = Query(endpoint_id=link.target_endpoint, params={link.target_param: v})
-            targets.append(RelatedTarget(f"{label} with {link.target_param} = {v}", link.target_endpoint, query))
+            targets.append(
+                RelatedTarget(
+                    f"{label} with {link.target_param} = {v}", link.target_endpoint, query
+                )
+            )
         return targets
     if len(values) > 1 and _allows_in(link, catalog):
         condition = FilterCondition(link.target_param, Operator.IN, tuple(values))
         query = Query(endpoint_id=link.target_endpoint, filters=(condition,))
         targets.append(
-            RelatedTarget(f"{label}: all {len(values)} ({link.target_param} in …)", link.target_endpoint, query)
+            RelatedTarget(
+                f"{label}: all {len(values)} ({link.target_param} in …)",
+                link.target_endpoint,
+                query,
+            )
         )
     for v in values:
         condition = FilterCondition(link.target_param, Operator.EQ, (v,))
         query = Query(endpoint_id=link.target_endpoint, filters=(condition,))
-        targets.append(RelatedTarget(f"{label} with {link.target_param} = {v}", link.target_endpoint, query))
+        targets.append(
+            RelatedTarget(f"{label} with {link.target_param} = {v}", link.target_endpoint, query)
+        )
     return targets
 
 
@@ -102,7 +112,9 @@ def targets_for_field(
     return [t for lk in links for t in targets_for_link(lk, value, catalog)]
 
 
-def targets_for_record(endpoint: Endpoint, record: Any, catalog: Catalog | None) -> list[RelatedTarget]:
+def targets_for_record(
+    endpoint: Endpoint, record: Any, catalog: Catalog | None
+) -> list[RelatedTarget]:
     """Every related record or list reachable from one record (for "Open related" menus)."""
     targets: list[RelatedTarget] = []
     for link in endpoint.links:
@@ -118,7 +130,9 @@ def link_color(palette: QPalette) -> QColor:
 class LinkDelegate(QStyledItemDelegate):
     """Draws cells whose LinkRole is true in the link color, underlined."""
 
-    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         super().initStyleOption(option, index)
         if index.data(LinkRole):
             font = QFont(option.font)

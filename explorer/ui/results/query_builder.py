@@ -65,7 +65,9 @@ OPERATOR_LABELS: dict[Operator, str] = {
     Operator.CONT: "contains",
 }
 
-_INVALID_STYLE = "QFrame#filterRow[invalid=\"true\"] { border: 1px solid #c0392b; border-radius: 4px; }"
+_INVALID_STYLE = (
+    'QFrame#filterRow[invalid="true"] { border: 1px solid #c0392b; border-radius: 4px; }'
+)
 _MAX_PAGE_SIZE_UNKNOWN = 1000
 
 
@@ -89,7 +91,10 @@ class FilterRow(QFrame):
     remove_requested = Signal()
 
     def __init__(
-        self, endpoint: Endpoint, condition: FilterCondition | None = None, parent: QWidget | None = None
+        self,
+        endpoint: Endpoint,
+        condition: FilterCondition | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("filterRow")
@@ -112,7 +117,9 @@ class FilterRow(QFrame):
         self.field_combo.setEditable(True)
         self.field_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.field_combo.setMinimumContentsLength(18)
-        self.field_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.field_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         names = [f.name for f in endpoint.filters]
         self.field_combo.addItems(names)
         for i, f in enumerate(endpoint.filters):
@@ -161,8 +168,12 @@ class FilterRow(QFrame):
     def condition(self) -> FilterCondition:
         op = self.operator()
         values = self._editor.values() if self._editor is not None else ()
-        problem = (self._editor.problem() if self._editor is not None else "") or self._pasted_problem
-        return FilterCondition(self.field_combo.currentText().strip(), Operator(op), tuple(values), problem)
+        problem = (
+            self._editor.problem() if self._editor is not None else ""
+        ) or self._pasted_problem
+        return FilterCondition(
+            self.field_combo.currentText().strip(), Operator(op), tuple(values), problem
+        )
 
     def set_issue(self, message: str | None) -> None:
         self._issue = message
@@ -184,12 +195,16 @@ class FilterRow(QFrame):
         field = self._field()
         ops = list(field.operators) if field is not None else list(Operator)
         if wanted is not None and wanted not in ops:
-            ops.append(wanted)  # keep what a pasted URL said; validation tells whether it is allowed
+            ops.append(
+                wanted
+            )  # keep what a pasted URL said; validation tells whether it is allowed
         self.op_combo.blockSignals(True)
         self.op_combo.clear()
         for op in ops:
             self.op_combo.addItem(OPERATOR_LABELS.get(op, op.value), op.value)
-            self.op_combo.setItemData(self.op_combo.count() - 1, op.value, Qt.ItemDataRole.ToolTipRole)
+            self.op_combo.setItemData(
+                self.op_combo.count() - 1, op.value, Qt.ItemDataRole.ToolTipRole
+            )
         index = self.op_combo.findData(wanted.value) if wanted is not None else 0
         self.op_combo.setCurrentIndex(max(0, index))
         self.op_combo.blockSignals(False)
@@ -617,7 +632,9 @@ class QueryBuilder(QWidget):
         try:
             query = parse_url(text, source)
         except ExplorerError as exc:
-            self._show_url_problem(exc.explanation if exc.explanation != exc.default_explanation else str(exc))
+            self._show_url_problem(
+                exc.explanation if exc.explanation != exc.default_explanation else str(exc)
+            )
             return False
         except ValueError as exc:
             self._show_url_problem(str(exc))
@@ -721,7 +738,9 @@ class QueryBuilder(QWidget):
             row.set_issue(by_row.get(i))
         for name, editor in {**self._param_editors, **self._path_editors}.items():
             problem = next((i.message for i in issues if i.row is None and i.field == name), None)
-            editor.setStyleSheet("border: 1px solid #c0392b; border-radius: 3px;" if problem else "")
+            editor.setStyleSheet(
+                "border: 1px solid #c0392b; border-radius: 3px;" if problem else ""
+            )
             editor.setToolTip(problem or "")
 
         if issues:
@@ -756,13 +775,19 @@ class QueryBuilder(QWidget):
         self.query_changed.emit(query)
 
 
-def _initial_param_value(name: str, field_type: FieldType, default: str | None, required: bool) -> str | None:
+def _initial_param_value(
+    name: str, field_type: FieldType, default: str | None, required: bool
+) -> str | None:
     """A useful starting value: the documented default, or a date range ending today."""
     if default is not None:
         return default
     if not required or field_type not in (FieldType.DATE, FieldType.DATETIME):
         return None
-    day = date.today() - timedelta(days=30) if "start" in name.lower() or "from" in name.lower() else date.today()
+    day = (
+        date.today() - timedelta(days=30)
+        if "start" in name.lower() or "from" in name.lower()
+        else date.today()
+    )
     return day.isoformat() if field_type is FieldType.DATE else f"{day.isoformat()}T00:00:00Z"
 
 

@@ -214,7 +214,9 @@ class ResultsTab(QWidget):
         self.find_bar.setMaximumWidth(420)
         bar.addWidget(self.find_bar, 1)
         self.columns_button = QPushButton("Columns…")
-        self.columns_button.setToolTip("Show, hide and reorder columns (remembered for this endpoint)")
+        self.columns_button.setToolTip(
+            "Show, hide and reorder columns (remembered for this endpoint)"
+        )
         self.columns_button.clicked.connect(self.choose_columns)
         bar.addWidget(self.columns_button)
         self.export_button = QPushButton("Export…")
@@ -495,7 +497,8 @@ class ResultsTab(QWidget):
         self.model.loading_changed.emit(True)
         try:
             body = await self.context.client.get_json(
-                build_path(query, self._endpoint), params=build_params(query, self._endpoint) or None
+                build_path(query, self._endpoint),
+                params=build_params(query, self._endpoint) or None,
             )
         except asyncio.CancelledError:
             raise
@@ -562,7 +565,12 @@ class ResultsTab(QWidget):
             self._unsubscribe_budget = None
         self._end_wait()
         tasks: list[asyncio.Task[Any]] = []
-        for task in (self._load_all_task, self._single_task, self.model.fetch_task, self.proxy.task):
+        for task in (
+            self._load_all_task,
+            self._single_task,
+            self.model.fetch_task,
+            self.proxy.task,
+        ):
             if task is not None and not task.done():
                 task.cancel()
                 tasks.append(task)
@@ -651,7 +659,9 @@ class ResultsTab(QWidget):
                     f"The API cannot sort by {name}. Sortable here: {', '.join(sortable)}."
                 )
             else:
-                self.show_status(f"The API cannot sort {self._endpoint.path}; rows come in its own order.")
+                self.show_status(
+                    f"The API cannot sort {self._endpoint.path}; rows come in its own order."
+                )
             return
         current = self.query.sorts
         descending = bool(current) and current[0].field == name and not current[0].descending
@@ -665,7 +675,11 @@ class ResultsTab(QWidget):
         header = self.table.horizontalHeader()
         sorts = self.query.sorts if self._query is not None else ()
         column = self.model.column_of(sorts[0].field) if sorts else -1
-        order = Qt.SortOrder.DescendingOrder if sorts and sorts[0].descending else Qt.SortOrder.AscendingOrder
+        order = (
+            Qt.SortOrder.DescendingOrder
+            if sorts and sorts[0].descending
+            else Qt.SortOrder.AscendingOrder
+        )
         header.setSortIndicator(column, order)
 
     def _header_menu(self, pos: QPoint) -> None:
@@ -703,7 +717,9 @@ class ResultsTab(QWidget):
             self.detail.clear()
             return
         row = index.row()
-        self.detail.show_record(self.model.record(row), f"Row {row + 1} of {self.model.loaded_count:,}")
+        self.detail.show_record(
+            self.model.record(row), f"Row {row + 1} of {self.model.loaded_count:,}"
+        )
         self.detail.set_cell_value(index.data())
 
     def _cell_clicked(self, proxy_index: QModelIndex) -> None:
@@ -715,7 +731,9 @@ class ResultsTab(QWidget):
             return
         menu = _transient_menu(self)
         for target in targets:
-            menu.addAction(target.label).triggered.connect(lambda _c=False, t=target: self.follow(t))
+            menu.addAction(target.label).triggered.connect(
+                lambda _c=False, t=target: self.follow(t)
+            )
         rect = self.table.visualRect(proxy_index)
         menu.popup(self.table.viewport().mapToGlobal(rect.bottomLeft()))
 
@@ -740,16 +758,18 @@ class ResultsTab(QWidget):
         related = menu.addMenu("Open related…")
         targets = targets_for_record(self._endpoint, record, self.context.catalog)
         for target in targets:
-            related.addAction(target.label).triggered.connect(lambda _c=False, t=target: self.follow(t))
+            related.addAction(target.label).triggered.connect(
+                lambda _c=False, t=target: self.follow(t)
+            )
         related.setEnabled(bool(targets))
         menu.addSeparator()
         copy_value = QAction("Copy value", menu)
-        copy_value.triggered.connect(lambda: QGuiApplication.clipboard().setText(str(index.data() or "")))
+        copy_value.triggered.connect(
+            lambda: QGuiApplication.clipboard().setText(str(index.data() or ""))
+        )
         menu.addAction(copy_value)
         copy_record = QAction("Copy record", menu)
-        copy_record.triggered.connect(
-            lambda: QGuiApplication.clipboard().setText(_pretty(record))
-        )
+        copy_record.triggered.connect(lambda: QGuiApplication.clipboard().setText(_pretty(record)))
         menu.addAction(copy_record)
         return menu
 
@@ -767,15 +787,19 @@ class ResultsTab(QWidget):
         if self.model.loaded_count == 0:
             return None
         index = self.proxy.mapToSource(self.table.currentIndex())
-        row = index.row() if index.isValid() else self.proxy.mapToSource(
-            self.table.indexAt(QPoint(0, 0))
-        ).row()
+        row = (
+            index.row()
+            if index.isValid()
+            else self.proxy.mapToSource(self.table.indexAt(QPoint(0, 0))).row()
+        )
         return self.model.page_rows(max(0, row))
 
     def _set_collapsed(self, collapsed: bool) -> None:
         self.builder.set_collapsed(collapsed)
         self.collapse_button.setText("▸ Query" if collapsed else "▾ Query")
-        self.collapse_button.setToolTip("Show the query form" if collapsed else "Hide the query form")
+        self.collapse_button.setToolTip(
+            "Show the query form" if collapsed else "Hide the query form"
+        )
 
     def _emit_title(self) -> None:
         base = self._endpoint.summary or self._endpoint.path

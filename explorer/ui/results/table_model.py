@@ -123,7 +123,9 @@ class RecordTableModel(QAbstractTableModel):
         self._endpoint = endpoint
         self._link_fields = frozenset(lk.source_field for lk in endpoint.links)
         self._field_types = {f.path: f.type for f in endpoint.record_fields}
-        self._descriptions = {f.path: f.description for f in endpoint.record_fields if f.description}
+        self._descriptions = {
+            f.path: f.description for f in endpoint.record_fields if f.description
+        }
         self._all = ColumnSet(schema_columns(endpoint))
         for column in visible_columns or ():
             self._all.add(column)
@@ -143,7 +145,13 @@ class RecordTableModel(QAbstractTableModel):
         if fetch_first and fetcher is not None:
             self.fetchMore(QModelIndex())
 
-    def set_records(self, endpoint: Endpoint, records: Iterable[Mapping[str, Any]], *, visible_columns: Sequence[str] | None = None) -> None:
+    def set_records(
+        self,
+        endpoint: Endpoint,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        visible_columns: Sequence[str] | None = None,
+    ) -> None:
         """Show exactly these records (a single record, or a list that came in one answer)."""
         self.start(endpoint, None, visible_columns=visible_columns, fetch_first=False)
         items = [dict(r) for r in records]
@@ -388,9 +396,7 @@ class RecordTableModel(QAbstractTableModel):
                     value = strings.setdefault(value, value)
                 values.append(value)
             rows.append(tuple(values))
-        blobs = [
-            json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in records
-        ]
+        blobs = [json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in records]
         if new_columns and self._show_new_columns:
             first = len(self._shown)
             self.beginInsertColumns(QModelIndex(), first, first + len(new_columns) - 1)
@@ -453,7 +459,11 @@ class RecordTableModel(QAbstractTableModel):
             return name
         if role == Qt.ItemDataRole.ToolTipRole:
             sortable = self._endpoint is not None and name in self._endpoint.sort_fields
-            hint = "Click to sort on the server." if sortable else "The API cannot sort by this column."
+            hint = (
+                "Click to sort on the server."
+                if sortable
+                else "The API cannot sort by this column."
+            )
             description = self._descriptions.get(name)
             return f"{name}\n{description}\n{hint}" if description else f"{name}\n{hint}"
         return None
@@ -522,4 +532,3 @@ def _event_loop() -> asyncio.AbstractEventLoop:
         return asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.get_event_loop_policy().get_event_loop()
-

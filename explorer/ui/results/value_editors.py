@@ -67,7 +67,11 @@ class TextEditor(ValueEditor):
     """Free text; an empty box means no value."""
 
     def __init__(
-        self, parent: QWidget | None = None, *, placeholder: str = "value", pattern: QRegularExpression | None = None
+        self,
+        parent: QWidget | None = None,
+        *,
+        placeholder: str = "value",
+        pattern: QRegularExpression | None = None,
     ) -> None:
         super().__init__(parent)
         self.edit = QLineEdit()
@@ -75,7 +79,9 @@ class TextEditor(ValueEditor):
         self.edit.setClearButtonEnabled(True)
         # Anchored copy of the pattern, to check values set from a pasted URL.
         self._pattern = (
-            QRegularExpression(QRegularExpression.anchoredPattern(pattern.pattern())) if pattern is not None else None
+            QRegularExpression(QRegularExpression.anchoredPattern(pattern.pattern()))
+            if pattern is not None
+            else None
         )
         if pattern is not None:
             self.edit.setValidator(QRegularExpressionValidator(pattern, self.edit))
@@ -130,7 +136,11 @@ class ChoiceEditor(ValueEditor):
         if index < 0:
             # The API matches enum values case-insensitively more often than not; keep the choice.
             index = next(
-                (i for i in range(self.combo.count()) if str(self.combo.itemData(i)).lower() == values[0].lower()),
+                (
+                    i
+                    for i in range(self.combo.count())
+                    if str(self.combo.itemData(i)).lower() == values[0].lower()
+                ),
                 -1,
             )
         if index < 0:
@@ -297,7 +307,9 @@ def split_list(text: str) -> tuple[str, ...]:
 
 def join_list(values: tuple[str, ...] | list[str]) -> str:
     """Values -> the comma-separated text `split_list` reads back."""
-    return ", ".join(encode_value(v) if any(c in v for c in ',"') or v != v.strip() else v for v in values)
+    return ", ".join(
+        encode_value(v) if any(c in v for c in ',"') or v != v.strip() else v for v in values
+    )
 
 
 def parse_iso_datetime(text: str) -> datetime | None:
@@ -356,11 +368,15 @@ def make_editor_for_values(
     parent: QWidget | None = None,
 ) -> ValueEditor:
     """An editor showing `values`; falls back to plain text when they do not fit the typed one."""
-    editor = make_editor(field_type, multiple=multiple, choices=choices, optional=optional, parent=parent)
+    editor = make_editor(
+        field_type, multiple=multiple, choices=choices, optional=optional, parent=parent
+    )
     if editor.set_values(values):
         return editor
     editor.deleteLater()
-    fallback: ValueEditor = ListEditor(parent) if multiple or len(values) > 1 else TextEditor(parent)
+    fallback: ValueEditor = (
+        ListEditor(parent) if multiple or len(values) > 1 else TextEditor(parent)
+    )
     fallback.set_values(values)
     return fallback
 

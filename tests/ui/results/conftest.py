@@ -46,7 +46,9 @@ def make_tab(qtbot: Any, qloop: asyncio.AbstractEventLoop) -> Iterator[Callable[
 
     tabs: list[ResultsTab] = []
 
-    def _make(context: Any, endpoint_id: str, query: Any = None, size: tuple[int, int] = (1100, 560)) -> ResultsTab:
+    def _make(
+        context: Any, endpoint_id: str, query: Any = None, size: tuple[int, int] = (1100, 560)
+    ) -> ResultsTab:
         endpoint = context.catalog.find(endpoint_id)
         assert endpoint is not None, endpoint_id
         tab = ResultsTab(context, endpoint, query)
@@ -77,8 +79,12 @@ def until(qloop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
             for task in asyncio.all_tasks(qloop):
                 if task is not asyncio.current_task():
                     frames = task.get_stack(limit=6)
-                    where = " <- ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(frames))
+                    where = " <- ".join(
+                        f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(frames)
+                    )
                     stacks.append(f"{task.get_name()}: {where}")
-            raise AssertionError("condition not met; pending tasks:\n" + "\n".join(stacks)) from None
+            raise AssertionError(
+                "condition not met; pending tasks:\n" + "\n".join(stacks)
+            ) from None
 
     return _until

@@ -49,7 +49,9 @@ def sandbox_profile_named(name, url, **changes):
     )
 
 
-def test_a_wrong_api_key_says_to_check_the_key_with_retry(qtbot, make_tab, open_profile, sandbox, run, until):
+def test_a_wrong_api_key_says_to_check_the_key_with_retry(
+    qtbot, make_tab, open_profile, sandbox, run, until
+):
     context = open_profile(sandbox_profile_named("Wrong key", sandbox.url), "not-the-sandbox-key")
     tab = make_tab(context, HARDWARE)
     text = run(until(lambda: banner_text(tab)))
@@ -67,20 +69,33 @@ def with_filter(catalog: Catalog, endpoint_id: str, extra: FilterField) -> Catal
     """The catalog with one more filter field on one endpoint (one the server does not know)."""
 
     def widen(endpoint: Endpoint) -> Endpoint:
-        return replace(endpoint, filters=(*endpoint.filters, extra)) if endpoint.id == endpoint_id else endpoint
+        return (
+            replace(endpoint, filters=(*endpoint.filters, extra))
+            if endpoint.id == endpoint_id
+            else endpoint
+        )
 
     return replace(
         catalog,
         products=tuple(
-            replace(p, resources=tuple(replace(r, endpoints=tuple(map(widen, r.endpoints))) for r in p.resources))
+            replace(
+                p,
+                resources=tuple(
+                    replace(r, endpoints=tuple(map(widen, r.endpoints))) for r in p.resources
+                ),
+            )
             for p in catalog.products
         ),
     )
 
 
-def test_a_filter_the_api_rejects_is_named_in_the_banner(qtbot, make_tab, app_context, monkeypatch, run, until):
+def test_a_filter_the_api_rejects_is_named_in_the_banner(
+    qtbot, make_tab, app_context, monkeypatch, run, until
+):
     # A catalog out of step with the server: it offers `colour`, which the API does not filter on.
-    monkeypatch.setattr(app_context, "catalog", with_filter(app_context.catalog, HARDWARE, FilterField("colour")))
+    monkeypatch.setattr(
+        app_context, "catalog", with_filter(app_context.catalog, HARDWARE, FilterField("colour"))
+    )
     query = Query(endpoint_id=HARDWARE, filters=(FilterCondition("colour", Operator.EQ, ("red",)),))
     tab = make_tab(app_context, HARDWARE, query)
     assert tab.builder.is_valid()  # the form lets it through; the server is the one to refuse
@@ -93,7 +108,9 @@ def test_a_filter_the_api_rejects_is_named_in_the_banner(qtbot, make_tab, app_co
     assert tab.count_label.text() == "Nothing loaded"
 
 
-def test_a_422_names_the_parameter_and_the_api_s_reason(qtbot, make_tab, app_context, monkeypatch, run, until):
+def test_a_422_names_the_parameter_and_the_api_s_reason(
+    qtbot, make_tab, app_context, monkeypatch, run, until
+):
     # The sandbox answers a bad list parameter with 400; some real list endpoints say 422.
     def refuse(request):
         body = {"errors": [{"code": "ERR_PAGE_SIZE", "title": "Unprocessable page size",
@@ -116,7 +133,9 @@ def test_429s_from_a_stricter_server_wait_visibly_and_load_everything(
     qtbot, make_tab, open_profile, make_sandbox, run, until
 ):
     strict = make_sandbox(rate="3/1")  # the server allows 3 requests a second ...
-    profile = sandbox_profile_named("Strict sandbox", strict.url, rate_limit=1000, rate_period_s=1.0)
+    profile = sandbox_profile_named(
+        "Strict sandbox", strict.url, rate_limit=1000, rate_period_s=1.0
+    )
     context = open_profile(profile, strict.api_key)  # ... the profile thinks 1,000
     tab = make_tab(context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=100))
     run(until(loaded(tab, 100)))

@@ -32,7 +32,9 @@ def export(tab, run, path, scope, **options):
     if options.get("all_columns"):
         dialog.all_columns_button.setChecked(True)
     if "delimiter" in options:
-        dialog.delimiter_combo.setCurrentIndex(dialog.delimiter_combo.findData(options["delimiter"]))
+        dialog.delimiter_combo.setCurrentIndex(
+            dialog.delimiter_combo.findData(options["delimiter"])
+        )
     dialog.bom_check.setChecked(options.get("bom", False))
     dialog.header_check.setChecked(options.get("header", True))
     dialog.formula_check.setChecked(options.get("formulas", True))
@@ -178,7 +180,10 @@ def test_small_helpers():
     assert format_duration(None) == "unknown"
     from explorer.core.catalog import Endpoint
 
-    assert suggested_file_name(Endpoint("GET", "/core/v1/assets/hardware")) == "core-v1-assets-hardware.csv"
+    assert (
+        suggested_file_name(Endpoint("GET", "/core/v1/assets/hardware"))
+        == "core-v1-assets-hardware.csv"
+    )
     assert suggested_file_name(Endpoint("GET", "/v1/WorkOrders/{id}")) == "v1-WorkOrders-id.csv"
 
 

@@ -99,7 +99,9 @@ def test_in_list_with_awkward_values(hardware_builder):
     assert row.condition().values == ("Space Sprockets, Inc.", "Acme", 'say "hi"', "OR")
     assert editor.count_label.text() == "4 values"
     url = unquote(b.url())
-    assert url.endswith('filter[client.name]=in:"Space Sprockets, Inc.",Acme,"say ""hi""","OR"&page_size=50')
+    assert url.endswith(
+        'filter[client.name]=in:"Space Sprockets, Inc.",Acme,"say ""hi""","OR"&page_size=50'
+    )
     assert b.is_valid()
 
 
@@ -248,7 +250,10 @@ def test_scout_search_parameters_are_date_pickers(qtbot, scout):
     end.edit.setDate(QDate(2024, 5, 31))
     _settle(builder)
     assert builder.is_valid()
-    assert builder.url() == "https://scout.example.test/v1/WorkOrders/Search?StartDate=2024-05-01&EndDate=2024-05-31"
+    assert (
+        builder.url()
+        == "https://scout.example.test/v1/WorkOrders/Search?StartDate=2024-05-01&EndDate=2024-05-31"
+    )
     assert not builder.page_size.isVisibleTo(builder)
 
 

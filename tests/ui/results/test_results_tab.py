@@ -42,7 +42,9 @@ def first_page_then_scroll_at(tab, until, page_size):
     return scenario()
 
 
-def test_first_page_then_exactly_one_page_per_scroll_to_bottom(qtbot, make_tab, app_context, run, until):
+def test_first_page_then_exactly_one_page_per_scroll_to_bottom(
+    qtbot, make_tab, app_context, run, until
+):
     tab = make_tab(app_context, HARDWARE)
     before = run(first_page_then_scroll(tab, until))
     assert before == 50  # the profile's page size
@@ -160,7 +162,9 @@ def test_link_click_opens_the_related_record(qtbot, make_tab, app_context, run, 
     with qtbot.waitSignal(tab.open_related) as opened:
         click_cell(tab, qtbot, row, "client.id")
     assert opened.args[0] == "GET /core/v1/clients/{id}"
-    assert opened.args[1] == Query(endpoint_id="GET /core/v1/clients/{id}", path_params={"id": client_id})
+    assert opened.args[1] == Query(
+        endpoint_id="GET /core/v1/clients/{id}", path_params={"id": client_id}
+    )
 
 
 def test_related_record_tab_fetches_the_single_record(qtbot, make_tab, app_context, run, until):
@@ -187,11 +191,15 @@ def test_filtered_list_from_a_link_runs_that_filter(qtbot, make_tab, app_context
     first = make_tab(app_context, HARDWARE)
     run(until(loaded(first, 1)))
     client_id = first.model.record(0)["client"]["id"]
-    query = Query(endpoint_id=HARDWARE, filters=(FilterCondition("client.id", Operator.EQ, (client_id,)),))
+    query = Query(
+        endpoint_id=HARDWARE, filters=(FilterCondition("client.id", Operator.EQ, (client_id,)),)
+    )
     tab = make_tab(app_context, HARDWARE, query)
     run(until(loaded(tab, 1)))
     assert tab.model.total_count < first.model.total_count
-    assert all(tab.model.record(r)["client"]["id"] == client_id for r in range(tab.model.rowCount()))
+    assert all(
+        tab.model.record(r)["client"]["id"] == client_id for r in range(tab.model.rowCount())
+    )
     assert "1 filter" in tab._last_title
 
 
@@ -244,7 +252,11 @@ def test_column_choice_is_remembered_per_endpoint(qtbot, make_tab, app_context, 
     run(until(loaded(tab, 1)))
     tab.apply_columns(["name", "client.name", "configuration.ram_bytes"])
     assert tab.model.visible_columns() == ["name", "client.name", "configuration.ram_bytes"]
-    assert app_context.settings.columns[HARDWARE] == ["name", "client.name", "configuration.ram_bytes"]
+    assert app_context.settings.columns[HARDWARE] == [
+        "name",
+        "client.name",
+        "configuration.ram_bytes",
+    ]
     run(app_context.flush_settings())
     saved = app_context.settings_store.load()
     assert saved.columns[HARDWARE] == ["name", "client.name", "configuration.ram_bytes"]
@@ -291,14 +303,18 @@ def test_close_tab_cancels_what_runs(qtbot, make_tab, app_context, run, until):
     assert tab.model.rowCount() == kept
 
 
-def test_scout_work_orders_link_to_units_users_and_stations(qtbot, make_tab, scout_context, run, until):
+def test_scout_work_orders_link_to_units_users_and_stations(
+    qtbot, make_tab, scout_context, run, until
+):
     tab = make_tab(scout_context, "GET /v1/WorkOrders/Search")
     tab.builder.param_editor("StartDate").set_values(("2020-01-01",))
     tab.builder.param_editor("EndDate").set_values(("2030-12-31",))
     tab.builder._refresh()
     tab.builder.request_run()
     run(until(loaded(tab, 1)))
-    row = next(r for r in range(tab.model.rowCount()) if len(tab.model.record(r).get("userIDs") or []) >= 2)
+    row = next(
+        r for r in range(tab.model.rowCount()) if len(tab.model.record(r).get("userIDs") or []) >= 2
+    )
     record = tab.model.record(row)
     index = tab.proxy.index(row, tab.model.column_of("userIDs"))
     assert index.data(Qt.ItemDataRole.UserRole + 1) is True  # LinkRole
@@ -337,7 +353,11 @@ def test_column_chooser_hides_and_reorders(qtbot, make_tab, app_context, run, un
     chooser.accepted.connect(lambda: tab._columns_chosen(chooser))
     chooser.accept()
     assert tab.model.visible_columns() == ["client.name", "name", "configuration.ram_bytes"]
-    assert app_context.settings.columns[HARDWARE] == ["client.name", "name", "configuration.ram_bytes"]
+    assert app_context.settings.columns[HARDWARE] == [
+        "client.name",
+        "name",
+        "configuration.ram_bytes",
+    ]
 
 
 def test_offset_paged_endpoint_previews_and_pages(qtbot, make_tab, app_context, run, until):
@@ -362,9 +382,19 @@ def test_a_station_leads_to_its_work_orders(qtbot, make_tab, scout_context, run,
     in_progress = targets["GET /v1/WorkOrders/InProgress"]
     assert in_progress.query.params == {"stationID": str(record["stationID"])}
     tab = make_tab(scout_context, in_progress.endpoint_id, in_progress.query)
-    run(until(lambda: not tab.model.is_loading and tab._query is not None and tab.model.total_count is not None))
+    run(
+        until(
+            lambda: (
+                not tab.model.is_loading
+                and tab._query is not None
+                and tab.model.total_count is not None
+            )
+        )
+    )
     assert tab.builder.url().endswith(f"/v1/WorkOrders/InProgress?stationID={record['stationID']}")
-    assert all(tab.model.record(r)["stationID"] == record["stationID"] for r in range(tab.model.rowCount()))
+    assert all(
+        tab.model.record(r)["stationID"] == record["stationID"] for r in range(tab.model.rowCount())
+    )
     assert all(tab.model.record(r)["status"] == "InProgress" for r in range(tab.model.rowCount()))
 
 
@@ -398,11 +428,16 @@ def test_a_new_run_during_load_all_starts_over_quietly(qtbot, make_tab, app_cont
     assert previous.cancelled()
     assert "cancelled" not in tab.status_label.text()
     assert tab.model.rowCount() < 30
-    assert len({tab.model.record(r)["id"] for r in range(tab.model.rowCount())}) == tab.model.rowCount()
+    assert (
+        len({tab.model.record(r)["id"] for r in range(tab.model.rowCount())})
+        == tab.model.rowCount()
+    )
     assert tab.load_all_button.isVisible()
 
 
-def test_servers_of_one_client_under_8_gb_sorted_then_open_the_client(qtbot, make_tab, app_context, run, until):
+def test_servers_of_one_client_under_8_gb_sorted_then_open_the_client(
+    qtbot, make_tab, app_context, run, until
+):
     """The issue's walk-through, through the form as a user fills it."""
     servers = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=200))
     servers.builder.apply_url(
@@ -428,7 +463,15 @@ def test_servers_of_one_client_under_8_gb_sorted_then_open_the_client(qtbot, mak
     b.run_button.click()
     run(until(lambda: servers.model.total_count is not None and not servers.model.is_loading))
     header_click(servers, qtbot, "name")
-    run(until(lambda: servers.query.sorts and not servers.model.is_loading and servers.model.total_count is not None))
+    run(
+        until(
+            lambda: (
+                servers.query.sorts
+                and not servers.model.is_loading
+                and servers.model.total_count is not None
+            )
+        )
+    )
     records = [servers.model.record(r) for r in range(servers.model.rowCount())]
     assert records, "the sandbox has small servers for this client"
     assert all(r["client"]["id"] == client for r in records)

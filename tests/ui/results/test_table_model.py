@@ -204,7 +204,9 @@ def test_load_all_and_cancel_keep_what_was_loaded(model, run, until):
     seen = []
 
     async def cancel_midway():
-        task = asyncio.ensure_future(model.load_all(lambda loaded, total: seen.append((loaded, total))))
+        task = asyncio.ensure_future(
+            model.load_all(lambda loaded, total: seen.append((loaded, total)))
+        )
         await until(lambda: model.rowCount() >= 12)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -251,7 +253,12 @@ def test_find_proxy_filters_loaded_rows(model, run, until, qtmodeltester):
     proxy.setSourceModel(model)
     qtmodeltester.check(proxy)
     assert run(proxy.search("client 3")) == 4  # rows 3, 10, 17, 24
-    assert [proxy.index(r, 0).data() for r in range(proxy.rowCount())] == ["r3", "r10", "r17", "r24"]
+    assert [proxy.index(r, 0).data() for r in range(proxy.rowCount())] == [
+        "r3",
+        "r10",
+        "r17",
+        "r24",
+    ]
     assert not proxy.canFetchMore(QModelIndex())
     assert run(proxy.search("")) == 30
 
