@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
+	@bash scripts/ensure-system-libs.sh xcb
 	$(BIN)/explorer --demo
 
 test: $(STAMP)
