@@ -52,6 +52,9 @@ class AppServices:
         self.request_log = request_log
         self.demo_config = demo_config
         self.demo: Any = None  # the sandbox child process while the demo runs
+        from explorer.core.ratelimit import Governors
+
+        self.governors = Governors()  # one rate budget per profile, for the whole window
 
     @classmethod
     async def create(
@@ -74,12 +77,10 @@ class AppServices:
         return cls(store, settings, secrets, RequestLog(), demo_config=demo_config)
 
     async def open_context(self, profile_name: str) -> AppContext:
-        """Build the client, governor and catalog of a profile (starting the demo if it needs it)."""
-        from explorer.core.client import connect
+        """Open a profile through the session layer (starting the demo if it needs it)."""
         from explorer.core.errors import ConfigError
-        from explorer.core.ratelimit import governor_for
+        from explorer.core.session import open_connection
         from explorer.ui.context import AppContext
-        from explorer.ui.profile_dialog import load_catalog
 
         profile = self.settings.profile(profile_name)
         if profile is None:
@@ -90,18 +91,19 @@ class AppServices:
         if profile.name in DEMO_PROFILES and self.demo is None:
             await self.start_demo()  # the last run's demo server is gone: start a new one
             profile = self.settings.profile(profile_name) or profile
-        catalog = await load_catalog(profile)
-        client = await connect(profile, self.secrets, request_log=self.request_log)
+        connection = await open_connection(
+            profile, self.secrets, governors=self.governors, request_log=self.request_log
+        )
         self.settings.last_profile = profile.name
         context = AppContext(
             settings_store=self.settings_store,
             settings=self.settings,
             secrets=self.secrets,
             profile=profile,
-            catalog=catalog,
-            client=client,
+            catalog=connection.catalog,
+            client=connection.client,
             request_log=self.request_log,
-            governor=governor_for(profile),
+            governor=connection.governor,
         )
         context.save_settings()
         return context

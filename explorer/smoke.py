@@ -231,14 +231,17 @@ def _run_query(app: QApplication) -> tuple[list[dict[str, Any]], Endpoint, str]:
 
 async def _query(base_url: str, api_key: str) -> tuple[list[dict[str, Any]], Endpoint, int | str]:
     from explorer.core import catalogs
-    from explorer.core.auth import ApiKeyAuth
     from explorer.core.catalog import Operator
-    from explorer.core.client import ApiClient
-    from explorer.core.paging import iter_pages
-    from explorer.core.query import FilterCondition, Query, SortKey, build_params, validate
-    from explorer.core.ratelimit import RateGovernor
+    from explorer.core.errors import ExplorerError
+    from explorer.core.fetch import check_query, iter_query_pages
+    from explorer.core.query import FilterCondition, Query, SortKey
+    from explorer.core.ratelimit import Governors
+    from explorer.core.secrets import SingleSecret
+    from explorer.core.session import open_connection
+    from explorer.core.settings import AuthKind, Profile
 
-    endpoint = catalogs.load_bundled("scalepad").find(SMOKE_ENDPOINT)
+    catalog = catalogs.load_bundled("scalepad")
+    endpoint = catalog.find(SMOKE_ENDPOINT)
     if endpoint is None:
         raise SmokeFailure(f"the bundled ScalePad catalog lacks {SMOKE_ENDPOINT}")
     query = Query(
@@ -247,16 +250,18 @@ async def _query(base_url: str, api_key: str) -> tuple[list[dict[str, Any]], End
         sorts=(SortKey("record_updated_at", descending=True),),
         page_size=SMOKE_PAGE_SIZE,
     )
-    issues = validate(query, endpoint)
-    if issues:
-        raise SmokeFailure(f"the smoke query is not valid: {issues[0].message}")
+    try:
+        check_query(query, endpoint)
+    except ExplorerError as exc:
+        raise SmokeFailure(f"the smoke query is not valid: {exc.explanation}") from exc
     records: list[dict[str, Any]] = []
     total: int | str = "?"
-    governor = RateGovernor(limit=50, period_s=5.0)
-    async with ApiClient(base_url, auth=ApiKeyAuth(api_key), governor=governor) as client:
-        pages = iter_pages(
-            client, endpoint, build_params(query, endpoint), page_size=SMOKE_PAGE_SIZE
-        )
+    profile = Profile("smoke", base_url, AuthKind.API_KEY, catalog="scalepad")
+    connection = await open_connection(
+        profile, SingleSecret(api_key), governors=Governors(), catalog=catalog
+    )
+    async with connection:
+        pages = iter_query_pages(connection.client, endpoint, query)
         async with contextlib.aclosing(pages):
             async for page in pages:
                 records.extend(page.records)

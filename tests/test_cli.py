@@ -542,7 +542,7 @@ def test_export_through_a_saved_profile_and_its_keychain_entry(
     ]
     status, _, stderr = run_cli(capsys, *argv)
     assert status == EXIT_AUTH
-    assert "No API key is stored for profile 'demo'" in stderr
+    assert "No API key is stored for the profile 'demo'" in stderr
     asyncio.run(open_secret_store().set("demo", sandbox.api_key))
     status, _, stderr = run_cli(capsys, *argv)
     assert status == 0, stderr

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import unquote_plus
 
 from explorer.core.errors import SpecError
 
@@ -213,26 +214,25 @@ class Catalog:
 
     def find_by_path(self, path: str, method: str = "GET") -> Endpoint | None:
         """The endpoint whose template matches a concrete path (`/core/v1/clients/42`)."""
-        wanted = _segments(path)
-        best: Endpoint | None = None
+        matched = self.match_path(path, method)
+        return matched[0] if matched else None
+
+    def match_path(self, path: str, method: str = "GET") -> tuple[Endpoint, dict[str, str]] | None:
+        """The endpoint matching a concrete path, and the path parameters the path fills.
+
+        A template without parameters (`/clients/search`) wins over one with (`/clients/{id}`).
+        """
+        best: tuple[Endpoint, dict[str, str]] | None = None
         for endpoint in self.endpoints():
             if endpoint.method.upper() != method.upper():
                 continue
-            template = _segments(endpoint.path)
-            if len(template) != len(wanted):
+            values = match_template(endpoint.path, path)
+            if values is None:
                 continue
-            literal = True
-            ok = True
-            for t, w in zip(template, wanted, strict=True):
-                if t.startswith("{") and t.endswith("}"):
-                    literal = False
-                elif t.lower() != w.lower():
-                    ok = False
-                    break
-            if ok and (best is None or literal):
-                best = endpoint
-                if literal:
-                    break
+            if "{" not in endpoint.path:
+                return endpoint, values
+            if best is None:
+                best = endpoint, values
         return best
 
     def search(self, text: str) -> list[Endpoint]:
@@ -295,6 +295,25 @@ def _pretty(value: Any, indent: str) -> str:
 
 def _segments(path: str) -> list[str]:
     return [s for s in path.split("?")[0].split("/") if s]
+
+
+def match_template(template: str, path: str) -> dict[str, str] | None:
+    """The values a concrete path gives a template's `{params}`, or None when it does not match.
+
+    Literal segments compare without case; a segment typed as the placeholder itself (`{id}`)
+    fills nothing, so the parameter is still reported missing. Values are URL-decoded.
+    """
+    t_parts, p_parts = _segments(template), _segments(path)
+    if len(t_parts) != len(p_parts):
+        return None
+    values: dict[str, str] = {}
+    for t, p in zip(t_parts, p_parts, strict=True):
+        if t.startswith("{") and t.endswith("}"):
+            if not (p.startswith("{") and p.endswith("}")):
+                values[t[1:-1]] = unquote_plus(p.replace("+", "%2B"))
+        elif t.lower() != p.lower():
+            return None
+    return values
 
 
 def catalog_from_dict(raw: dict[str, Any], *, source: str = "") -> Catalog:

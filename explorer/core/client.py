@@ -43,7 +43,7 @@ from explorer.core.errors import (
     error_from_response,
     parse_retry_after,
 )
-from explorer.core.ratelimit import RateGovernor, governor_for
+from explorer.core.ratelimit import RateGovernor
 from explorer.core.requestlog import RequestLog, scrub
 from explorer.core.settings import AuthKind, Profile
 
@@ -380,45 +380,54 @@ async def parse_json(response: httpx.Response) -> Any:
 
 
 # ------------------------------------------------------------------ from a profile
+def secret_name(kind: AuthKind) -> str:
+    """What the profile's secret is, in words ("API key", "password")."""
+    return "API key" if kind is AuthKind.API_KEY else "password"
+
+
 async def connect(
     profile: Profile,
     secret_store: SecretSource,
     *,
-    request_log: RequestLog | None = None,
     governor: RateGovernor | None = None,
+    request_log: RequestLog | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = 30.0,
+    missing_secret_hint: str | None = None,
 ) -> ApiClient:
-    """An ApiClient for the profile: its auth (secret from the store), governor and TLS options."""
+    """An ApiClient for the profile: its auth (secret from the store), governor and TLS options.
+
+    `governor` is the profile's shared one (session.open_connection passes it); without it the
+    client gets a budget of its own. `missing_secret_hint` says where to put a missing secret (the CLI names its environment
+    variables; the window names the profile dialog).
+    """
     auth: httpx.Auth | None = None
     if profile.auth_kind is not AuthKind.NONE:
         secret = await secret_store.get(profile.name)
-        what = "API key" if profile.auth_kind is AuthKind.API_KEY else "password"
+        what = secret_name(profile.auth_kind)
         if not secret:
+            hint = missing_secret_hint or (
+                f"enter the {what} in the profile settings (Edit profile); it is kept in the "
+                "system keychain, or for this session only when none is available"
+            )
             raise AuthError(
                 401,
                 f"No {what} is stored for the profile {profile.name!r}.",
-                explanation=(
-                    f"Enter the {what} in the profile settings (Edit profile); it is kept in "
-                    "the system keychain, or for this session only when none is available."
-                ),
+                explanation=f"No {what} is stored for the profile {profile.name!r}: {hint}.",
             )
         if profile.auth_kind is AuthKind.API_KEY:
             auth = ApiKeyAuth(secret)
         else:
             auth = JwtAuth(profile.base_url, profile.username or "", secret, profile.jwt)
-    verify: bool | str = profile.verify_tls
-    if profile.verify_tls and profile.ca_bundle:
-        verify = profile.ca_bundle
     if profile.tls_warning:
         log.warning("%s", profile.tls_warning)
     # Loading CA certificates takes tens of milliseconds (httpx would do it in the constructor,
     # on the window's loop): build the TLS context in a worker.
-    context = await asyncio.to_thread(tls_context, verify)
+    context = await asyncio.to_thread(tls_context, profile.tls_verify)
     return ApiClient(
         profile.base_url,
         auth=auth,
-        governor=governor if governor is not None else governor_for(profile),
+        governor=governor or RateGovernor(profile.rate_limit, profile.rate_period_s),
         request_log=request_log,
         verify=context,
         timeout=timeout,

@@ -511,3 +511,10 @@ class PageFetcher:
         if self._inflight is not None and not self._inflight.done():
             self._inflight.cancel()
         self._inflight = None
+
+
+def first_request_params(
+    endpoint: Endpoint, params: Params, page_size: int | None
+) -> list[tuple[str, Any]]:
+    """The parameters of a walk's first request, paging parameters included (URL previews)."""
+    return _Walk(None, endpoint, params, page_size, None, None).request_params(1)  # type: ignore[arg-type]

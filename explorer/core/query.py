@@ -20,7 +20,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from urllib.parse import quote, unquote_plus, urlsplit
 
-from explorer.core.catalog import Catalog, Endpoint, FieldType, FilterField, Operator
+from explorer.core.catalog import (
+    Catalog,
+    Endpoint,
+    FieldType,
+    FilterField,
+    Operator,
+    match_template,
+)
 from explorer.core.errors import QueryError
 
 __all__ = [
@@ -403,20 +410,6 @@ def _split_pairs(query_text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _match_template(template: str, path: str) -> dict[str, str] | None:
-    t_parts = [p for p in template.split("/") if p]
-    p_parts = [p for p in path.split("/") if p]
-    if len(t_parts) != len(p_parts):
-        return None
-    values: dict[str, str] = {}
-    for t, p in zip(t_parts, p_parts, strict=True):
-        if t.startswith("{") and t.endswith("}"):
-            values[t[1:-1]] = unquote_plus(p.replace("+", "%2B"))
-        elif t.lower() != p.lower():
-            return None
-    return values
-
-
 def _find_endpoint(catalog: Catalog, path: str) -> Endpoint | None:
     """The endpoint for a concrete path, also when the URL's base has a prefix of its own."""
     segments = [s for s in path.split("/") if s]
@@ -484,7 +477,7 @@ def parse_url(text: str, catalog_or_endpoint: Catalog | Endpoint) -> Query:
 def _match_template_anywhere(template: str, path: str) -> dict[str, str] | None:
     segments = [s for s in path.split("/") if s]
     for start in range(len(segments) + 1):
-        matched = _match_template(template, "/" + "/".join(segments[start:]))
+        matched = match_template(template, "/" + "/".join(segments[start:]))
         if matched is not None:
             return matched
     return None

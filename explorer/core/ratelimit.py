@@ -238,20 +238,25 @@ class RateGovernor:
                 log.exception("A rate budget subscriber failed")
 
 
-_GOVERNORS: dict[str, RateGovernor] = {}
+class Governors:
+    """The rate governors of one process, one per profile name, shared by everything that talks to
+    that profile's API (tabs, exports, Test connection). The composition root (the window's
+    `AppServices`, or one CLI run) owns an instance; nothing reaches governors through a global.
+    """
 
+    def __init__(self) -> None:
+        self._by_profile: dict[str, RateGovernor] = {}
 
-def governor_for(profile: Profile) -> RateGovernor:
-    """The one governor of this profile in this process (created on first use)."""
-    governor = _GOVERNORS.get(profile.name)
-    if governor is None:
-        governor = RateGovernor(profile.rate_limit, profile.rate_period_s)
-        _GOVERNORS[profile.name] = governor
-    elif (governor.limit, governor.period_s) != (profile.rate_limit, profile.rate_period_s):
-        governor.reconfigure(profile.rate_limit, profile.rate_period_s)
-    return governor
+    def for_profile(self, profile: Profile) -> RateGovernor:
+        """The governor of this profile (created on first use; an edited budget reconfigures it)."""
+        governor = self._by_profile.get(profile.name)
+        if governor is None:
+            governor = RateGovernor(profile.rate_limit, profile.rate_period_s)
+            self._by_profile[profile.name] = governor
+        elif (governor.limit, governor.period_s) != (profile.rate_limit, profile.rate_period_s):
+            governor.reconfigure(profile.rate_limit, profile.rate_period_s)
+        return governor
 
-
-def forget_governors() -> None:
-    """Drop the registry (tests, or after profiles were deleted)."""
-    _GOVERNORS.clear()
+    def forget(self, profile_name: str) -> None:
+        """Drop a deleted profile's governor."""
+        self._by_profile.pop(profile_name, None)

@@ -154,3 +154,20 @@ def _session_reason(why: str) -> str:
         "entered again next time. On Linux, install and unlock a Secret Service keychain "
         "(GNOME Keyring or KWallet) to keep them."
     )
+
+
+class SingleSecret:
+    """A one-secret source for a profile that is not saved yet (the dialog's Test connection)."""
+
+    persistent = False
+    location = "this dialog"
+    unavailable_reason: str | None = None
+
+    def __init__(self, secret: str | None) -> None:
+        self._secret = secret
+
+    async def get(self, profile_name: str) -> str | None:
+        return self._secret
+
+    def __repr__(self) -> str:  # never the value
+        return f"SingleSecret(set={self._secret is not None})"

@@ -116,6 +116,14 @@ class Profile:
             )
 
     @property
+    def tls_verify(self) -> bool | str:
+        """httpx's `verify` for this profile: False when checks are off (a CA bundle set earlier
+        does not turn them back on), the bundle's path when one is set, else True."""
+        if not self.verify_tls:
+            return False
+        return self.ca_bundle or True
+
+    @property
     def tls_warning(self) -> str | None:
         """A loud warning to show whenever certificate checks are off for this profile."""
         if self.verify_tls:

@@ -34,8 +34,7 @@ from explorer.cli import (
     EXIT_USAGE,
 )
 from explorer.core import catalogs
-from explorer.core.catalog import Catalog, Endpoint, PaginationKind
-from explorer.core.client import connect
+from explorer.core.catalog import Catalog, Endpoint
 from explorer.core.errors import (
     ApiError,
     AuthError,
@@ -58,9 +57,12 @@ from explorer.core.export import (
     read_state,
     state_path_for,
 )
+from explorer.core.fetch import check_query, request_for
 from explorer.core.humanize import format_duration
-from explorer.core.query import Query, parse_cli_filter, parse_sort_spec, validate
+from explorer.core.query import Query, parse_cli_filter, parse_sort_spec
+from explorer.core.ratelimit import Governors
 from explorer.core.secrets import SecretStore, open_secret_store_async
+from explorer.core.session import load_profile_catalog, open_connection
 from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
 
 DEFAULT_CATALOG = "scalepad+sandbox+scout"  # for --base-url without --catalog
@@ -68,7 +70,6 @@ ENV_API_KEY = "EXPLORER_API_KEY"
 ENV_USERNAME = "EXPLORER_USERNAME"
 ENV_PASSWORD = "EXPLORER_PASSWORD"
 COMMAND_LINE_PROFILE = "command line"
-PAGED = (PaginationKind.CURSOR, PaginationKind.OFFSET)
 RESUME_HINT = "run the same command with --resume to continue."
 
 
@@ -257,15 +258,16 @@ def find_endpoint(catalog: Catalog, text: str) -> tuple[Endpoint, dict[str, str]
     if not path.startswith("/"):
         path = "/" + path
     path = path.split("?", 1)[0].rstrip("/") or "/"
-    endpoint = catalog.find(f"{method} {path}") or catalog.find_by_path(path, method)
-    if endpoint is None:
+    endpoint = catalog.find(f"{method} {path}")
+    matched = (endpoint, {}) if endpoint is not None else catalog.match_path(path, method)
+    if matched is None:
         raise UsageProblem(
             f"unknown endpoint {text!r}",
             explanation=f"No endpoint {method} {path} in the catalog {catalog.name!r}."
             + _close_matches(catalog, path)
             + " 'explorer-cli endpoints' lists them all.",
         )
-    return endpoint, _path_values(endpoint.path, path)
+    return matched
 
 
 def _close_matches(catalog: Catalog, path: str) -> str:
@@ -277,22 +279,22 @@ def _close_matches(catalog: Catalog, path: str) -> str:
     return f" Did you mean: {', '.join(close)}?" if close else ""
 
 
-def _path_values(template: str, concrete: str) -> dict[str, str]:
-    values = {}
-    for t, c in zip(template.strip("/").split("/"), concrete.strip("/").split("/"), strict=False):
-        if t.startswith("{") and t.endswith("}") and not (c.startswith("{") and c.endswith("}")):
-            values[t[1:-1]] = c
-    return values
-
-
 # ---------------------------------------------------------------- connection
 
 
 @dataclass
-class Connection:
+class ResolvedProfile:
+    """What the command line names: the profile, its catalog and where its secret comes from."""
+
     profile: Profile
     catalog: Catalog
     secrets: SecretStore
+
+    @property
+    def missing_secret_hint(self) -> str:
+        if self.profile.auth_kind is AuthKind.API_KEY:
+            return f"save the key in the app's profile settings, or set {ENV_API_KEY}"
+        return f"save the password in the app, or set {ENV_USERNAME} and {ENV_PASSWORD}"
 
 
 async def saved_profile(name: str) -> Profile:
@@ -308,7 +310,7 @@ async def saved_profile(name: str) -> Profile:
     return profile
 
 
-async def resolve_connection(args: argparse.Namespace) -> Connection:
+async def resolve_profile(args: argparse.Namespace) -> ResolvedProfile:
     """The profile (saved, or made from --base-url), its catalog and where its secret comes from."""
     catalog_arg: str | None = getattr(args, "catalog", None)
     env_key = os.environ.get(ENV_API_KEY)
@@ -323,9 +325,8 @@ async def resolve_connection(args: argparse.Namespace) -> Connection:
                 profile = profile.with_changes(username=env_user)
             store = SecretStore()
             await store.set(profile.name, override)
-        catalog = await catalogs.load_catalog(
-            catalog_arg or profile.catalog or DEFAULT_CATALOG,
-            verify=profile.ca_bundle or profile.verify_tls,
+        catalog = await load_profile_catalog(
+            profile, catalog_arg or profile.catalog or DEFAULT_CATALOG
         )
     else:
         if env_key:
@@ -354,7 +355,7 @@ async def resolve_connection(args: argparse.Namespace) -> Connection:
     if rate:
         limit, period = parse_rate(rate)
         profile = profile.with_changes(rate_limit=limit, rate_period_s=period)
-    return Connection(profile=profile, catalog=catalog, secrets=store)
+    return ResolvedProfile(profile=profile, catalog=catalog, secrets=store)
 
 
 def _env_secret(
@@ -365,25 +366,6 @@ def _env_secret(
     if kind is AuthKind.JWT and username and password:
         return password
     return None
-
-
-async def _check_secret(connection: Connection) -> None:
-    profile = connection.profile
-    if profile.auth_kind is AuthKind.NONE:
-        return
-    if await connection.secrets.get(profile.name):
-        return
-    if profile.auth_kind is AuthKind.API_KEY:
-        how = f"save the key in the app's profile settings, or set {ENV_API_KEY}"
-        what = "API key"
-    else:
-        how = f"save the password in the app, or set {ENV_USERNAME} and {ENV_PASSWORD}"
-        what = "password"
-    raise AuthError(
-        401,
-        f"no {what} for {profile.name!r}",
-        explanation=f"No {what} is stored for profile {profile.name!r}: {how}.",
-    )
 
 
 # ---------------------------------------------------------------- export
@@ -410,12 +392,7 @@ def build_query(args: argparse.Namespace, endpoint: Endpoint, path_values: dict[
         params=params,
         columns=columns,
     )
-    issues = validate(query, endpoint)
-    if issues:
-        lines = "; ".join(issue.message for issue in issues)
-        raise UsageProblem(
-            f"query not valid: {lines}", explanation=f"The query is not valid: {lines}"
-        )
+    check_query(query, endpoint)  # a QueryError: exit status 2 with every problem named
     return query
 
 
@@ -440,8 +417,8 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
             explanation=f"--out names the CSV file to write, and {out} is a folder; add a file "
             "name, e.g. --out servers.csv.",
         )
-    connection = await resolve_connection(args)
-    endpoint, path_values = find_endpoint(connection.catalog, args.endpoint)
+    resolved = await resolve_profile(args)
+    endpoint, path_values = find_endpoint(resolved.catalog, args.endpoint)
     if endpoint.method.upper() != "GET":
         raise UsageProblem(
             f"{endpoint.id} is not a GET endpoint",
@@ -455,18 +432,23 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
             "endpoint instead ('explorer-cli endpoints' shows the pagination of each).",
         )
     query = build_query(args, endpoint, path_values)
-    if args.page_size is None and endpoint.pagination in PAGED:
-        # The profile's page size (200 by default), within what the endpoint allows.
-        size = connection.profile.page_size
-        query = replace(query, page_size=min(size, endpoint.page_size_max or size))
+    # The one page-size rule: --page-size, else the profile's, within the endpoint's maximum.
+    query = replace(
+        query, page_size=request_for(endpoint, query, resolved.profile.page_size).page_size
+    )
     if args.resume and await asyncio.to_thread(read_state, out) is None:
         _say(f"Nothing to resume for {out}; starting from the beginning.")
-    await _check_secret(connection)
+    connection = await open_connection(
+        resolved.profile,
+        resolved.secrets,
+        governors=Governors(),
+        catalog=resolved.catalog,
+        missing_secret_hint=resolved.missing_secret_hint,
+    )
     meter = ProgressLine(sys.stderr)
-    client = await connect(connection.profile, connection.secrets)
     try:
         result = await export_csv(
-            client,
+            connection.client,
             endpoint,
             query,
             out,
@@ -476,7 +458,7 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
         )
     finally:
         meter.done()
-        await client.aclose()
+        await connection.aclose()
     _say(f"Wrote {out}")
     _say(result.summary())
     return EXIT_OK
@@ -510,9 +492,7 @@ async def _endpoints(args: argparse.Namespace) -> int:
         catalog = await catalogs.load_catalog(args.spec)
     elif args.profile:
         profile = await saved_profile(args.profile)
-        catalog = await catalogs.load_catalog(
-            profile.catalog or DEFAULT_CATALOG, verify=profile.ca_bundle or profile.verify_tls
-        )
+        catalog = await load_profile_catalog(profile, profile.catalog or DEFAULT_CATALOG)
     else:
         catalog = await catalogs.load_catalog(DEFAULT_CATALOG)
     sys.stdout.write(format_endpoints(catalog) + "\n")

@@ -374,6 +374,8 @@ class MainWindow(QMainWindow):
             self.services.settings_store,
             self.services.settings,
             self.services.secrets,
+            governors=self.services.governors,
+            request_log=self.services.request_log,
             parent=self,
             preset=preset,
         )
@@ -399,6 +401,8 @@ class MainWindow(QMainWindow):
             self.services.settings,
             self.services.secrets,
             profile,
+            governors=self.services.governors,
+            request_log=self.services.request_log,
             parent=self,
         )
         dialog.profile_saved.connect(self._on_profile_saved)

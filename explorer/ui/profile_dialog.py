@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +33,11 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import catalogs
-from explorer.core.catalog import Catalog, Endpoint, PaginationKind
+from explorer.core.catalog import Catalog
 from explorer.core.errors import ConfigError, ExplorerError
+from explorer.core.ratelimit import Governors
+from explorer.core.requestlog import RequestLog
+from explorer.core.session import probe_connection
 from explorer.core.settings import AuthKind, JwtSettings, Profile, Settings, SettingsStore
 from explorer.ui import theme
 from explorer.ui.async_utils import describe_error, error_details, spawn
@@ -82,37 +84,6 @@ def key_format_hint(key: str, catalog: str) -> str:
     )
 
 
-class _TypedSecret:
-    """A one-secret store for 'Test connection' before anything is saved."""
-
-    persistent = False
-    location = "this dialog"
-    unavailable_reason: str | None = None
-
-    def __init__(self, secret: str | None) -> None:
-        self._secret = secret
-
-    async def get(self, profile_name: str) -> str | None:
-        return self._secret
-
-
-def probe_endpoint(catalog: Catalog) -> Endpoint | None:
-    """The cheapest request a catalog offers: a GET list without path or required parameters."""
-    candidates = [
-        e
-        for e in catalog.endpoints()
-        if e.method.upper() == "GET"
-        and not e.path_params
-        and not any(p.required for p in e.params)
-        and e.is_list
-    ]
-    paged = [
-        e for e in candidates if e.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
-    ]
-    best = paged or candidates
-    return best[0] if best else None
-
-
 @dataclass(frozen=True)
 class ConnectionResult:
     ok: bool
@@ -120,46 +91,26 @@ class ConnectionResult:
     details: str = ""
 
 
-async def load_catalog(profile: Profile | str) -> Catalog:
-    """The catalog a profile names (bundled, merged, OpenAPI file or URL), off the event loop."""
-    if isinstance(profile, str):
-        return await catalogs.load_catalog(profile)
-    verify: bool | str = (profile.ca_bundle or True) if profile.verify_tls else False
-    return await catalogs.load_catalog(profile.catalog, verify=verify)
+async def load_catalog(source: str) -> Catalog:
+    """A catalog the user names in the dialog (bundled, merged, OpenAPI file or URL), off the loop."""
+    return await catalogs.load_catalog(source)
 
 
-async def try_connection(profile: Profile, secret: str | None) -> ConnectionResult:
-    """Log in if needed, then fetch the first page (of one record) of a list endpoint.
-
-    Says in plain words what happened: the endpoint, the status, the time and the total count,
-    or the error's explanation.
-    """
-    from explorer.core.client import connect
-    from explorer.core.paging import PageFetcher
-
+async def try_connection(
+    profile: Profile,
+    secret: str | None,
+    *,
+    governors: Governors,
+    request_log: RequestLog | None = None,
+) -> ConnectionResult:
+    """The core's probe, said in plain words: the endpoint, the time and the total, or the error."""
     try:
-        catalog = await load_catalog(profile)
-    except ExplorerError as exc:
-        return ConnectionResult(False, describe_error(exc), error_details(exc))
-    endpoint = probe_endpoint(catalog)
-    if endpoint is None:
-        return ConnectionResult(
-            False, "The catalog has no list endpoint to try the connection with."
+        result = await probe_connection(
+            profile, secret, governors=governors, request_log=request_log
         )
-    started = time.monotonic()
-    try:
-        client = await connect(profile, _TypedSecret(secret))
-        async with client:
-            page = await PageFetcher(client, endpoint, [], page_size=1).fetch_next()
     except ExplorerError as exc:
         return ConnectionResult(False, describe_error(exc), error_details(exc))
-    ms = (time.monotonic() - started) * 1000
-    total = ""
-    if page is not None and page.total_count is not None:
-        total = f"; {page.total_count:,} records in total"
-    return ConnectionResult(
-        True, f"Connected. {endpoint.method} {endpoint.path} answered in {ms:.0f} ms{total}."
-    )
+    return ConnectionResult(result.ok, result.message)
 
 
 class ProfileDialog(QDialog):
@@ -182,8 +133,13 @@ class ProfileDialog(QDialog):
         parent: QWidget | None = None,
         *,
         preset: str | None = None,
+        governors: Governors | None = None,
+        request_log: RequestLog | None = None,
     ) -> None:
         super().__init__(parent)
+        # Test connection's requests share the profile's budget and show in the request log.
+        self.governors = governors if governors is not None else Governors()
+        self.request_log = request_log
         self.settings_store = settings_store
         self.settings = settings
         self.secrets = secrets
@@ -665,7 +621,9 @@ class ProfileDialog(QDialog):
             secret = self.secret() or None
             if secret is None and self.original is not None:
                 secret = await self.secrets.get(self.original.name)
-            result = await try_connection(profile, secret)
+            result = await try_connection(
+                profile, secret, governors=self.governors, request_log=self.request_log
+            )
         finally:
             self._set_busy(False)
         self.test_result.setProperty("role", "ok" if result.ok else "error")

@@ -30,7 +30,7 @@ from explorer.core.errors import (
     TlsError,
     ValidationFailed,
 )
-from explorer.core.ratelimit import RateGovernor, forget_governors
+from explorer.core.ratelimit import RateGovernor
 from explorer.core.requestlog import RequestLog, to_curl
 from explorer.core.secrets import SessionSecretStore
 from explorer.core.settings import AuthKind, Profile
@@ -362,13 +362,6 @@ def test_a_rate_limited_login_is_retried() -> None:
 
 
 # ---------------------------------------------------------------- connect()
-@pytest.fixture
-def fresh_governors() -> Iterator[None]:
-    forget_governors()
-    yield
-    forget_governors()
-
-
 def _connect(profile: Profile, store: SessionSecretStore, **kwargs: Any) -> ApiClient:
     async def build() -> ApiClient:
         return await connect(profile, store, **kwargs)
@@ -376,7 +369,7 @@ def _connect(profile: Profile, store: SessionSecretStore, **kwargs: Any) -> ApiC
     return asyncio.run(build())
 
 
-def test_connect_builds_api_key_auth_from_the_store(fresh_governors: None) -> None:
+def test_connect_builds_api_key_auth_from_the_store() -> None:
     store = SessionSecretStore()
     asyncio.run(store.set("SP", KEY))
     handler, seen = sequence(httpx.Response(200, json={}))
@@ -388,29 +381,27 @@ def test_connect_builds_api_key_auth_from_the_store(fresh_governors: None) -> No
     assert KEY not in repr(client)
 
 
-def test_connect_without_a_stored_secret_says_what_to_do(fresh_governors: None) -> None:
+def test_connect_without_a_stored_secret_says_what_to_do() -> None:
     profile = Profile("Scout", BASE, AuthKind.JWT, username="jdoe")
     with pytest.raises(AuthError, match="No password is stored") as caught:
         _connect(profile, SessionSecretStore())
     assert "profile settings" in caught.value.explanation
 
 
-def test_connect_with_no_auth_needs_no_secret(fresh_governors: None) -> None:
+def test_connect_with_no_auth_needs_no_secret() -> None:
     client = _connect(Profile("open", BASE, AuthKind.NONE), SessionSecretStore())
     assert client.auth is None
     asyncio.run(client.aclose())
 
 
-def test_connect_with_tls_off_warns(
-    fresh_governors: None, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_connect_with_tls_off_warns(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
     client = _connect(Profile("lab", BASE, AuthKind.NONE, verify_tls=False), SessionSecretStore())
     asyncio.run(client.aclose())
     assert "verification is OFF" in caplog.text
 
 
-def test_missing_ca_bundle_is_a_config_error(fresh_governors: None, tmp_path: Path) -> None:
+def test_missing_ca_bundle_is_a_config_error(tmp_path: Path) -> None:
     profile = Profile("corp", BASE, AuthKind.NONE, ca_bundle=str(tmp_path / "missing.pem"))
     with pytest.raises(ConfigError, match="CA bundle"):
         _connect(profile, SessionSecretStore())
@@ -469,9 +460,7 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     server.server_close()
 
 
-def test_untrusted_certificate_then_trusted_with_a_ca_bundle(
-    tls_server: tuple[str, Path], fresh_governors: None
-) -> None:
+def test_untrusted_certificate_then_trusted_with_a_ca_bundle(tls_server: tuple[str, Path]) -> None:
     url, cert = tls_server
     store = SessionSecretStore()
     plain = _connect(Profile("tls", url, AuthKind.NONE), store)

@@ -24,7 +24,7 @@ from explorer.core.catalog import Endpoint
 from explorer.core.client import ApiClient, connect
 from explorer.core.errors import AuthError, ExplorerError, NotFound
 from explorer.core.paging import Page, iter_pages
-from explorer.core.ratelimit import RateGovernor, forget_governors, governor_for
+from explorer.core.ratelimit import Governors, RateGovernor
 from explorer.core.requestlog import RequestLog, to_curl
 from explorer.core.secrets import open_secret_store
 from explorer.core.settings import AuthKind, Profile, Settings, SettingsStore
@@ -46,11 +46,9 @@ HARDWARE_OFFSET = endpoint("sandbox", "GET /sandbox/v1/assets/hardware")  # offs
 UNITS = endpoint("scout", "GET /v1/Units")  # a plain array
 
 
-@pytest.fixture(autouse=True)
-def _fresh_governors() -> Any:
-    forget_governors()
-    yield
-    forget_governors()
+@pytest.fixture
+def governors() -> Governors:
+    return Governors()
 
 
 async def fetch_all(
@@ -90,7 +88,7 @@ def figures(
 @pytest.mark.slow
 @pytest.mark.parametrize(("ep", "label"), [(HARDWARE, "cursor"), (HARDWARE_OFFSET, "offset")])
 def test_20000_records_exactly_once_within_50_per_5s_without_a_429(
-    make_sandbox: MakeSandbox, ep: Endpoint, label: str
+    make_sandbox: MakeSandbox, ep: Endpoint, label: str, governors: Governors
 ) -> None:
     sandbox = make_sandbox(scale=2, rate="50/5")
     profile = Profile("sp", sandbox.url, rate_limit=50, rate_period_s=5.0)
@@ -98,7 +96,7 @@ def test_20000_records_exactly_once_within_50_per_5s_without_a_429(
 
     async def scenario() -> tuple[list[Page], float, ApiClient]:
         async with api_key_client(
-            sandbox, governor_for(profile), request_log=request_log
+            sandbox, governors.for_profile(profile), request_log=request_log
         ) as client:
             started = time.monotonic()
             pages = await fetch_all(client, ep)
@@ -123,14 +121,16 @@ def test_20000_records_exactly_once_within_50_per_5s_without_a_429(
 
 
 # ---------------------------------------------------------------- a small budget
-def test_small_budget_run_has_zero_429s_and_keeps_to_the_budget(make_sandbox: MakeSandbox) -> None:
+def test_small_budget_run_has_zero_429s_and_keeps_to_the_budget(
+    make_sandbox: MakeSandbox, governors: Governors
+) -> None:
     sandbox = make_sandbox(scale=0.1, rate="10/1")
     profile = Profile("sp", sandbox.url, rate_limit=10, rate_period_s=1.0)
     request_log = RequestLog()
 
     async def scenario() -> tuple[list[Page], float, ApiClient]:
         async with api_key_client(
-            sandbox, governor_for(profile), request_log=request_log
+            sandbox, governors.for_profile(profile), request_log=request_log
         ) as client:
             started = time.monotonic()
             pages = await fetch_all(client, HARDWARE, page_size=40)
@@ -147,15 +147,17 @@ def test_small_budget_run_has_zero_429s_and_keeps_to_the_budget(make_sandbox: Ma
     assert sum(e.waited_s for e in entries) > 0
 
 
-def test_two_fetches_on_one_profile_share_the_budget(make_sandbox: MakeSandbox) -> None:
+def test_two_fetches_on_one_profile_share_the_budget(
+    make_sandbox: MakeSandbox, governors: Governors
+) -> None:
     sandbox = make_sandbox(scale=0.1, rate="10/1")
     profile = Profile("sp", sandbox.url, rate_limit=10, rate_period_s=1.0)
 
     async def scenario() -> tuple[list[list[Page]], float]:
         # two clients (two tabs, or a tab and an export) on the same profile's governor
         async with (
-            api_key_client(sandbox, governor_for(profile)) as a,
-            api_key_client(sandbox, governor_for(profile)) as b,
+            api_key_client(sandbox, governors.for_profile(profile)) as a,
+            api_key_client(sandbox, governors.for_profile(profile)) as b,
         ):
             started = time.monotonic()
             results = await asyncio.gather(
@@ -171,13 +173,15 @@ def test_two_fetches_on_one_profile_share_the_budget(make_sandbox: MakeSandbox) 
     assert seconds >= (total_requests - 1) // 10 * 1.0  # together they kept to one budget
 
 
-def test_a_stricter_server_is_absorbed_and_nothing_is_lost(make_sandbox: MakeSandbox) -> None:
+def test_a_stricter_server_is_absorbed_and_nothing_is_lost(
+    make_sandbox: MakeSandbox, governors: Governors
+) -> None:
     # The profile believes 20 per second; the server (shared with another integration) allows 8.
     sandbox = make_sandbox(scale=0.1, rate="8/1")
     profile = Profile("sp", sandbox.url, rate_limit=20, rate_period_s=1.0)
 
     async def scenario() -> tuple[list[Page], ApiClient, RateGovernor]:
-        governor = governor_for(profile)
+        governor = governors.for_profile(profile)
         async with api_key_client(sandbox, governor) as client:
             pages = await fetch_all(client, HARDWARE_OFFSET, page_size=25, concurrency=6)
             return pages, client, governor

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from explorer.core.ratelimit import BudgetSnapshot, RateGovernor, forget_governors, governor_for
+from explorer.core.ratelimit import BudgetSnapshot, Governors, RateGovernor
 from explorer.core.settings import Profile
 
 
@@ -228,7 +228,8 @@ def test_cancelled_waiter_leaves_the_queue_clean() -> None:
 
 
 def test_one_governor_per_profile_shared_across_event_loops() -> None:
-    forget_governors()
+    governors = Governors()
+    governor_for = governors.for_profile
     a = Profile("A", "https://a.example", rate_limit=5, rate_period_s=1.0)
     same = governor_for(a)
     assert governor_for(a) is same
@@ -240,7 +241,8 @@ def test_one_governor_per_profile_shared_across_event_loops() -> None:
     asyncio.run(same.acquire())
     asyncio.run(same.acquire())
     assert same.snapshot().in_window == 2
-    forget_governors()
+    governors.forget("A")
+    assert governor_for(a) is not same  # a deleted profile's budget is gone
 
 
 def test_invalid_budget_is_refused() -> None:

@@ -90,7 +90,7 @@ def test_a_stricter_server_shows_429s_and_the_wait(qtbot, run, until, make_sandb
     """The profile allows 20 requests a second, the server only 4: the view shows the 429s and
     counts down the pause the governor takes, then settles on a lowered limit."""
     from explorer.core.client import connect
-    from explorer.core.ratelimit import governor_for
+    from explorer.core.ratelimit import RateGovernor
     from explorer.core.settings import AuthKind, Profile
 
     server = make_sandbox(rate="4/1")
@@ -103,7 +103,7 @@ def test_a_stricter_server_shows_429s_and_the_wait(qtbot, run, until, make_sandb
         rate_period_s=1.0,
     )
     run(services.secrets.set(profile.name, server.api_key))
-    governor = governor_for(profile)
+    governor = RateGovernor(profile.rate_limit, profile.rate_period_s)
     view = make_view(qtbot, governor)
     texts: list[str] = []
 

@@ -254,7 +254,7 @@ def test_a_profile_without_its_secret_explains_what_to_do(window, services, sand
     assert window.context is None
     assert window.banner.isVisible()
     text = window.banner.text.text()
-    assert "Enter the API key in the profile settings" in text
+    assert "No API key is stored for the profile 'No key': enter the API key in the profile" in text
     assert "Traceback" not in text
     # The failed profile can be fixed from the banner or the toolbar.
     assert window.profile_combo.currentText() == "No key"

@@ -42,12 +42,12 @@ from explorer.core.catalog import (
     PaginationKind,
 )
 from explorer.core.errors import ExplorerError
+from explorer.core.fetch import page_size_cap, page_size_for, preview_url
 from explorer.core.query import (
     FilterCondition,
     Query,
     QueryIssue,
     SortKey,
-    build_url,
     parse_url,
     validate,
 )
@@ -68,7 +68,6 @@ OPERATOR_LABELS: dict[Operator, str] = {
 _INVALID_STYLE = (
     'QFrame#filterRow[invalid="true"] { border: 1px solid #c0392b; border-radius: 4px; }'
 )
-_MAX_PAGE_SIZE_UNKNOWN = 1000
 
 
 def _mark(widget: QWidget, invalid: bool) -> None:
@@ -450,7 +449,7 @@ class QueryBuilder(QWidget):
         sort_line.addWidget(self.sort_editor, 1)
         self.page_size_label = QLabel("Page size")
         self.page_size = QSpinBox()
-        maximum = endpoint.page_size_max or _MAX_PAGE_SIZE_UNKNOWN
+        maximum = page_size_cap(endpoint)
         self.page_size.setRange(1, maximum)
         self.page_size.setValue(self._initial_page_size())
         self.page_size.setToolTip(f"Records per request (at most {maximum}).")
@@ -649,12 +648,7 @@ class QueryBuilder(QWidget):
 
     # ------------------------------------------------------------ internals
     def _initial_page_size(self) -> int:
-        wanted = self._endpoint.page_size_default or self._default_page_size or 100
-        if self._endpoint.page_size_max:
-            wanted = min(wanted, self._endpoint.page_size_max)
-        if self._default_page_size and self._endpoint.page_size_max:
-            wanted = min(max(wanted, self._default_page_size), self._endpoint.page_size_max)
-        return max(1, wanted)
+        return page_size_for(self._endpoint, None, self._default_page_size)
 
     def _is_required(self, name: str) -> bool:
         return any(p.name == name and p.required for p in self._endpoint.params)
@@ -697,21 +691,6 @@ class QueryBuilder(QWidget):
             self.message.emit("The clipboard holds no URL.")
             return
         self.apply_url(text)
-
-    def _first_page_suffix(self, query: Query, has_query: bool) -> str:
-        """The paging parameters of the first request, so the preview is what is sent first."""
-        endpoint = self._endpoint
-        if query.page_size is None:
-            return ""
-        pairs = []
-        if endpoint.pagination is PaginationKind.OFFSET:
-            first = 0 if endpoint.offset_counts_records else 1
-            pairs.append(f"{endpoint.page_param}={first}")
-        if endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET):
-            pairs.append(f"{endpoint.page_size_param}={query.page_size}")
-        if not pairs:
-            return ""
-        return ("&" if has_query else "?") + "&".join(pairs)
 
     def _show_url_problem(self, text: str) -> None:
         self.reason_label.setText(f"That URL could not be read: {text}")
@@ -761,8 +740,7 @@ class QueryBuilder(QWidget):
             "Run the query (Ctrl+Enter)" if not issues else self.reason_label.text()
         )
         try:
-            url = build_url(self._base_url, query, self._endpoint)
-            url += self._first_page_suffix(query, "?" in url)
+            url = preview_url(self._base_url, self._endpoint, query, self._default_page_size)
         except (ExplorerError, ValueError, KeyError) as exc:
             url = f"{self._base_url.rstrip('/')}{self._endpoint.path}"
             if not issues:

@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
 
 from explorer.core.catalog import Endpoint, PaginationKind
 from explorer.core.errors import ExplorerError
+from explorer.core.fetch import fetch_single, query_fetcher
 from explorer.core.humanize import format_duration
-from explorer.core.paging import PageFetcher
-from explorer.core.query import Query, SortKey, build_params, build_path
+from explorer.core.query import Query, SortKey, validate
 from explorer.ui.async_utils import describe_error, error_details
 from explorer.ui.results.column_chooser import ColumnChooser
 from explorer.ui.results.detail_panel import DetailPanel
@@ -324,8 +324,9 @@ class ResultsTab(QWidget):
             return
         if query is None:
             query = self.builder.query()
-        if not self.builder.is_valid():
-            self.show_status("Fix the marked problems first.")
+        issues = validate(query, self._endpoint)  # the query given (Retry's), not the form's
+        if issues:
+            self.show_status(f"Fix the marked problems first: {issues[0].message}")
             return
         if self._endpoint.method.upper() != "GET":
             # Browsing must never change data on the server.
@@ -350,12 +351,11 @@ class ResultsTab(QWidget):
             self.model.start(self._endpoint, None, visible_columns=visible, fetch_first=False)
             self._single_task = _create_task(self._fetch_single(query, visible))
         else:
-            fetcher = PageFetcher(
+            fetcher = query_fetcher(
                 self.context.client,
                 self._endpoint,
-                build_params(query, self._endpoint),
-                page_size=query.page_size,
-                path=build_path(query, self._endpoint),
+                query,
+                default_page_size=getattr(self.context.profile, "page_size", None),
             )
             self.model.start(self._endpoint, fetcher, visible_columns=visible)
         self.proxy.start_search("")
@@ -496,10 +496,7 @@ class ResultsTab(QWidget):
     async def _fetch_single(self, query: Query, visible: list[str] | None) -> None:
         self.model.loading_changed.emit(True)
         try:
-            body = await self.context.client.get_json(
-                build_path(query, self._endpoint),
-                params=build_params(query, self._endpoint) or None,
-            )
+            records = await fetch_single(self.context.client, self._endpoint, query)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown in the banner with Retry, never as a traceback
@@ -508,10 +505,6 @@ class ResultsTab(QWidget):
             return
         finally:
             self.model.loading_changed.emit(False)
-        key = self._endpoint.records_key
-        if key and isinstance(body, dict) and key in body:
-            body = body[key]
-        records = [r for r in (body if isinstance(body, list) else [body]) if isinstance(r, dict)]
         self.model.set_records(self._endpoint, records, visible_columns=visible)
         if records:
             self.table.setCurrentIndex(self.proxy.index(0, 0))
