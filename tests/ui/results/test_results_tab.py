@@ -483,3 +483,17 @@ def test_servers_of_one_client_under_8_gb_sorted_then_open_the_client(
         click_cell(servers, qtbot, 0, "client.id")
     assert opened.args[0] == "GET /core/v1/clients/{id}"
     assert opened.args[1].path_params == {"id": client}
+
+
+def test_retry_runs_the_failed_query_even_after_the_form_changed(
+    qtbot, make_tab, app_context, run, until
+):
+    """Retry re-runs the query that failed; a half-edited form must not veto it."""
+    query = Query(endpoint_id="GET /core/v1/clients/{id}", path_params={"id": "no-such-client"})
+    tab = make_tab(app_context, "GET /core/v1/clients/{id}", query)
+    run(until(lambda: tab.banner.isVisible()))
+    tab.builder.param_editor("id").set_values(("",))  # the form is now missing its id
+    run(until(lambda: not tab.builder.is_valid()))
+    sent = len(requests_to(app_context, "/core/v1/clients/no-such-client"))
+    tab.banner.retry_button.click()
+    run(until(lambda: len(requests_to(app_context, "/core/v1/clients/no-such-client")) > sent))
