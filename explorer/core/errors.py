@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -174,6 +175,74 @@ class ServerError(ApiError):
         "The API had an internal problem (5xx); wait a moment and try again; if it lasts, "
         "check the provider's status page."
     )
+
+
+# ---------------------------------------------------------------- export
+
+
+class ExportError(ExplorerError):
+    default_explanation = (
+        "The CSV file could not be written; check the folder, its permissions and free space."
+    )
+
+
+class ResumeMismatch(ExportError):
+    """The partial file was made by a different query or with other options."""
+
+    default_explanation = (
+        "The unfinished export was made with different settings; run it with the same ones, "
+        "or export again without resuming."
+    )
+
+
+class ExportIncomplete(ExplorerError):
+    """The export stopped before the end; what was written is kept for a resume.
+
+    `cause` is the error that stopped it (an ApiError, NetworkError, ExportError...).
+    """
+
+    default_explanation = "The export stopped early; the rows so far are kept for a resume."
+
+    def __init__(
+        self,
+        cause: BaseException | None,
+        *,
+        partial_path: Path,
+        state_path: Path,
+        rows_written: int,
+        what: str = "stopped",
+    ) -> None:
+        self.cause = cause
+        self.partial_path = partial_path
+        self.state_path = state_path
+        self.rows_written = rows_written
+        self.reason = getattr(cause, "explanation", None) or (str(cause) if cause else "")
+        self.head = f"Export {what} after {rows_written:,} rows"
+        super().__init__(
+            f"{self.head}: {cause}" if cause else self.head,
+            explanation=self.explain("resume the export to continue from there."),
+        )
+
+    def explain(self, how_to_resume: str) -> str:
+        """One line: what stopped it, where the rows are, and how to go on."""
+        reason = f": {self.reason.rstrip('.')}." if self.reason else "."
+        return (
+            f"{self.head}{reason} The rows so far are kept in {self.partial_path.name}; "
+            f"{how_to_resume}"
+        )
+
+
+class ExportCancelled(ExportIncomplete):
+    default_explanation = "The export was cancelled; the rows so far are kept for a resume."
+
+    def __init__(self, *, partial_path: Path, state_path: Path, rows_written: int) -> None:
+        super().__init__(
+            None,
+            partial_path=partial_path,
+            state_path=state_path,
+            rows_written=rows_written,
+            what="cancelled",
+        )
 
 
 def parse_retry_after(value: str | None) -> float | None:

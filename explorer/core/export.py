@@ -37,15 +37,38 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from explorer.core.catalog import Endpoint
-from explorer.core.errors import ExplorerError
+from explorer.core.errors import (
+    ExplorerError,
+    ExportCancelled,
+    ExportError,
+    ExportIncomplete,
+    ResumeMismatch,
+)
+from explorer.core.fetch import request_for
 from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
+from explorer.core.humanize import eta, rows_done, speed_parts
 from explorer.core.paging import ResumePoint, iter_pages
-from explorer.core.query import Query, build_params, build_path
+from explorer.core.query import Query
 
 if TYPE_CHECKING:
     from explorer.core.client import ApiClient
 
 _T = TypeVar("_T")
+# The export errors live in the one error tree (errors.py); imported here for existing callers.
+__all__ = [
+    "CsvOptions",
+    "ExportCancelled",
+    "ExportError",
+    "ExportIncomplete",
+    "ExportProgress",
+    "ExportResult",
+    "ResumeMismatch",
+    "export_csv",
+    "export_records_csv",
+    "partial_path_for",
+    "read_state",
+    "state_path_for",
+]
 STATE_VERSION = 1
 BOM = b"\xef\xbb\xbf"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -100,9 +123,15 @@ class ExportProgress:
     @property
     def eta_s(self) -> float | None:
         """Seconds left at the current rate, when the total is known."""
-        if self.total_count is None or self.rows_per_s <= 0:
-            return None
-        return max(0.0, (self.total_count - self.rows_written) / self.rows_per_s)
+        return eta(self.rows_written, self.total_count, self.rows_per_s)
+
+    def describe(self) -> str:
+        """One line: `250 of 1,000 rows (25%), 125 rows/s, 6 s left, 2 × 429`."""
+        parts = [rows_done(self.rows_written, self.total_count)]
+        parts += speed_parts(self.rows_per_s, self.eta_s)
+        if self.rate_limited:
+            parts.append(f"{self.rate_limited} × 429")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -148,72 +177,8 @@ class ExportResult:
         return text
 
 
-# ---------------------------------------------------------------- errors
-
-
-class ExportError(ExplorerError):
-    default_explanation = (
-        "The CSV file could not be written; check the folder, its permissions and free space."
-    )
-
-
-class ResumeMismatch(ExportError):
-    """The partial file was made by a different query or with other options."""
-
-    default_explanation = (
-        "The unfinished export was made with different settings; run it with the same ones, "
-        "or export again without resuming."
-    )
-
-
-class ExportIncomplete(ExplorerError):
-    """The export stopped before the end; what was written is kept for a resume.
-
-    `cause` is the error that stopped it (an ApiError, NetworkError, ExportError...).
-    """
-
-    def __init__(
-        self,
-        cause: BaseException | None,
-        *,
-        partial_path: Path,
-        state_path: Path,
-        rows_written: int,
-        what: str = "stopped",
-    ) -> None:
-        self.cause = cause
-        self.partial_path = partial_path
-        self.state_path = state_path
-        self.rows_written = rows_written
-        self.reason = getattr(cause, "explanation", None) or (str(cause) if cause else "")
-        self.head = f"Export {what} after {rows_written:,} rows"
-        super().__init__(
-            f"{self.head}: {cause}" if cause else self.head,
-            explanation=self.explain("resume the export to continue from there."),
-        )
-
-    def explain(self, how_to_resume: str) -> str:
-        """One line: what stopped it, where the rows are, and how to go on."""
-        reason = f": {self.reason.rstrip('.')}." if self.reason else "."
-        return (
-            f"{self.head}{reason} The rows so far are kept in {self.partial_path.name}; "
-            f"{how_to_resume}"
-        )
-
-
 # Given records are written this many at a time (see export_csv).
 RECORDS_SLICE = 500
-
-
-class ExportCancelled(ExportIncomplete):
-    def __init__(self, *, partial_path: Path, state_path: Path, rows_written: int) -> None:
-        super().__init__(
-            None,
-            partial_path=partial_path,
-            state_path=state_path,
-            rows_written=rows_written,
-            what="cancelled",
-        )
 
 
 # ---------------------------------------------------------------- paths and state
@@ -511,10 +476,115 @@ def _base_url(client: ApiClient | None) -> str | None:
     return text.split("?", 1)[0]
 
 
+class _Run:
+    """One run of an export into a `_PartialCsv`: progress reports, cancellation, the result."""
+
+    def __init__(
+        self,
+        client: ApiClient | None,
+        sink: _PartialCsv,
+        progress: Callable[[ExportProgress], None] | None,
+        cancel: CancelCheck | None,
+        resumed_at: int | None,
+    ) -> None:
+        self.started = time.monotonic()
+        self.counters = _Counters(client)
+        self.sink = sink
+        self.progress = progress
+        self.cancel = cancel
+        self.resumed_at = resumed_at
+
+    def report(self) -> None:
+        if self.progress is None:
+            return
+        delta = self.counters.delta()
+        state = self.sink.state
+        self.progress(
+            ExportProgress(
+                rows_written=state.rows_written,
+                total_count=state.total_count,
+                pages=state.pages,
+                requests=int(delta["requests"]),
+                elapsed_s=time.monotonic() - self.started,
+                waited_s=delta["waited_s"],
+                rate_limited=int(delta["rate_limited"]),
+                resumed_at_row=self.resumed_at or 0,
+            )
+        )
+
+    async def stop_if_cancelled(self) -> None:
+        if _cancelled(self.cancel):
+            await asyncio.to_thread(self.sink.stop, "cancelled")
+            raise ExportCancelled(
+                partial_path=self.sink.partial_path,
+                state_path=self.sink.state_path,
+                rows_written=self.sink.state.rows_written,
+            )
+
+    async def failed(self, exc: ExplorerError | OSError, *, resumable: bool) -> ExplorerError:
+        """The error to raise: ExportIncomplete keeping the partial file, or the cause itself
+        (and no files left behind) when there is nothing worth resuming."""
+        cause: ExplorerError = (
+            exc if isinstance(exc, ExplorerError) else ExportError(f"{type(exc).__name__}: {exc}")
+        )
+        if not resumable or self.sink.state.pages == 0:
+            await asyncio.to_thread(self.sink.discard)
+            return cause
+        await asyncio.to_thread(self.sink.stop, cause.explanation)
+        return ExportIncomplete(
+            cause,
+            partial_path=self.sink.partial_path,
+            state_path=self.sink.state_path,
+            rows_written=self.sink.state.rows_written,
+        )
+
+    def result(self, out: Path, rewritten: bool, warning: str | None) -> ExportResult:
+        delta = self.counters.delta()
+        state = self.sink.state
+        resume_state = state.resume or {}
+        return ExportResult(
+            path=out,
+            rows_written=state.rows_written,
+            total_count=state.total_count,
+            pages=state.pages,
+            requests=int(delta["requests"]),
+            retries=int(delta["retries"]),
+            elapsed_s=time.monotonic() - self.started,
+            waited_s=delta["waited_s"],
+            rate_limited=int(delta["rate_limited"]),
+            columns=tuple(state.columns),
+            header_rewritten=rewritten,
+            resumed_at_row=self.resumed_at,
+            duplicates_dropped=int(resume_state.get("duplicates", 0) or 0),
+            warning=warning,
+        )
+
+
+async def _open_sink(
+    out: Path, fresh: ExportState, options: CsvOptions, saved: ExportState | None
+) -> tuple[_PartialCsv, int | None]:
+    """The partial file: continued from `saved` (checked to match), else started afresh."""
+    try:
+        if saved is not None and saved.pages > 0:
+            _check_resumable(saved, fresh)
+            sink = _PartialCsv(out, saved, options)
+            await asyncio.to_thread(sink.open_resumed)
+            return sink, saved.rows_written
+        sink = _PartialCsv(out, fresh, options)
+        await asyncio.to_thread(sink.open_fresh)
+        return sink, None
+    except OSError as exc:
+        raise ExportError(
+            f"Cannot write {out}: {exc}",
+            explanation=f"Cannot write {out.name} in {out.parent}: {exc.strerror or exc}; "
+            "choose another folder or free some space.",
+        ) from exc
+
+
 async def export_csv(
-    client: ApiClient | None,
+    client: ApiClient,
     endpoint: Endpoint,
-    query: Query | None,
+    query: Query,
     out_path: str | os.PathLike[str],
     *,
     options: CsvOptions | None = None,
@@ -522,13 +592,12 @@ async def export_csv(
     resume: bool = False,
     progress: Callable[[ExportProgress], None] | None = None,
     cancel: CancelCheck | None = None,
-    records: Sequence[Mapping[str, Any]] | None = None,
 ) -> ExportResult:
-    """Export the records matching `query` (or exactly `records`) to `out_path` as CSV.
+    """Export every record matching `query` to `out_path` as CSV, page by page.
 
-    `client` and `query` may be None when `records` is given. `columns` (else `query.columns`,
-    else all) fixes the columns and their order. `cancel` is an asyncio.Event or a callable,
-    checked after every page.
+    `columns` (else `query.columns`, else all) fixes the columns and their order. `cancel` is an
+    asyncio.Event or a callable, checked after every page. `resume=True` continues the
+    `.partial` file an earlier run of the same query left.
 
     Raises ExportIncomplete (with `.cause`) when fetching or writing fails, ExportCancelled when
     `cancel` is set, ResumeMismatch when the partial file was made by another query, ExportError
@@ -537,87 +606,33 @@ async def export_csv(
     """
     options = options or CsvOptions()
     out = Path(out_path)
-    fixed = list(columns) if columns else list(query.columns if query is not None else ())
-    params: list[tuple[str, str]] = []
-    path = endpoint.path
-    page_size = query.page_size if query is not None else None
-    if records is None:
-        if client is None or query is None:
-            raise TypeError("export_csv needs a client and a query unless records are given")
-        params = [(str(k), str(v)) for k, v in build_params(query, endpoint)]
-        path = build_path(query, endpoint)
-    fresh_state = ExportState(
+    fixed = list(columns) if columns else list(query.columns)
+    request = request_for(endpoint, query)
+    fresh = ExportState(
         endpoint=endpoint.id,
-        path=path,
-        params=params,
-        page_size=page_size,
-        base_url=_base_url(client) if records is None else None,
+        path=request.path,
+        params=request.params,
+        page_size=query.page_size,
+        base_url=_base_url(client),
         options=options.to_dict(),
         columns=fixed or schema_columns(endpoint),
         columns_fixed=bool(fixed),
         header_columns=0,
     )
-    started = time.monotonic()
-    counters = _Counters(client)
-
-    saved = await asyncio.to_thread(read_state, out) if resume and records is None else None
-    resumed_at: int | None = None
-    try:
-        if saved is not None and saved.pages > 0:
-            _check_resumable(saved, fresh_state)
-            sink = _PartialCsv(out, saved, options)
-            await asyncio.to_thread(sink.open_resumed)
-            resumed_at = saved.rows_written
-        else:
-            sink = _PartialCsv(out, fresh_state, options)
-            await asyncio.to_thread(sink.open_fresh)
-    except OSError as exc:
-        raise ExportError(
-            f"Cannot write {out}: {exc}",
-            explanation=f"Cannot write {out.name} in {out.parent}: {exc.strerror or exc}; "
-            "choose another folder or free some space.",
-        ) from exc
-
-    def report() -> None:
-        if progress is None:
-            return
-        delta = counters.delta()
-        progress(
-            ExportProgress(
-                rows_written=sink.state.rows_written,
-                total_count=sink.state.total_count,
-                pages=sink.state.pages,
-                requests=int(delta["requests"]),
-                elapsed_s=time.monotonic() - started,
-                waited_s=delta["waited_s"],
-                rate_limited=int(delta["rate_limited"]),
-                resumed_at_row=resumed_at or 0,
-            )
-        )
-
+    saved = await asyncio.to_thread(read_state, out) if resume else None
+    sink, resumed_at = await _open_sink(out, fresh, options, saved)
+    run = _Run(client, sink, progress, cancel, resumed_at)
     warning: str | None = None
     try:
-        if records is not None:
-            # In slices, each in the worker thread: flattening 100,000 records in one go would
-            # hold the GIL (and set off long garbage-collector passes) for seconds, freezing the
-            # window; slices also give progress and a chance to cancel.
-            for start in range(0, len(records), RECORDS_SLICE):
-                await _finish_in_thread(
-                    _write_slice, sink, records, start, start + RECORDS_SLICE, len(records)
-                )
-                report()
-                if _cancelled(cancel) and sink.state.rows_written < len(records):
-                    await asyncio.to_thread(sink.stop, "cancelled")
-                    raise ExportCancelled(
-                        partial_path=sink.partial_path,
-                        state_path=sink.state_path,
-                        rows_written=sink.state.rows_written,
-                    )
-        elif not sink.state.complete:
-            assert client is not None
+        if not sink.state.complete:
             start_at = ResumePoint.from_dict(sink.state.resume) if sink.state.resume else None
             pages = iter_pages(
-                client, endpoint, params, page_size=page_size, resume=start_at, path=path
+                client,
+                endpoint,
+                request.params,
+                page_size=query.page_size,
+                resume=start_at,
+                path=request.path,
             )
             try:
                 async for page in pages:
@@ -625,62 +640,83 @@ async def export_csv(
                         sink.write_page, page.records, page.resume.to_dict(), page.total_count
                     )
                     warning = page.warning or warning
-                    report()
+                    run.report()
                     if page.is_last:
                         break
-                    if _cancelled(cancel):
-                        await asyncio.to_thread(sink.stop, "cancelled")
-                        raise ExportCancelled(
-                            partial_path=sink.partial_path,
-                            state_path=sink.state_path,
-                            rows_written=sink.state.rows_written,
-                        )
+                    await run.stop_if_cancelled()
             finally:
                 await pages.aclose()  # stops page fetches still running ahead
         rewritten = await _finish_in_thread(sink.finish)
     except ExportIncomplete:
         raise
     except (ExplorerError, OSError) as exc:
-        cause: ExplorerError = (
-            exc if isinstance(exc, ExplorerError) else ExportError(f"{type(exc).__name__}: {exc}")
-        )
-        if records is not None or sink.state.pages == 0:
-            # Nothing worth resuming: leave no files behind, say what went wrong.
-            await asyncio.to_thread(sink.discard)
-            if cause is exc:
-                raise
-            raise cause from exc
-        await asyncio.to_thread(sink.stop, cause.explanation)
-        raise ExportIncomplete(
-            cause,
-            partial_path=sink.partial_path,
-            state_path=sink.state_path,
-            rows_written=sink.state.rows_written,
-        ) from exc
+        error = await run.failed(exc, resumable=True)
+        if error is exc:
+            raise
+        raise error from exc
     except BaseException:
         # Task cancelled (window closed, Ctrl-C) or a bug: keep what is there, then let it go on.
         # Synchronous on purpose: a cancelled task should not start new awaits.
         sink.stop("interrupted")
         raise
+    return run.result(out, rewritten, warning)
 
-    delta = counters.delta()
-    resume_state = sink.state.resume or {}
-    return ExportResult(
-        path=out,
-        rows_written=sink.state.rows_written,
-        total_count=sink.state.total_count,
-        pages=sink.state.pages,
-        requests=int(delta["requests"]),
-        retries=int(delta["retries"]),
-        elapsed_s=time.monotonic() - started,
-        waited_s=delta["waited_s"],
-        rate_limited=int(delta["rate_limited"]),
-        columns=tuple(sink.state.columns),
-        header_rewritten=rewritten,
-        resumed_at_row=resumed_at,
-        duplicates_dropped=int(resume_state.get("duplicates", 0) or 0),
-        warning=warning,
+
+async def export_records_csv(
+    records: Sequence[Mapping[str, Any]],
+    endpoint: Endpoint,
+    out_path: str | os.PathLike[str],
+    *,
+    options: CsvOptions | None = None,
+    columns: Sequence[str] | None = None,
+    progress: Callable[[ExportProgress], None] | None = None,
+    cancel: CancelCheck | None = None,
+) -> ExportResult:
+    """Export exactly these records (a page, or the rows loaded in the window) as CSV.
+
+    The same writer, columns and formula guard as `export_csv`; nothing is fetched, so there is
+    nothing to resume: a failure leaves no file behind, a cancel (ExportCancelled) keeps the rows
+    written so far in the `.partial` file.
+    """
+    options = options or CsvOptions()
+    out = Path(out_path)
+    fixed = list(columns or ())
+    fresh = ExportState(
+        endpoint=endpoint.id,
+        path=endpoint.path,
+        params=[],
+        page_size=None,
+        base_url=None,
+        options=options.to_dict(),
+        columns=fixed or schema_columns(endpoint),
+        columns_fixed=bool(fixed),
+        header_columns=0,
     )
+    sink, _ = await _open_sink(out, fresh, options, None)
+    run = _Run(None, sink, progress, cancel, None)
+    try:
+        # In slices, each in the worker thread: flattening 100,000 records in one go would hold
+        # the GIL (and set off long garbage-collector passes) for seconds, freezing the window;
+        # slices also give progress and a chance to cancel.
+        for start in range(0, len(records), RECORDS_SLICE):
+            await _finish_in_thread(
+                _write_slice, sink, records, start, start + RECORDS_SLICE, len(records)
+            )
+            run.report()
+            if sink.state.rows_written < len(records):
+                await run.stop_if_cancelled()
+        rewritten = await _finish_in_thread(sink.finish)
+    except ExportIncomplete:
+        raise
+    except (ExplorerError, OSError) as exc:
+        error = await run.failed(exc, resumable=False)
+        if error is exc:
+            raise
+        raise error from exc
+    except BaseException:
+        sink.stop("interrupted")
+        raise
+    return run.result(out, rewritten, None)
 
 
 def _write_slice(

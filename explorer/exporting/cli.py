@@ -52,13 +52,12 @@ from explorer.core.export import (
     ExportIncomplete,
     ExportProgress,
     ResumeMismatch,
-    export_csv,
     partial_path_for,
     read_state,
     state_path_for,
 )
+from explorer.core.exportjob import ExportJob
 from explorer.core.fetch import check_query, request_for
-from explorer.core.humanize import format_duration
 from explorer.core.query import Query, parse_cli_filter, parse_sort_spec
 from explorer.core.ratelimit import Governors
 from explorer.core.secrets import SecretStore, open_secret_store_async
@@ -445,17 +444,11 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
         catalog=resolved.catalog,
         missing_secret_hint=resolved.missing_secret_hint,
     )
+    job = ExportJob.for_query(connection.client, endpoint, query, out, options=options)
     meter = ProgressLine(sys.stderr)
+    job.subscribe(lambda j: meter.update(j.progress) if j.running and j.progress else None)
     try:
-        result = await export_csv(
-            connection.client,
-            endpoint,
-            query,
-            out,
-            options=options,
-            resume=args.resume,
-            progress=meter.update,
-        )
+        result = await job.run(resume=args.resume)
     finally:
         meter.done()
         await connection.aclose()
@@ -609,14 +602,4 @@ class ProgressLine:
 
 
 def describe_progress(progress: ExportProgress) -> str:
-    if progress.total_count:
-        share = min(100, int(100 * progress.rows_written / progress.total_count))
-        text = f"{progress.rows_written:,} of {progress.total_count:,} rows ({share}%)"
-    else:
-        text = f"{progress.rows_written:,} rows"
-    text += f", {progress.rows_per_s:,.0f} rows/s"
-    if progress.eta_s is not None:
-        text += f", {format_duration(progress.eta_s)} left"
-    if progress.rate_limited:
-        text += f", {progress.rate_limited} × 429"
-    return text
+    return progress.describe()

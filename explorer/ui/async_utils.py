@@ -160,6 +160,101 @@ def report_error(exc: BaseException, *, context: str = "") -> None:
     messages().post(Level.ERROR, prefix + describe_error(exc), error_details(exc))
 
 
+class TaskOwner:
+    """The tasks one widget starts, by name: the one way the UI starts and owns async work.
+
+    `start(name, coro)` cancels a task still running under that name first (a new search
+    replaces the old one); `cancel_all()` stops everything when the widget closes, and `close()`
+    also waits for it. A failure goes to `on_error` when given, else to `report_error`, the one
+    reporter (the window's banner and the log); cancellations stay silent.
+    """
+
+    def __init__(self, context: str = "") -> None:
+        self.context = context
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._anonymous: set[asyncio.Task[Any]] = set()
+
+    def start(
+        self,
+        name: str | None,
+        coro: Coroutine[Any, Any, T],
+        *,
+        context: str = "",
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> asyncio.Task[T]:
+        if name is not None:
+            self.cancel(name)
+        task = _loop().create_task(coro)
+        if name is None:
+            self._anonymous.add(task)
+            task.add_done_callback(self._anonymous.discard)
+        else:
+            self._tasks[name] = task  # the latest of each name, kept after it ends
+        where = context or self.context
+
+        def _done(t: asyncio.Task[T]) -> None:
+            if t.cancelled():
+                return
+            exc = t.exception()
+            if exc is None:
+                return
+            if on_error is not None:
+                on_error(exc)
+            else:
+                report_error(exc, context=where)
+
+        task.add_done_callback(_done)
+        return task
+
+    def get(self, name: str) -> asyncio.Task[Any] | None:
+        """The latest task started under `name` (it may have ended)."""
+        return self._tasks.get(name)
+
+    def running(self, name: str) -> bool:
+        task = self._tasks.get(name)
+        return task is not None and not task.done()
+
+    def cancel(self, name: str) -> asyncio.Task[Any] | None:
+        """Cancel the named task unless it is the one calling (it may replace itself)."""
+        task = self._tasks.get(name)
+        if task is not None and not task.done() and task is not _current_task():
+            task.cancel()
+            return task
+        return None
+
+    def tasks(self) -> list[asyncio.Task[Any]]:
+        return [t for t in (*self._tasks.values(), *self._anonymous) if not t.done()]
+
+    def cancel_all(self) -> list[asyncio.Task[Any]]:
+        """Cancel every task still running; returns them (to wait for)."""
+        running = self.tasks()
+        for task in running:
+            task.cancel()
+        return running
+
+    async def close(self) -> None:
+        running = self.cancel_all()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    """The task running now; None from a Qt slot called outside the loop (tests)."""
+    try:
+        return asyncio.current_task()
+    except RuntimeError:
+        return None
+
+
+def tasks_of(owner: object) -> TaskOwner:
+    """The TaskOwner kept on a widget (created on first use)."""
+    found = owner.__dict__.get("_task_owner")
+    if found is None:
+        found = owner.__dict__["_task_owner"] = TaskOwner()
+    assert isinstance(found, TaskOwner)
+    return found
+
+
 def spawn(
     coro: Coroutine[Any, Any, T],
     *,
@@ -167,29 +262,9 @@ def spawn(
     context: str = "",
     on_error: Callable[[BaseException], None] | None = None,
 ) -> asyncio.Task[T]:
-    """Start `coro` on the running loop from a slot; failures go to `report_error` (or on_error).
-
-    When `owner` is given, the task is remembered on it so `cancel_owned(owner)` can stop it.
-    """
-    task = _loop().create_task(coro)
-    if owner is not None:
-        tasks: set[asyncio.Task[Any]] = owner.__dict__.setdefault("_owned_tasks", set())
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    def _done(t: asyncio.Task[T]) -> None:
-        if t.cancelled():
-            return
-        exc = t.exception()
-        if exc is None:
-            return
-        if on_error is not None:
-            on_error(exc)
-        else:
-            report_error(exc, context=context)
-
-    task.add_done_callback(_done)
-    return task
+    """Start `coro` from a slot, owned by `owner`'s TaskOwner (`cancel_owned(owner)` stops it)."""
+    tasks = tasks_of(owner) if owner is not None else _UNOWNED
+    return tasks.start(None, coro, context=context, on_error=on_error)
 
 
 def _loop() -> asyncio.AbstractEventLoop:
@@ -200,17 +275,16 @@ def _loop() -> asyncio.AbstractEventLoop:
         return asyncio.get_event_loop_policy().get_event_loop()
 
 
+_UNOWNED = TaskOwner()  # app-wide work such as the final shutdown
+
+
 def owned_tasks(owner: object) -> set[asyncio.Task[Any]]:
-    return set(owner.__dict__.get("_owned_tasks", ()))
+    return set(tasks_of(owner).tasks())
 
 
 async def cancel_owned(owner: object) -> None:
-    """Cancel the tasks `spawn` started for `owner` and wait until they have stopped."""
-    tasks = [t for t in owned_tasks(owner) if not t.done()]
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        await asyncio.gather(*tasks, return_exceptions=True)
+    """Cancel the tasks started for `owner` and wait until they have stopped."""
+    await tasks_of(owner).close()
 
 
 def run_until_complete(loop: asyncio.AbstractEventLoop, aw: Awaitable[T]) -> T:

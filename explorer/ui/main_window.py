@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -18,12 +17,8 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDockWidget,
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
-    QPushButton,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
@@ -41,11 +36,11 @@ from explorer.ui import theme
 from explorer.ui.async_utils import (
     Level,
     dialog_result,
-    log_file_path,
     messages,
     report_error,
     spawn,
 )
+from explorer.ui.banner import Banner
 from explorer.ui.budget_view import BudgetView
 from explorer.ui.context import AppContext
 from explorer.ui.endpoint_tree import EndpointTree, PathParamDialog
@@ -62,65 +57,6 @@ log = logging.getLogger(__name__)
 _WELCOME_ITEM = "__welcome__"
 STATUS_MESSAGE_MS = 8000
 MAX_RESTORED_TABS = 12
-
-
-class MessageBanner(QFrame):
-    """A calm, non-modal line above the tabs for the latest error, with Details and Dismiss."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setProperty("role", "banner")
-        self.text = QLabel(self)
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details_button = QPushButton("Details…", self)
-        self.details_button.setFlat(True)
-        self.details_button.clicked.connect(self._show_details)
-        self.action_button = QPushButton(self)
-        self.action_button.setFlat(True)
-        self.action_button.hide()
-        self.action_button.clicked.connect(self._run_action)
-        self._action: Callable[[], object] | None = None
-        dismiss = QPushButton("Dismiss", self)
-        dismiss.setFlat(True)
-        dismiss.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 4, 4, 4)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.action_button)
-        layout.addWidget(self.details_button)
-        layout.addWidget(dismiss)
-        self._details = ""
-        self._box: QMessageBox | None = None
-        self.hide()
-
-    def show_message(self, text: str, details: str) -> None:
-        self.text.setText(text)
-        self._details = details
-        self.details_button.setVisible(bool(details))
-        self.set_action(None)
-        self.show()
-
-    def set_action(self, label: str | None, action: Callable[[], object] | None = None) -> None:
-        """Offer the one thing that fixes the problem (e.g. "Edit profile…"), or nothing."""
-        self._action = action
-        self.action_button.setText(label or "")
-        self.action_button.setVisible(bool(label and action))
-
-    def _run_action(self) -> None:
-        action = self._action
-        self.hide()
-        if action is not None:
-            action()
-
-    def _show_details(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "Details", self.text.text(), parent=self)
-        where = log_file_path()
-        record = f"\n\nThe full technical record is in {where}." if where else ""
-        box.setInformativeText(self._details + record)
-        box.setModal(False)
-        box.show()  # non-modal: never a nested event loop
-        self._box = box
 
 
 class MainWindow(QMainWindow):
@@ -198,7 +134,7 @@ class MainWindow(QMainWindow):
         self.tab_stack = QStackedWidget(self)
         self.tab_stack.addWidget(self.empty_tabs)
         self.tab_stack.addWidget(self.tabs)
-        self.banner = MessageBanner(self)
+        self.banner = Banner(self)
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)

@@ -32,6 +32,7 @@ from explorer.core.export import (
     ExportState,
     ResumeMismatch,
     export_csv,
+    export_records_csv,
     neutralise,
     partial_path_for,
     read_state,
@@ -57,7 +58,7 @@ def export_records(
     tmp_path: Path, records: list[dict[str, Any]], name: str = "out.csv", **kwargs: Any
 ) -> tuple[Path, ExportResult]:
     out = tmp_path / name
-    result = asyncio.run(export_csv(None, LIST, None, out, records=records, **kwargs))
+    result = asyncio.run(export_records_csv(records, LIST, out, **kwargs))
     return out, result
 
 
@@ -551,7 +552,7 @@ def test_an_unwritable_folder_is_an_export_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(ExportError) as caught:
-        asyncio.run(export_csv(None, LIST, None, blocker / "out.csv", records=[{"id": 1}]))
+        asyncio.run(export_records_csv([{"id": 1}], LIST, blocker / "out.csv"))
     assert "Cannot write out.csv" in caught.value.explanation
 
 
@@ -782,12 +783,10 @@ def test_given_records_are_written_in_slices_with_progress(tmp_path: Path) -> No
     endpoint = Endpoint("GET", "/things", pagination=PaginationKind.CURSOR)
     out = tmp_path / "rows.csv"
     result = asyncio.run(
-        export_csv(
-            None,
+        export_records_csv(
+            records,
             endpoint,
-            None,
             out,
-            records=records,
             progress=lambda p: seen.append(p.rows_written),
         )
     )
@@ -807,12 +806,10 @@ def test_cancelling_an_export_of_given_records_stops_between_slices(tmp_path: Pa
 
     async def run() -> None:
         cancel = asyncio.Event()
-        await export_csv(
-            None,
+        await export_records_csv(
+            records,
             endpoint,
-            None,
             out,
-            records=records,
             cancel=cancel,
             progress=lambda p: cancel.set(),
         )

@@ -55,8 +55,7 @@ def open_by_id(window: MainWindow, endpoint_id: str, query: Query | None = None)
 def settled(window: MainWindow) -> bool:
     """True when no tab is loading (so a test ends without requests on the wire)."""
     tabs = [window.tabs.widget(i) for i in range(window.tabs.count())]
-    single = [t._single_task for t in tabs if t._single_task is not None]
-    return not any(t.model.is_loading for t in tabs) and all(t.done() for t in single)
+    return not any(t.model.is_loading or t.tasks.running("single") for t in tabs)
 
 
 def test_first_start_without_profiles_shows_the_welcome_page(make_window, run):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -44,14 +44,12 @@ from explorer.core.export import (
     CsvOptions,
     ExportCancelled,
     ExportIncomplete,
-    ExportProgress,
     ExportResult,
-    export_csv,
     partial_path_for,
 )
-from explorer.core.humanize import format_duration
+from explorer.core.exportjob import ExportJob
 from explorer.ui import theme
-from explorer.ui.async_utils import describe_error
+from explorer.ui.async_utils import TaskOwner, describe_error
 
 log = logging.getLogger(__name__)
 
@@ -272,33 +270,20 @@ class ExportProgressDialog(QDialog):
 
     export_finished = Signal(object)
 
-    def __init__(
-        self,
-        *,
-        client: Any,
-        endpoint: Endpoint,
-        query: Any,
-        request: ExportRequest,
-        columns: Sequence[str] | None,
-        records: Callable[[], Awaitable[list[dict[str, Any]]]] | None,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, job: ExportJob, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Exporting to {request.path.name}")
+        request_path = job.path
+        self.setWindowTitle(f"Exporting to {request_path.name}")
         self.setModal(False)
         self.setMinimumWidth(460)
-        self._client = client
-        self._endpoint = endpoint
-        self._query = query
-        self._request = request
-        self._columns = list(columns) if columns else None
-        self._records = records
-        self._cancel = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.job = job
         self.result_value: ExportResult | BaseException | None = None
+        self.tasks = TaskOwner("Export")
+        self._unsubscribe = job.subscribe(self._job_changed)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
 
         layout = QVBoxLayout(self)
-        self.headline = QLabel(f"Writing {request.path}")
+        self.headline = QLabel(f"Writing {request_path}")
         self.headline.setWordWrap(True)
         layout.addWidget(self.headline)
         self.bar = QProgressBar()
@@ -319,7 +304,7 @@ class ExportProgressDialog(QDialog):
         buttons.addStretch(1)
         self.open_folder_button = QPushButton("Open folder")
         self.open_folder_button.clicked.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(request.path.parent)))
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(request_path.parent)))
         )
         self.open_folder_button.hide()
         self.resume_button = QPushButton("Resume")
@@ -341,62 +326,44 @@ class ExportProgressDialog(QDialog):
         layout.addLayout(buttons)
 
     # ------------------------------------------------------------ running
-    def start(self, *, resume: bool = False) -> asyncio.Task[None]:
-        """Run the export as a task on the loop (returns it, for tests and the owner)."""
-        self._cancel = asyncio.Event()
+    def start(self, *, resume: bool = False) -> asyncio.Task[Any]:
+        """Start the job on the loop (returns the task that finishes with the dialog's outcome)."""
         self.outcome_label.hide()
         self.resume_button.hide()
         self.close_button.hide()
         self.open_folder_button.hide()
         self.cancel_button.show()
         self.cancel_button.setEnabled(True)
-        self.bar.setRange(0, 0)
+        total = self.job.total_rows
+        self.bar.setRange(0, max(1, total) if total is not None else 0)
         self.rows_label.setText("Resuming…" if resume else "Starting…")
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-        self._task = loop.create_task(self._run(resume))
-        return self._task
+        return self.tasks.start("export", self._run(resume))
 
     def cancel(self) -> None:
         """Stop after the page being written (the .partial file is kept for a resume)."""
-        self._cancel.set()
+        self.job.cancel()
         self.cancel_button.setEnabled(False)
         self.rows_label.setText(self.rows_label.text() + " — cancelling…")
 
     @property
-    def task(self) -> asyncio.Task[None] | None:
-        return self._task
+    def task(self) -> asyncio.Task[Any] | None:
+        return self.tasks.get("export")
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self.job.running
 
     async def _run(self, resume: bool) -> None:
-        request = self._request
+        """Await the job and show how it ended (the job itself is the core's)."""
         try:
-            records = await self._records() if self._records is not None else None
-            if records is not None:
-                self.bar.setRange(0, max(1, len(records)))
-            result = await export_csv(
-                self._client,
-                self._endpoint,
-                self._query,
-                request.path,
-                options=request.options,
-                columns=self._columns,
-                resume=resume and records is None,
-                progress=self._progress,
-                cancel=self._cancel,
-                records=records,
-            )
+            result = await self.job.run(resume=resume)
         except asyncio.CancelledError:
-            self._show_stopped("The export was stopped.", resumable=self._records is None)
+            self._show_stopped("The export was stopped.", resumable=self.job.resumable)
             raise
         except ExportIncomplete as exc:
             self.result_value = exc
             cancelled = isinstance(exc, ExportCancelled)
-            self._show_stopped(
-                exc.explanation, resumable=self._records is None, cancelled=cancelled
-            )
+            self._show_stopped(exc.explanation, resumable=self.job.resumable, cancelled=cancelled)
             self.export_finished.emit(exc)
             return
         except Exception as exc:  # noqa: BLE001 - any failure becomes a calm message; details in the log
@@ -409,23 +376,17 @@ class ExportProgressDialog(QDialog):
         self._show_done(result)
         self.export_finished.emit(result)
 
-    def _progress(self, progress: ExportProgress) -> None:
+    def _job_changed(self, job: ExportJob) -> None:
+        progress = job.progress
+        if progress is None or not job.running:
+            return
         total = progress.total_count
-        if total:
+        if total and total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(progress.rows_written, total))
-            self.rows_label.setText(f"{progress.rows_written:,} of {total:,} rows")
-        else:
-            self.rows_label.setText(f"{progress.rows_written:,} rows")
-        waited = (
-            f", waited {progress.waited_s:.0f} s for the rate limit"
-            if progress.waited_s >= 1
-            else ""
-        )
-        self.rate_label.setText(
-            f"{progress.rows_per_s:,.0f} rows/s · time left {format_duration(progress.eta_s)}"
-            f" · {progress.requests:,} requests{waited}"
-        )
+        rows, speed = job.progress_text()
+        self.rows_label.setText(rows)
+        self.rate_label.setText(speed)
 
     def _show_done(self, result: ExportResult) -> None:
         self.bar.setRange(0, 1)
@@ -442,7 +403,7 @@ class ExportProgressDialog(QDialog):
         self.open_folder_button.show()
 
     def _show_stopped(self, text: str, *, resumable: bool, cancelled: bool = False) -> None:
-        partial = partial_path_for(self._request.path)
+        partial = partial_path_for(self.job.path)
         kept = partial.exists()
         message = text
         if kept and partial.name not in text:

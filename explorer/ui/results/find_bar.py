@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from explorer.ui.async_utils import TaskOwner
 from explorer.ui.results.table_model import RecordTableModel
 
 _CHUNK = 4000  # rows matched per slice (~10 ms)
@@ -34,12 +35,12 @@ class FindProxyModel(QSortFilterProxyModel):
         super().__init__(parent)
         self._needle = ""
         self._matches: bytearray | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("Find")
 
     @property
-    def task(self) -> asyncio.Task[None] | None:
+    def task(self) -> asyncio.Task[Any] | None:
         """The search in progress, if any."""
-        return self._task
+        return self.tasks.get("search")
 
     @property
     def needle(self) -> str:
@@ -53,12 +54,7 @@ class FindProxyModel(QSortFilterProxyModel):
     async def search(self, text: str) -> int:
         """Filter to the rows containing `text`; returns the number of matching rows."""
         needle = text.strip().lower()
-        if (
-            self._task is not None
-            and not self._task.done()
-            and self._task is not asyncio.current_task()
-        ):
-            self._task.cancel()
+        self.tasks.cancel("search")  # an older search (never the one calling)
         model = self.records_model()
         if not needle:
             self._set_matches("", None)
@@ -84,17 +80,10 @@ class FindProxyModel(QSortFilterProxyModel):
 
     def start_search(self, text: str) -> None:
         """Start `search` as a task (cancelling one still running)."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-        self._task = loop.create_task(self._search_quietly(text))
-
-    async def _search_quietly(self, text: str) -> None:
-        await self.search(text)
+        self.tasks.start("search", self.search(text))
 
     def cancel(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+        self.tasks.cancel("search")
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self._needle:

@@ -21,7 +21,6 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,10 +36,12 @@ from PySide6.QtWidgets import (
 
 from explorer.core.catalog import Endpoint, PaginationKind
 from explorer.core.errors import ExplorerError
+from explorer.core.exportjob import ExportJob
 from explorer.core.fetch import fetch_single, query_fetcher
 from explorer.core.humanize import format_duration
 from explorer.core.query import Query, SortKey, validate
-from explorer.ui.async_utils import describe_error, error_details
+from explorer.ui.async_utils import TaskOwner, describe_error
+from explorer.ui.banner import Banner
 from explorer.ui.results.column_chooser import ColumnChooser
 from explorer.ui.results.detail_panel import DetailPanel
 from explorer.ui.results.export_dialog import (
@@ -59,7 +60,7 @@ from explorer.ui.results.links import (
     targets_for_record,
 )
 from explorer.ui.results.query_builder import QueryBuilder
-from explorer.ui.results.table_model import LazyRecords, LinkRole, RecordTableModel
+from explorer.ui.results.table_model import LinkRole, RecordTableModel
 
 if TYPE_CHECKING:
     from explorer.core.ratelimit import BudgetSnapshot, RateGovernor
@@ -69,45 +70,6 @@ log = logging.getLogger(__name__)
 
 # Waits shorter than this pass unremarked (a full window frees a slot within moments).
 WAIT_SHOWN_FROM_S = 0.5
-
-
-class ErrorBanner(QFrame):
-    """A calm inline message with Retry: what went wrong and what to do, never a traceback.
-
-    Signals:
-        retry_requested(): Retry was pressed.
-    """
-
-    retry_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setProperty("role", "banner")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 4, 4)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.text, 1)
-        self.retry_button = QPushButton("Retry")
-        self.retry_button.clicked.connect(self.retry_requested)
-        layout.addWidget(self.retry_button)
-        dismiss = QToolButton()
-        dismiss.setText("✕")
-        dismiss.setAutoRaise(True)
-        dismiss.setToolTip("Hide this message")
-        dismiss.clicked.connect(self.hide)
-        layout.addWidget(dismiss)
-        self.hide()
-
-    def show_error(self, exc: BaseException, *, kept: int = 0, retry: bool = True) -> None:
-        text = describe_error(exc)
-        if kept:
-            text += f" The {kept:,} rows loaded so far are kept."
-        self.text.setText(text)
-        self.setToolTip(error_details(exc))
-        self.retry_button.setVisible(retry)
-        self.show()
 
 
 class ResultsTab(QWidget):
@@ -134,8 +96,7 @@ class ResultsTab(QWidget):
         self.context = context
         self._endpoint = endpoint
         self._query: Query | None = None
-        self._load_all_task: asyncio.Task[None] | None = None
-        self._single_task: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("Results")  # "single", "load all"
         self._exports: list[ExportProgressDialog] = []
         self._export_dialog: ExportDialog | None = None
         self._export_dir: Path | None = None
@@ -175,8 +136,7 @@ class ResultsTab(QWidget):
         self.builder.other_endpoint_pasted.connect(self._other_endpoint_pasted)
         layout.addWidget(self.builder)
 
-        self.banner = ErrorBanner()
-        self.banner.retry_requested.connect(self.retry)
+        self.banner = Banner()
         layout.addWidget(self.banner)
 
         # --- counts, Load all, find, columns, export
@@ -337,8 +297,7 @@ class ResultsTab(QWidget):
             return
         self._runs += 1
         self.cancel_load_all()
-        if self._single_task is not None:
-            self._single_task.cancel()
+        self.tasks.cancel("single")
         self.banner.hide()
         self.find_bar.edit.blockSignals(True)
         self.find_bar.edit.clear()
@@ -349,7 +308,7 @@ class ResultsTab(QWidget):
         visible = self._saved_columns()
         if self._endpoint.pagination is PaginationKind.SINGLE:
             self.model.start(self._endpoint, None, visible_columns=visible, fetch_first=False)
-            self._single_task = _create_task(self._fetch_single(query, visible))
+            self.tasks.start("single", self._fetch_single(query, visible))
         else:
             fetcher = query_fetcher(
                 self.context.client,
@@ -373,23 +332,21 @@ class ResultsTab(QWidget):
             self.model.retry()
 
     def start_load_all(self) -> None:
-        if self._load_all_task is not None and not self._load_all_task.done():
+        if self.tasks.running("load all"):
             return
         if not self.model.has_more:
             self.show_status("Everything is loaded already.")
             return
         self.banner.hide()
         self._load_all_failed = False
-        self._load_all_task = _create_task(self._load_all())
+        self.tasks.start("load all", self._load_all())
 
     def cancel_load_all(self) -> None:
-        task = self._load_all_task
-        if task is not None and not task.done():
-            task.cancel()
+        self.tasks.cancel("load all")
 
     @property
-    def load_all_task(self) -> asyncio.Task[None] | None:
-        return self._load_all_task
+    def load_all_task(self) -> asyncio.Task[Any] | None:
+        return self.tasks.get("load all")
 
     def choose_columns(self) -> None:
         dialog = ColumnChooser(self.model.all_columns(), self.model.visible_columns(), self)
@@ -438,22 +395,20 @@ class ResultsTab(QWidget):
         """Run an export in a progress dialog (returned; its `task` finishes with the export)."""
         self._export_dir = request.path.parent
         columns = None if request.all_columns else self.model.visible_columns()
-        records = None
-        if request.scope is ExportScope.PAGE:
-            rows = self._current_page_rows() or range(0)
-            blobs = self.model.record_blobs(rows)
-            records = _decoder(blobs)
-        elif request.scope is ExportScope.LOADED:
-            records = _decoder(self.model.record_blobs())
-        dialog = ExportProgressDialog(
-            client=self.context.client,
-            endpoint=self._endpoint,
-            query=self.query,
-            request=request,
-            columns=columns,
-            records=records,
-            parent=self,
-        )
+        options = {"options": request.options, "columns": columns}
+        if request.scope is ExportScope.ALL:
+            job = ExportJob.for_query(
+                self.context.client, self._endpoint, self.query, request.path, **options
+            )
+        else:
+            rows = None  # every loaded row
+            if request.scope is ExportScope.PAGE:
+                rows = self._current_page_rows() or range(0)
+            # Decoded slice by slice by the export's worker thread, never all at once here.
+            job = ExportJob.for_records(
+                self.model.records.lazy(rows), self._endpoint, request.path, **options
+            )
+        dialog = ExportProgressDialog(job, parent=self)
         self._exports.append(dialog)
         dialog.export_finished.connect(lambda result: self._export_finished(result))
         dialog.show()
@@ -500,7 +455,7 @@ class ResultsTab(QWidget):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown in the banner with Retry, never as a traceback
-            self.banner.show_error(exc)
+            self.banner.show_error(exc, action="Retry", on_action=self.retry)
             self.show_status("")
             return
         finally:
@@ -541,7 +496,9 @@ class ResultsTab(QWidget):
             raise
         except Exception as exc:  # noqa: BLE001 - shown in the banner with Retry, never as a traceback
             self._load_all_failed = True
-            self.banner.show_error(exc, kept=self.model.loaded_count)
+            self.banner.show_error(
+                exc, kept=self.model.loaded_count, action="Retry", on_action=self.retry
+            )
         else:
             self.show_status(f"All {self.model.loaded_count:,} rows loaded.")
         finally:
@@ -557,22 +514,11 @@ class ResultsTab(QWidget):
             self._unsubscribe_budget()
             self._unsubscribe_budget = None
         self._end_wait()
-        tasks: list[asyncio.Task[Any]] = []
-        for task in (
-            self._load_all_task,
-            self._single_task,
-            self.model.fetch_task,
-            self.proxy.task,
-        ):
-            if task is not None and not task.done():
-                task.cancel()
-                tasks.append(task)
+        tasks = self.tasks.cancel_all() + self.proxy.tasks.cancel_all()
+        tasks += self.model.tasks.cancel_all()
         self.model.cancel_fetch()
         for dialog in self._exports:
-            task = dialog.task
-            if task is not None and not task.done():
-                task.cancel()
-                tasks.append(task)
+            tasks += dialog.tasks.cancel_all()
         return tasks
 
     # ------------------------------------------------------------ waiting for the rate limit
@@ -606,16 +552,16 @@ class ResultsTab(QWidget):
     def _end_wait(self) -> None:
         self._wait_timer.stop()
         self.wait_label.hide()
-        loading_all = self._load_all_task is not None and not self._load_all_task.done()
-        self.progress_label.setVisible(loading_all)
+        self.progress_label.setVisible(self.tasks.running("load all"))
 
     def _busy(self) -> bool:
-        single = self._single_task is not None and not self._single_task.done()
-        return self.model.is_loading or single
+        return self.model.is_loading or self.tasks.running("single")
 
     # ------------------------------------------------------------ reactions
     def _fetch_failed(self, exc: BaseException) -> None:
-        self.banner.show_error(exc, kept=self.model.loaded_count)
+        self.banner.show_error(
+            exc, kept=self.model.loaded_count, action="Retry", on_action=self.retry
+        )
         self._update_counts()
 
     def _update_counts(self) -> None:
@@ -814,21 +760,6 @@ def _transient_menu(parent: QWidget) -> QMenu:
     menu = QMenu(parent)
     menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     return menu
-
-
-def _create_task(coro: Any) -> asyncio.Task[Any]:
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-    return loop.create_task(coro)
-
-
-def _decoder(blobs: list[bytes]) -> Any:
-    async def decode() -> LazyRecords:
-        return LazyRecords(blobs)  # decoded slice by slice by the export's worker thread
-
-    return decode
 
 
 def _pretty(record: Any) -> str:

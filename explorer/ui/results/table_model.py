@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -31,6 +30,8 @@ from PySide6.QtCore import (
 
 from explorer.core.catalog import Endpoint, FieldType
 from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
+from explorer.core.records import RecordStore
+from explorer.ui.async_utils import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +93,14 @@ class RecordTableModel(QAbstractTableModel):
         self._shown_numeric: list[bool] = []
         self._show_new_columns = True
         self._rows: list[tuple[Any, ...]] = []
-        self._records: list[bytes] = []
-        self._page_starts: list[int] = []
+        self.records = RecordStore()  # the raw records, shared with the export
         self._fetcher: FetcherLike | None = None
         self._total: int | None = None
         self._in_flight = False
         self._loading_all = False
         self._error: BaseException | None = None
         self._generation = 0
-        self._task: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("Loading rows")  # "fetch": the page request in flight
         self._strings: dict[str, str] = {}
         self._link_fields: frozenset[str] = frozenset()
         self._field_types: dict[str, FieldType] = {}
@@ -130,8 +130,7 @@ class RecordTableModel(QAbstractTableModel):
         for column in visible_columns or ():
             self._all.add(column)
         self._rows = []
-        self._records = []
-        self._page_starts = []
+        self.records.clear()
         self._strings = {}
         self._fetcher = fetcher
         self._total = None
@@ -181,9 +180,9 @@ class RecordTableModel(QAbstractTableModel):
         return self._in_flight or self._loading_all
 
     @property
-    def fetch_task(self) -> asyncio.Task[None] | None:
+    def fetch_task(self) -> asyncio.Task[Any] | None:
         """The page request in flight, if any."""
-        return self._task
+        return self.tasks.get("fetch")
 
     @property
     def error(self) -> BaseException | None:
@@ -209,23 +208,15 @@ class RecordTableModel(QAbstractTableModel):
 
     def record(self, row: int) -> dict[str, Any]:
         """The raw record of a row, as the API sent it."""
-        value: dict[str, Any] = json.loads(self._records[row])
-        return value
+        return self.records.record(row)
 
     def record_blobs(self, rows: range | None = None) -> list[bytes]:
-        """The raw records as JSON bytes (decode them off the GUI thread with `decode_records`)."""
-        return self._records[rows.start : rows.stop] if rows is not None else list(self._records)
+        """The raw records as JSON bytes (decode them off the GUI thread)."""
+        return self.records.blobs(rows)
 
     def page_rows(self, row: int) -> range:
         """The rows that came in the same page as `row`."""
-        if not self._page_starts:
-            return range(0)
-        import bisect
-
-        i = max(0, bisect.bisect_right(self._page_starts, row) - 1)
-        start = self._page_starts[i]
-        stop = self._page_starts[i + 1] if i + 1 < len(self._page_starts) else len(self._rows)
-        return range(start, stop)
+        return self.records.page_rows(row)
 
     def row_text(self, row: int) -> str:
         """Every cell of a row as one lower-case string, for "find in loaded rows"."""
@@ -273,9 +264,7 @@ class RecordTableModel(QAbstractTableModel):
     # ------------------------------------------------------------ fetching
     def cancel_fetch(self) -> None:
         """Stop a page request in flight (the rows so far stay)."""
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
+        self.tasks.cancel("fetch")
         _cancel_fetcher(self._fetcher)
         if self._in_flight:
             self._in_flight = False
@@ -288,7 +277,7 @@ class RecordTableModel(QAbstractTableModel):
 
     async def wait_idle(self) -> None:
         """Wait until the page request in flight (if any) has finished."""
-        task = self._task
+        task = self.tasks.get("fetch")
         if task is not None and not task.done():
             await asyncio.gather(task, return_exceptions=True)
 
@@ -348,7 +337,6 @@ class RecordTableModel(QAbstractTableModel):
         # The fetcher has advanced; clear the flag before inserting (a re-entrant fetchMore from
         # rowsInserted then asks for the *next* page).
         self._in_flight = False
-        self._task = None
         if page is not None:
             self._add_page(page)
         else:
@@ -396,7 +384,6 @@ class RecordTableModel(QAbstractTableModel):
                     value = strings.setdefault(value, value)
                 values.append(value)
             rows.append(tuple(values))
-        blobs = [json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in records]
         if new_columns and self._show_new_columns:
             first = len(self._shown)
             self.beginInsertColumns(QModelIndex(), first, first + len(new_columns) - 1)
@@ -404,9 +391,8 @@ class RecordTableModel(QAbstractTableModel):
             self.endInsertColumns()
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._page_starts.append(first)
         self._rows.extend(rows)
-        self._records.extend(blobs)
+        self.records.add_page(records)
         self.endInsertRows()
         return len(rows)
 
@@ -487,48 +473,10 @@ class RecordTableModel(QAbstractTableModel):
         assert fetcher is not None
         self._in_flight = True
         self.loading_changed.emit(True)
-        loop = _event_loop()
-        self._task = loop.create_task(self._fetch_one(self._generation, fetcher))
-
-
-def decode_records(blobs: Sequence[bytes]) -> list[dict[str, Any]]:
-    """JSON bytes from `record_blobs` -> records (CPU work: run it in a thread for many rows)."""
-    return [json.loads(b) for b in blobs]
-
-
-class LazyRecords(Sequence[dict[str, Any]]):
-    """Records from `record_blobs`, decoded only when read.
-
-    The export writes them a slice at a time in a worker thread, so 100,000 loaded rows never
-    exist as dicts all at once (that allocation set off garbage-collector passes of hundreds of
-    milliseconds, which stop the GUI thread too).
-    """
-
-    def __init__(self, blobs: list[bytes]) -> None:
-        self._blobs = blobs
-
-    def __len__(self) -> int:
-        return len(self._blobs)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return decode_records(self._blobs[index])
-        result: dict[str, Any] = json.loads(self._blobs[index])
-        return result
+        self.tasks.start("fetch", self._fetch_one(self._generation, fetcher))
 
 
 def _cancel_fetcher(fetcher: Any) -> None:
     cancel = getattr(fetcher, "cancel", None)
     if callable(cancel):
         cancel()
-
-
-def _event_loop() -> asyncio.AbstractEventLoop:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.get_event_loop_policy().get_event_loop()

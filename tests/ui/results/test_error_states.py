@@ -60,7 +60,8 @@ def test_a_wrong_api_key_says_to_check_the_key_with_retry(
     assert "Traceback" not in text
     assert "not-the-sandbox-key" not in text + tab.banner.toolTip()
     assert "rows loaded so far" not in text  # nothing was loaded, so nothing is said to be kept
-    assert tab.banner.retry_button.isVisible()
+    assert tab.banner.action_button.isVisible()
+    assert tab.banner.action_button.text() == "Retry"
     assert tab.model.rowCount() == 0
     assert tab.count_label.text() == "Nothing loaded"  # not "more available"
 
@@ -103,7 +104,8 @@ def test_a_filter_the_api_rejects_is_named_in_the_banner(
     assert "The API rejected the parameter 'filter[colour]' (400)" in text
     assert "colour" in text.split("(400)", 1)[1]  # the API's own words follow
     assert "Traceback" not in text
-    assert tab.banner.retry_button.isVisible()
+    assert tab.banner.action_button.isVisible()
+    assert tab.banner.action_button.text() == "Retry"
     assert tab.model.rowCount() == 0
     assert tab.count_label.text() == "Nothing loaded"
 
@@ -126,7 +128,8 @@ def test_a_422_names_the_parameter_and_the_api_s_reason(
     assert text.startswith("The API rejected the parameter 'page_size' (422)")
     assert "must be at most 100 with this sort" in text
     assert "Traceback" not in text
-    assert tab.banner.retry_button.isVisible()
+    assert tab.banner.action_button.isVisible()
+    assert tab.banner.action_button.text() == "Retry"
 
 
 def test_429s_from_a_stricter_server_wait_visibly_and_load_everything(

@@ -8,8 +8,9 @@ import csv
 import io
 
 from explorer.core.flatten import cell_text, flatten_record
+from explorer.core.humanize import format_duration
 from explorer.core.query import Query
-from explorer.ui.results.export_dialog import ExportScope, format_duration, suggested_file_name
+from explorer.ui.results.export_dialog import ExportScope, suggested_file_name
 
 HARDWARE = "GET /core/v1/assets/hardware"
 COLUMNS = ["id", "name", "client.name", "configuration.ram_bytes"]

@@ -273,9 +273,10 @@ def test_an_error_shows_a_calm_banner_with_retry(qtbot, make_tab, app_context, r
     run(until(lambda: tab.banner.isVisible()))
     assert "404" in tab.banner.text.text()
     assert "Traceback" not in tab.banner.text.text()
-    assert tab.banner.retry_button.isVisible()
+    assert tab.banner.action_button.isVisible()
+    assert tab.banner.action_button.text() == "Retry"
     sent = len(requests_to(app_context, "/core/v1/clients/no-such-client"))
-    tab.banner.retry_button.click()
+    tab.banner.action_button.click()
     run(until(lambda: len(requests_to(app_context, "/core/v1/clients/no-such-client")) > sent))
     run(until(lambda: tab.banner.isVisible()))
 
@@ -495,5 +496,5 @@ def test_retry_runs_the_failed_query_even_after_the_form_changed(
     tab.builder.param_editor("id").set_values(("",))  # the form is now missing its id
     run(until(lambda: not tab.builder.is_valid()))
     sent = len(requests_to(app_context, "/core/v1/clients/no-such-client"))
-    tab.banner.retry_button.click()
+    tab.banner.action_button.click()
     run(until(lambda: len(requests_to(app_context, "/core/v1/clients/no-such-client")) > sent))
