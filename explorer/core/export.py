@@ -26,12 +26,13 @@ without credentials, and counters.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -538,6 +539,24 @@ class _Run:
             rows_written=self.sink.state.rows_written,
         )
 
+    @contextlib.asynccontextmanager
+    async def guarded(self, *, resumable: bool) -> AsyncIterator[None]:
+        """Turn what stops the run into the export's errors, keeping the partial file sound."""
+        try:
+            yield
+        except ExportIncomplete:
+            raise
+        except (ExplorerError, OSError) as exc:
+            error = await self.failed(exc, resumable=resumable)
+            if error is exc:
+                raise
+            raise error from exc
+        except BaseException:
+            # Task cancelled (window closed, Ctrl-C) or a bug: keep what is there, then let it
+            # go on. Synchronous on purpose: a cancelled task should not start new awaits.
+            self.sink.stop("interrupted")
+            raise
+
     def result(self, out: Path, rewritten: bool, warning: str | None) -> ExportResult:
         delta = self.counters.delta()
         state = self.sink.state
@@ -623,7 +642,7 @@ async def export_csv(
     sink, resumed_at = await _open_sink(out, fresh, options, saved)
     run = _Run(client, sink, progress, cancel, resumed_at)
     warning: str | None = None
-    try:
+    async with run.guarded(resumable=True):
         if not sink.state.complete:
             start_at = ResumePoint.from_dict(sink.state.resume) if sink.state.resume else None
             pages = iter_pages(
@@ -647,18 +666,6 @@ async def export_csv(
             finally:
                 await pages.aclose()  # stops page fetches still running ahead
         rewritten = await _finish_in_thread(sink.finish)
-    except ExportIncomplete:
-        raise
-    except (ExplorerError, OSError) as exc:
-        error = await run.failed(exc, resumable=True)
-        if error is exc:
-            raise
-        raise error from exc
-    except BaseException:
-        # Task cancelled (window closed, Ctrl-C) or a bug: keep what is there, then let it go on.
-        # Synchronous on purpose: a cancelled task should not start new awaits.
-        sink.stop("interrupted")
-        raise
     return run.result(out, rewritten, warning)
 
 
@@ -694,7 +701,7 @@ async def export_records_csv(
     )
     sink, _ = await _open_sink(out, fresh, options, None)
     run = _Run(None, sink, progress, cancel, None)
-    try:
+    async with run.guarded(resumable=False):
         # In slices, each in the worker thread: flattening 100,000 records in one go would hold
         # the GIL (and set off long garbage-collector passes) for seconds, freezing the window;
         # slices also give progress and a chance to cancel.
@@ -706,16 +713,6 @@ async def export_records_csv(
             if sink.state.rows_written < len(records):
                 await run.stop_if_cancelled()
         rewritten = await _finish_in_thread(sink.finish)
-    except ExportIncomplete:
-        raise
-    except (ExplorerError, OSError) as exc:
-        error = await run.failed(exc, resumable=False)
-        if error is exc:
-            raise
-        raise error from exc
-    except BaseException:
-        sink.stop("interrupted")
-        raise
     return run.result(out, rewritten, None)
 
 
