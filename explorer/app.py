@@ -231,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from explorer.core.settings import config_dir
-    from explorer.ui import theme
+    from explorer.ui import memory, theme
     from explorer.ui.async_utils import install_exception_hooks, run_until_complete
 
     _setup_logging(config_dir())
@@ -243,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The window ends the app itself, after its async shutdown (tabs, clients, demo server).
     app.setQuitOnLastWindowClosed(False)
     theme.apply_theme(app)
+    memory.install_window_policy()  # short collector passes with many rows loaded
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     install_exception_hooks(loop)

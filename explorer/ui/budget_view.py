@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from explorer.core.ratelimit import BudgetSnapshot, RateGovernor
 from explorer.ui import theme
+from explorer.ui.bridge import follow
 
 REPAINT_INTERVAL_MS = 100  # at most 10 repaints a second
 TIMELINE_SPAN_S = 60.0
@@ -156,12 +157,7 @@ class BudgetTimeline(QWidget):
 class BudgetView(QWidget):
     """Gauge, one-minute timeline and a line of text, fed by a governor (`attach`) and the request
     log (`note_request`).
-
-    Signals:
-        _snapshot_arrived(object): internal; moves governor callbacks onto the GUI thread.
     """
-
-    _snapshot_arrived = Signal(object)
 
     def __init__(
         self, parent: QWidget | None = None, *, clock: Callable[[], float] = time.monotonic
@@ -193,7 +189,6 @@ class BudgetView(QWidget):
         self._countdown = QTimer(self)
         self._countdown.setInterval(REPAINT_INTERVAL_MS)
         self._countdown.timeout.connect(self._tick_countdown)
-        self._snapshot_arrived.connect(self._on_snapshot, Qt.ConnectionType.QueuedConnection)
         self.setToolTip("Rate-limit budget of this profile")
 
     # ------------------------------------------------------------ public API
@@ -203,9 +198,7 @@ class BudgetView(QWidget):
         self._governor = governor
         if governor is None:
             return
-        self._unsubscribe = unsubscribe = governor.subscribe(self._snapshot_arrived.emit)
-        # A view deleted without detach() must not stay subscribed to a long-lived governor.
-        self.destroyed.connect(lambda *_: unsubscribe())
+        self._unsubscribe = follow(governor.subscribe, self._on_snapshot, self)
         self._on_snapshot(governor.snapshot())
         self._refresh()
 

@@ -11,17 +11,38 @@ import asyncio
 import copy
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from explorer.core.catalog import Catalog
     from explorer.core.client import ApiClient
-    from explorer.core.ratelimit import RateGovernor
+    from explorer.core.ratelimit import Governors, RateGovernor
     from explorer.core.requestlog import RequestLog
     from explorer.core.secrets import SecretStore
     from explorer.core.settings import Profile, Settings, SettingsStore
 
 log = logging.getLogger(__name__)
+
+
+class Services(Protocol):
+    """What the window needs from the composition root (explorer/app.py's AppServices).
+
+    The window is typed against this, so the UI never imports the app that builds it.
+    """
+
+    settings_store: SettingsStore
+    settings: Settings
+    secrets: SecretStore
+    request_log: RequestLog
+    governors: Governors
+
+    async def open_context(self, profile_name: str) -> AppContext: ...
+
+    async def release_context(self, context: AppContext) -> None: ...
+
+    async def start_demo(self) -> Any: ...
+
+    async def aclose(self) -> None: ...
 
 
 @dataclass(eq=False)

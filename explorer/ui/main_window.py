@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -42,15 +42,12 @@ from explorer.ui.async_utils import (
 )
 from explorer.ui.banner import Banner
 from explorer.ui.budget_view import BudgetView
-from explorer.ui.context import AppContext
+from explorer.ui.context import AppContext, Services
 from explorer.ui.endpoint_tree import EndpointTree, PathParamDialog
 from explorer.ui.profile_dialog import ProfileDialog
 from explorer.ui.request_log_view import RequestLogView
 from explorer.ui.results.tab import ResultsTab
 from explorer.ui.welcome import WelcomePage
-
-if TYPE_CHECKING:
-    from explorer.app import AppServices
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +65,7 @@ class MainWindow(QMainWindow):
     context_changed = Signal(object)
     closed = Signal()
 
-    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.context: AppContext | None = None
@@ -351,6 +348,7 @@ class MainWindow(QMainWindow):
         if self._wanted_profile == name:
             self._wanted_profile = None
         self.services.settings.window.get("open_tabs", {}).pop(name, None)
+        self.services.governors.forget(name)  # a new profile of that name starts afresh
         if self.context is not None and self.context.profile.name == name:
             spawn(self._close_profile(), owner=self, context="Closing the profile")
         self._refresh_profiles()

@@ -47,6 +47,7 @@ from explorer.core.errors import (
 )
 from explorer.core.requestlog import RequestLog, RequestLogEntry, to_curl
 from explorer.ui import theme
+from explorer.ui.bridge import follow
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -264,7 +265,6 @@ class RequestLogView(QWidget):
     """
 
     entry_added = Signal(object)
-    _entry_arrived = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -333,7 +333,6 @@ class RequestLogView(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
-        self._entry_arrived.connect(self._append, Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------ public API
     def set_request_log(self, request_log: RequestLog | None) -> None:
@@ -346,8 +345,7 @@ class RequestLogView(QWidget):
         self._log = request_log
         self.model.set_entries(list(request_log.entries()) if request_log is not None else [])
         if request_log is not None:
-            self._unsubscribe = unsubscribe = request_log.subscribe(self._entry_arrived.emit)
-            self.destroyed.connect(lambda *_: unsubscribe())  # deleted without detaching
+            self._unsubscribe = follow(request_log.subscribe, self._append, self)
         self._update_count()
 
     def selected_entry(self) -> RequestLogEntry | None:

@@ -50,6 +50,7 @@ from explorer.core.export import (
 from explorer.core.exportjob import ExportJob
 from explorer.ui import theme
 from explorer.ui.async_utils import TaskOwner, describe_error
+from explorer.ui.bridge import follow
 
 log = logging.getLogger(__name__)
 
@@ -279,8 +280,7 @@ class ExportProgressDialog(QDialog):
         self.job = job
         self.result_value: ExportResult | BaseException | None = None
         self.tasks = TaskOwner("Export")
-        self._unsubscribe = job.subscribe(self._job_changed)
-        self.destroyed.connect(lambda *_: self._unsubscribe())
+        follow(job.subscribe, self._job_changed, self)
 
         layout = QVBoxLayout(self)
         self.headline = QLabel(f"Writing {request_path}")

@@ -42,6 +42,7 @@ from explorer.core.humanize import format_duration
 from explorer.core.query import Query, SortKey, validate
 from explorer.ui.async_utils import TaskOwner, describe_error
 from explorer.ui.banner import Banner
+from explorer.ui.bridge import follow
 from explorer.ui.results.column_chooser import ColumnChooser
 from explorer.ui.results.detail_panel import DetailPanel
 from explorer.ui.results.export_dialog import (
@@ -78,12 +79,10 @@ class ResultsTab(QWidget):
     Signals:
         open_related(str, object): open another endpoint (id) with a Query, in a new tab.
         title_changed(str): the tab's title changed.
-        _budget_changed(object): internal; moves governor snapshots onto the GUI thread.
     """
 
     open_related = Signal(str, object)
     title_changed = Signal(str)
-    _budget_changed = Signal(object)
 
     def __init__(
         self,
@@ -525,11 +524,7 @@ class ResultsTab(QWidget):
     def _follow_budget(self, governor: RateGovernor | None) -> Callable[[], None] | None:
         if governor is None:
             return None
-        self._budget_changed.connect(self._budget_snapshot, Qt.ConnectionType.QueuedConnection)
-        unsubscribe = governor.subscribe(self._budget_changed.emit)
-        # A tab deleted without close_tab() must not stay subscribed to the profile's governor.
-        self.destroyed.connect(lambda *_: unsubscribe())
-        return unsubscribe
+        return follow(governor.subscribe, self._budget_snapshot, self)
 
     def _budget_snapshot(self, snapshot: BudgetSnapshot) -> None:
         """While this tab loads and requests wait (a 429 pause or a full window), say so."""

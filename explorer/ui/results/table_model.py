@@ -15,7 +15,6 @@ same one again.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -31,6 +30,7 @@ from PySide6.QtCore import (
 from explorer.core.catalog import Endpoint, FieldType
 from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
 from explorer.core.records import RecordStore
+from explorer.ui import memory
 from explorer.ui.async_utils import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -350,14 +350,7 @@ class RecordTableModel(QAbstractTableModel):
         if total is not None:
             self._total = total
         added = self._append(page.records)
-        # The rows just stored live as long as the tab. Moving everything alive now out of the
-        # collector's sight keeps each full (generation 2) pass short: otherwise every pass walks
-        # all loaded rows, and with 100,000 of them those passes stall the window for 30-50 ms.
-        # Frozen objects are still freed by reference counting when the tab closes. Collect the
-        # young generations first: garbage cycles left by the page just fetched would otherwise
-        # be frozen too and never freed (about 230 kB a page, 113 MB for 100,000 rows).
-        gc.collect(1)
-        gc.freeze()
+        memory.rows_stored()  # the process's collector policy (explorer/ui/memory.py)
         warning = getattr(page, "warning", None)
         if warning:
             self.notice.emit(warning)

@@ -291,3 +291,23 @@ def test_many_rows_store_compactly_and_data_stays_cheap(model, qapp):
     view.scrollToBottom()
     view.grab()
     view.deleteLater()
+
+
+def test_the_collector_policy_is_the_composition_roots_choice(model, run, until):
+    """The model only says it stored rows; freezing happens only where the app installed it."""
+    import gc
+
+    from explorer.ui import memory
+
+    gc.unfreeze()
+    try:
+        model.start(ENDPOINT, ScriptedFetcher(make_records(4), 2))
+        run(until(lambda: not model.is_loading and model.rowCount() >= 2))
+        assert gc.get_freeze_count() == 0  # no policy installed: nothing frozen
+        memory.install_window_policy()
+        model.fetchMore(QModelIndex())
+        run(until(lambda: not model.is_loading and model.rowCount() == 4))
+        assert gc.get_freeze_count() > 0
+    finally:
+        memory.reset_policy()
+        gc.unfreeze()
