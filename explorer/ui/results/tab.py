@@ -34,16 +34,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.catalog import Endpoint, PaginationKind
+from explorer.core.catalog import Endpoint
 from explorer.core.errors import ExplorerError
 from explorer.core.exportjob import ExportJob
-from explorer.core.fetch import fetch_single, query_fetcher
 from explorer.core.humanize import format_duration
-from explorer.core.query import Query, SortKey, validate
-from explorer.ui.async_utils import TaskOwner, describe_error
+from explorer.core.query import Query, SortKey
+from explorer.ui.async_utils import describe_error
 from explorer.ui.banner import Banner
 from explorer.ui.bridge import follow
 from explorer.ui.results.column_chooser import ColumnChooser
+from explorer.ui.results.controller import ResultsController
 from explorer.ui.results.detail_panel import DetailPanel
 from explorer.ui.results.export_dialog import (
     ExportDialog,
@@ -94,15 +94,11 @@ class ResultsTab(QWidget):
         super().__init__(parent)
         self.context = context
         self._endpoint = endpoint
-        self._query: Query | None = None
-        self.tasks = TaskOwner("Results")  # "single", "load all"
         self._exports: list[ExportProgressDialog] = []
         self._export_dialog: ExportDialog | None = None
         self._export_dir: Path | None = None
         self._last_title = ""
         self._closed = False
-        self._load_all_failed = False
-        self._runs = 0  # counts runs, so a Load all cancelled by a new run stays quiet
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -186,6 +182,13 @@ class ResultsTab(QWidget):
 
         # --- table and detail panel
         self.model = RecordTableModel(self)
+        self.controller = ResultsController(context, endpoint, self.model, self)
+        self.tasks = self.controller.tasks
+        self.controller.status.connect(self.show_status)
+        self.controller.failed.connect(self._show_failure)
+        self.controller.single_loaded.connect(self._single_loaded)
+        self.controller.load_all_running.connect(self._load_all_running)
+        self.controller.load_all_progress.connect(self._load_all_progress)
         self.proxy = FindProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
@@ -275,7 +278,7 @@ class ResultsTab(QWidget):
     @property
     def query(self) -> Query:
         """The query the table shows (or, before the first run, the one in the form)."""
-        return self._query if self._query is not None else self.builder.query()
+        return self.controller.query if self.controller.query is not None else self.builder.query()
 
     def run(self, query: Query | None = None) -> None:
         """Run a query (default: the form's); the table starts over from the first page."""
@@ -283,65 +286,33 @@ class ResultsTab(QWidget):
             return
         if query is None:
             query = self.builder.query()
-        issues = validate(query, self._endpoint)  # the query given (Retry's), not the form's
-        if issues:
-            self.show_status(f"Fix the marked problems first: {issues[0].message}")
+        if not self.controller.run(
+            query, visible_columns=self._saved_columns(), before_start=self._starting_over
+        ):
             return
-        if self._endpoint.method.upper() != "GET":
-            # Browsing must never change data on the server.
-            self.show_status(
-                f"{self._endpoint.method} {self._endpoint.path} changes data on the server; "
-                "only GET endpoints are fetched here."
-            )
-            return
-        self._runs += 1
-        self.cancel_load_all()
-        self.tasks.cancel("single")
+        self.proxy.start_search("")
+        self.show_status("")
+        self._emit_title()
+
+    def _starting_over(self) -> None:
         self.banner.hide()
         self.find_bar.edit.blockSignals(True)
         self.find_bar.edit.clear()
         self.find_bar.edit.blockSignals(False)
         self.proxy.cancel()
-        self._query = query
         self._show_sort_indicator()
-        visible = self._saved_columns()
-        if self._endpoint.pagination is PaginationKind.SINGLE:
-            self.model.start(self._endpoint, None, visible_columns=visible, fetch_first=False)
-            self.tasks.start("single", self._fetch_single(query, visible))
-        else:
-            fetcher = query_fetcher(
-                self.context.client,
-                self._endpoint,
-                query,
-                default_page_size=getattr(self.context.profile, "page_size", None),
-            )
-            self.model.start(self._endpoint, fetcher, visible_columns=visible)
-        self.proxy.start_search("")
-        self.show_status("")
-        self._emit_title()
 
     def retry(self) -> None:
         """After an error: continue where it stopped (the rows so far stay)."""
         self.banner.hide()
-        if self._endpoint.pagination is PaginationKind.SINGLE or self._query is None:
-            self.run(self._query)
-        elif self._load_all_failed:
-            self.start_load_all()
-        else:
-            self.model.retry()
+        self.controller.retry(visible_columns=self._saved_columns())
 
     def start_load_all(self) -> None:
-        if self.tasks.running("load all"):
-            return
-        if not self.model.has_more:
-            self.show_status("Everything is loaded already.")
-            return
         self.banner.hide()
-        self._load_all_failed = False
-        self.tasks.start("load all", self._load_all())
+        self.controller.start_load_all()
 
     def cancel_load_all(self) -> None:
-        self.tasks.cancel("load all")
+        self.controller.cancel_load_all()
 
     @property
     def load_all_task(self) -> asyncio.Task[Any] | None:
@@ -447,65 +418,28 @@ class ResultsTab(QWidget):
         self._cancel_all()
 
     # ------------------------------------------------------------ running
-    async def _fetch_single(self, query: Query, visible: list[str] | None) -> None:
-        self.model.loading_changed.emit(True)
-        try:
-            records = await fetch_single(self.context.client, self._endpoint, query)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - shown in the banner with Retry, never as a traceback
-            self.banner.show_error(exc, action="Retry", on_action=self.retry)
-            self.show_status("")
-            return
-        finally:
-            self.model.loading_changed.emit(False)
-        self.model.set_records(self._endpoint, records, visible_columns=visible)
-        if records:
+    def _show_failure(self, exc: BaseException, kept: int) -> None:
+        self.banner.show_error(exc, kept=kept, action="Retry", on_action=self.retry)
+
+    def _single_loaded(self, count: int) -> None:
+        if count:
             self.table.setCurrentIndex(self.proxy.index(0, 0))
 
-    async def _load_all(self) -> None:
-        run_number = self._runs
-        started = time.monotonic()
-        first_rows = self.model.loaded_count
-        self.load_all_button.hide()
-        self.progress.show()
-        self.progress_label.show()
-        self.cancel_button.show()
-
-        def progress(loaded: int, total: int | None) -> None:
-            elapsed = max(1e-6, time.monotonic() - started)
-            rate = (loaded - first_rows) / elapsed
-            if total:
-                self.progress.setRange(0, total)
-                self.progress.setValue(min(loaded, total))
-                left = (total - loaded) / rate if rate > 0 else None
-                self.progress_label.setText(f"{rate:,.0f} rows/s · {format_duration(left)} left")
-            else:
-                self.progress.setRange(0, 0)
-                self.progress_label.setText(f"{rate:,.0f} rows/s")
-
-        progress(self.model.loaded_count, self.model.total_count)
-        try:
-            await self.model.load_all(progress)
-        except asyncio.CancelledError:
-            if run_number == self._runs:
-                self.show_status(
-                    f"Load all cancelled: {self.model.loaded_count:,} rows loaded; they stay in the table."
-                )
-            raise
-        except Exception as exc:  # noqa: BLE001 - shown in the banner with Retry, never as a traceback
-            self._load_all_failed = True
-            self.banner.show_error(
-                exc, kept=self.model.loaded_count, action="Retry", on_action=self.retry
-            )
-        else:
-            self.show_status(f"All {self.model.loaded_count:,} rows loaded.")
-        finally:
-            self.progress.hide()
-            self.progress_label.hide()
-            self.cancel_button.hide()
-            self.load_all_button.show()
+    def _load_all_running(self, running: bool) -> None:
+        self.load_all_button.setVisible(not running)
+        self.progress.setVisible(running)
+        self.progress_label.setVisible(running)
+        self.cancel_button.setVisible(running)
+        if not running:
             self._update_counts()
+
+    def _load_all_progress(self, loaded: int, total: int | None, speed: str) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(loaded, total))
+        else:
+            self.progress.setRange(0, 0)
+        self.progress_label.setText(speed)
 
     def _cancel_all(self) -> list[asyncio.Task[Any]]:
         self._closed = True
@@ -513,9 +447,7 @@ class ResultsTab(QWidget):
             self._unsubscribe_budget()
             self._unsubscribe_budget = None
         self._end_wait()
-        tasks = self.tasks.cancel_all() + self.proxy.tasks.cancel_all()
-        tasks += self.model.tasks.cancel_all()
-        self.model.cancel_fetch()
+        tasks = self.controller.cancel_all() + self.proxy.tasks.cancel_all()
         for dialog in self._exports:
             tasks += dialog.tasks.cancel_all()
         return tasks
@@ -547,10 +479,10 @@ class ResultsTab(QWidget):
     def _end_wait(self) -> None:
         self._wait_timer.stop()
         self.wait_label.hide()
-        self.progress_label.setVisible(self.tasks.running("load all"))
+        self.progress_label.setVisible(self.controller.loading_all)
 
     def _busy(self) -> bool:
-        return self.model.is_loading or self.tasks.running("single")
+        return self.controller.busy
 
     # ------------------------------------------------------------ reactions
     def _fetch_failed(self, exc: BaseException) -> None:
@@ -562,7 +494,7 @@ class ResultsTab(QWidget):
     def _update_counts(self) -> None:
         loaded = self.model.loaded_count
         total = self.model.total_count
-        if self._query is None and loaded == 0:
+        if self.controller.query is None and loaded == 0:
             text = "Not run yet"
         elif loaded == 0 and self.model.error is not None:
             text = "Nothing loaded"
@@ -576,7 +508,7 @@ class ResultsTab(QWidget):
             text += " · loading…"
         self.count_label.setText(text)
         self.load_all_button.setEnabled(self.model.has_more and self.model.error is None)
-        self.export_button.setEnabled(self._query is not None)
+        self.export_button.setEnabled(self.controller.query is not None)
 
     def _show_find_count(self, matches: int) -> None:
         self.find_bar.show_count(matches, self.model.loaded_count)
@@ -607,7 +539,7 @@ class ResultsTab(QWidget):
 
     def _show_sort_indicator(self) -> None:
         header = self.table.horizontalHeader()
-        sorts = self.query.sorts if self._query is not None else ()
+        sorts = self.query.sorts if self.controller.query is not None else ()
         column = self.model.column_of(sorts[0].field) if sorts else -1
         order = (
             Qt.SortOrder.DescendingOrder
@@ -737,7 +669,7 @@ class ResultsTab(QWidget):
 
     def _emit_title(self) -> None:
         base = self._endpoint.summary or self._endpoint.path
-        query = self._query or self.builder.query()
+        query = self.controller.query or self.builder.query()
         extras = []
         values = [str(v) for v in query.path_params.values() if v]
         if values:

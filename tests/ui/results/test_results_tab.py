@@ -387,7 +387,7 @@ def test_a_station_leads_to_its_work_orders(qtbot, make_tab, scout_context, run,
         until(
             lambda: (
                 not tab.model.is_loading
-                and tab._query is not None
+                and tab.controller.query is not None
                 and tab.model.total_count is not None
             )
         )
