@@ -437,6 +437,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
         tab.title_changed.connect(lambda text, t=tab: self._retitle(t, text))
         tab.open_related.connect(self._open_related)
+        tab.edit_profile_requested.connect(self.edit_profile)
         self._update_pages()
         return tab
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QCompleter,
     QFormLayout,
@@ -104,6 +105,11 @@ class FilterRow(QFrame):
         # What a pasted URL's value could not be read as; kept until the row is edited.
         self._pasted_problem = condition.problem if condition is not None else ""
         self._issue: str | None = None
+        # A new, empty row is not red before the user has done anything with it: its problem
+        # shows once focus has left the row after an edit, or when Run is pressed. A row that
+        # came from a URL or a saved query is judged at once.
+        self._touched = condition is not None
+        self._edited_since_focus = False
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
@@ -176,12 +182,27 @@ class FilterRow(QFrame):
 
     def set_issue(self, message: str | None) -> None:
         self._issue = message
-        _mark(self, message is not None)
+        shown = message is not None and self._touched
+        _mark(self, shown)
         self.message.setText(message or "")
-        self.message.setVisible(message is not None)
+        self.message.setVisible(shown)
 
     def issue(self) -> str | None:
         return self._issue
+
+    @property
+    def touched(self) -> bool:
+        return self._touched
+
+    def touch(self) -> None:
+        """From now on the row's problem is shown."""
+        if not self._touched:
+            self._touched = True
+            self.set_issue(self._issue)
+
+    def focus_left(self) -> None:
+        if self._edited_since_focus:
+            self.touch()
 
     def editor(self) -> ValueEditor | None:
         return self._editor
@@ -220,10 +241,13 @@ class FilterRow(QFrame):
         if self._editor is not None:
             self._editor_slot.removeWidget(self._editor)
             self._editor.deleteLater()
+        name = field.name if field is not None else ""
         if values:
-            editor = make_editor_for_values(field_type, values, multiple=multiple, choices=choices)
+            editor = make_editor_for_values(
+                field_type, values, multiple=multiple, choices=choices, name=name
+            )
         else:
-            editor = make_editor(field_type, multiple=multiple, choices=choices)
+            editor = make_editor(field_type, multiple=multiple, choices=choices, name=name)
         editor.changed.connect(self._edited)
         self._editor_slot.addWidget(editor)
         self._editor = editor
@@ -231,10 +255,12 @@ class FilterRow(QFrame):
 
     def _edited(self) -> None:
         self._pasted_problem = ""
+        self._edited_since_focus = True
         self.changed.emit()
 
     def _field_changed(self) -> None:
         self._pasted_problem = ""
+        self._edited_since_focus = True
         self._fill_operators(self.operator())
         self._make_editor(self._editor.values() if self._editor is not None else ())
         self.changed.emit()
@@ -413,6 +439,8 @@ class QueryBuilder(QWidget):
         self._rows: list[FilterRow] = []
         self._param_editors: dict[str, ValueEditor] = {}
         self._path_editors: dict[str, ValueEditor] = {}
+        self._touched_params: set[str] = set()  # parameters whose problems show (see FilterRow)
+        self._edited_params: set[str] = set()
         self._issues: list[QueryIssue] = []
         self._columns: tuple[str, ...] = ()
         self._updating = False
@@ -515,6 +543,9 @@ class QueryBuilder(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self._refresh)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
         self._refresh()
 
     # ------------------------------------------------------------ public API
@@ -566,6 +597,9 @@ class QueryBuilder(QWidget):
                 value = _lookup(query.path_params, name)
                 editor.set_values((str(value),) if value not in (None, "") else ())
             self._columns = tuple(query.columns)
+            # A query from a URL, a link or a saved file is judged at once, in full.
+            self._touched_params.update(self._param_editors)
+            self._touched_params.update(self._path_editors)
         finally:
             self._updating = False
         self._refresh()
@@ -589,6 +623,34 @@ class QueryBuilder(QWidget):
     def param_editor(self, name: str) -> ValueEditor | None:
         return self._param_editors.get(name) or self._path_editors.get(name)
 
+    def _untouched(self, issue: QueryIssue) -> bool:
+        if issue.row is not None:
+            return 0 <= issue.row < len(self._rows) and not self._rows[issue.row].touched
+        return (
+            issue.field is not None
+            and issue.field
+            in {
+                **self._param_editors,
+                **self._path_editors,
+            }
+            and issue.field not in self._touched_params
+        )
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        """Focus left a filter row or a parameter after an edit: its problem may show now."""
+        for row in self._rows:
+            if (
+                old is not None
+                and row.isAncestorOf(old)
+                and not (new is not None and row.isAncestorOf(new))
+            ):
+                row.focus_left()
+        for name, editor in {**self._param_editors, **self._path_editors}.items():
+            left = old is not None and editor.isAncestorOf(old)
+            if left and name not in self._touched_params and name in self._edited_params:
+                self._touched_params.add(name)
+        self._refresh_timer.start()
+
     def add_filter_row(
         self, condition: FilterCondition | None = None, *, focus: bool = False, refresh: bool = True
     ) -> FilterRow:
@@ -605,6 +667,10 @@ class QueryBuilder(QWidget):
         return row
 
     def request_run(self) -> None:
+        for row in self._rows:
+            row.touch()
+        self._touched_params.update(self._param_editors)
+        self._touched_params.update(self._path_editors)
         self._refresh()
         if self._issues:
             self.message.emit("Fix the marked problems first: " + self.reason_label.text())
@@ -657,6 +723,7 @@ class QueryBuilder(QWidget):
         for path_param in self._endpoint.path_params:
             editor = make_editor(path_param.type, optional=True)
             editor.changed.connect(self._changed)
+            editor.changed.connect(lambda n=path_param.name: self._edited_params.add(n))
             label = QLabel(f"{path_param.name} *")
             label.setToolTip(path_param.description or "Part of the path; required.")
             self.params_form.addRow(label, editor)
@@ -667,6 +734,7 @@ class QueryBuilder(QWidget):
             if initial is not None:
                 editor.set_values((initial,))
             editor.changed.connect(self._changed)
+            editor.changed.connect(lambda n=param.name: self._edited_params.add(n))
             label = QLabel(f"{param.name}{' *' if param.required else ''}")
             label.setToolTip(param.description or ("Required." if param.required else "Optional."))
             self.params_form.addRow(label, editor)
@@ -717,6 +785,8 @@ class QueryBuilder(QWidget):
             row.set_issue(by_row.get(i))
         for name, editor in {**self._param_editors, **self._path_editors}.items():
             problem = next((i.message for i in issues if i.row is None and i.field == name), None)
+            if name not in self._touched_params:
+                problem = None  # not red before the user has done anything with it
             editor.setStyleSheet(
                 "border: 1px solid #c0392b; border-radius: 3px;" if problem else ""
             )
@@ -725,13 +795,22 @@ class QueryBuilder(QWidget):
         if issues:
             first = issues[0]
             more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-            if first.row is not None:
+            untouched = self._untouched(first)
+            if untouched:
+                # Nothing done wrong yet: say what is left to fill in, calmly.
+                where = f"filter {first.row + 1}" if first.row is not None else first.field
+                reason = f"Fill in {where or 'the marked fields'}, then Run."
+            elif first.row is not None:
                 # The row shows the full message; here a short pointer to it is enough.
                 field = f" ({first.field})" if first.field else ""
                 reason = f"Cannot run: filter {first.row + 1}{field} needs fixing, see above{more}."
             else:
                 reason = f"Cannot run: {first.message}{more}"
             self.reason_label.setText(reason)
+            role = "hint" if untouched else "error"
+            if self.reason_label.property("role") != role:
+                self.reason_label.setProperty("role", role)
+                theme.restyle(self.reason_label)
             self.reason_label.show()
         else:
             self.reason_label.hide()

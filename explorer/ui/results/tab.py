@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.catalog import Endpoint
-from explorer.core.errors import ExplorerError
+from explorer.core.errors import AuthError, ExplorerError
 from explorer.core.exportjob import ExportJob
 from explorer.core.humanize import format_duration
 from explorer.core.query import Query, SortKey
@@ -79,10 +79,12 @@ class ResultsTab(QWidget):
     Signals:
         open_related(str, object): open another endpoint (id) with a Query, in a new tab.
         title_changed(str): the tab's title changed.
+        edit_profile_requested(): the API refused the credential; the profile needs fixing.
     """
 
     open_related = Signal(str, object)
     title_changed = Signal(str)
+    edit_profile_requested = Signal()
 
     def __init__(
         self,
@@ -419,6 +421,12 @@ class ResultsTab(QWidget):
 
     # ------------------------------------------------------------ running
     def _show_failure(self, exc: BaseException, kept: int) -> None:
+        if isinstance(exc, AuthError):
+            # Retrying the same credential cannot help: offer to fix it.
+            self.banner.show_error(
+                exc, kept=kept, action="Edit profile…", on_action=self.edit_profile_requested.emit
+            )
+            return
         self.banner.show_error(exc, kept=kept, action="Retry", on_action=self.retry)
 
     def _single_loaded(self, count: int) -> None:
@@ -486,9 +494,7 @@ class ResultsTab(QWidget):
 
     # ------------------------------------------------------------ reactions
     def _fetch_failed(self, exc: BaseException) -> None:
-        self.banner.show_error(
-            exc, kept=self.model.loaded_count, action="Retry", on_action=self.retry
-        )
+        self._show_failure(exc, self.model.loaded_count)
         self._update_counts()
 
     def _update_counts(self) -> None:
