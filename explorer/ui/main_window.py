@@ -7,8 +7,10 @@ for an `AppContext` whenever the active profile changes; each results tab gets t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -17,13 +19,16 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDockWidget,
+    QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +36,7 @@ from PySide6.QtWidgets import (
 from explorer.core.catalog import Endpoint
 from explorer.core.errors import ExplorerError
 from explorer.core.query import Query, build_url, parse_url
+from explorer.core.savedquery import SUFFIX, SavedQuery, load_query, save_query
 from explorer.core.settings import Profile
 from explorer.ui import theme
 from explorer.ui.async_utils import (
@@ -47,6 +53,13 @@ from explorer.ui.endpoint_tree import EndpointTree, PathParamDialog
 from explorer.ui.profile_dialog import ProfileDialog
 from explorer.ui.request_log_view import RequestLogView
 from explorer.ui.results.tab import ResultsTab
+from explorer.ui.saved_queries import (
+    default_folder,
+    file_name_for,
+    forget_query,
+    recent_queries,
+    remember_query,
+)
 from explorer.ui.welcome import WelcomePage
 
 log = logging.getLogger(__name__)
@@ -102,6 +115,27 @@ class MainWindow(QMainWindow):
         self.edit_profile_action.triggered.connect(self.edit_profile)
         toolbar.addAction(self.new_profile_action)
         toolbar.addAction(self.edit_profile_action)
+        toolbar.addSeparator()
+        self.queries_menu = QMenu("Saved queries", self)
+        self.queries_menu.aboutToShow.connect(self._fill_queries_menu)
+        self.save_query_action = QAction("Save query…", self)
+        self.save_query_action.setShortcut(QKeySequence("Ctrl+S"))
+        self.save_query_action.setToolTip("Save the current tab's query to a file (Ctrl+S)")
+        self.save_query_action.triggered.connect(self.save_current_query)
+        self.open_query_action = QAction("Open query…", self)
+        self.open_query_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.open_query_action.triggered.connect(self.choose_query_file)
+        self.addActions([self.save_query_action, self.open_query_action])  # shortcuts everywhere
+        queries_button = QToolButton(self)
+        queries_button.setText("Saved queries")
+        queries_button.setIcon(theme.icon("toolbar/log"))
+        queries_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        queries_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        queries_button.setMenu(self.queries_menu)
+        queries_button.setToolTip("Save the current query, open a saved one, or a recent one")
+        self.queries_button = queries_button
+        toolbar.addWidget(queries_button)
+        self._query_dialog: QFileDialog | None = None
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -196,11 +230,13 @@ class MainWindow(QMainWindow):
         self._update_pages()
 
     # ------------------------------------------------------------ start-up
-    async def start(self, *, demo: bool = False) -> None:
-        """Open the demo, the last profile, or the welcome page."""
+    async def start(self, *, demo: bool = False, query_file: Path | None = None) -> None:
+        """Open the demo, the last profile, or the welcome page; then a saved query file."""
         settings = self.services.settings
         if demo:
             await self.start_demo_async()
+            if query_file is not None:
+                await self.open_saved_query(query_file)
             return
         name = settings.last_profile
         if name is None and settings.profiles:
@@ -208,6 +244,8 @@ class MainWindow(QMainWindow):
         if name is not None and settings.profile(name) is not None:
             await self.switch_profile(name)
         self._update_pages()
+        if query_file is not None:
+            await self.open_saved_query(query_file)
 
     # ------------------------------------------------------------ profiles
     def _refresh_profiles(self) -> None:
@@ -441,6 +479,107 @@ class MainWindow(QMainWindow):
         self._update_pages()
         return tab
 
+    # ------------------------------------------------------------ saved queries
+    def _fill_queries_menu(self) -> None:
+        menu = self.queries_menu
+        menu.clear()
+        menu.addAction(self.save_query_action)
+        self.save_query_action.setEnabled(self.current_tab() is not None)
+        if self.current_tab() is None:
+            self.save_query_action.setToolTip("Open a tab first: its query is what gets saved")
+        menu.addAction(self.open_query_action)
+        if self.context is None:
+            return
+        recent = recent_queries(self.services.settings, self.context.profile.name)
+        menu.addSeparator()
+        if not recent:
+            none = menu.addAction("No recent queries for this profile")
+            none.setEnabled(False)
+        for path in recent:
+            action = menu.addAction(path.name.removesuffix(SUFFIX))
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self.open_query_file(p))
+
+    def current_tab(self) -> ResultsTab | None:
+        tab = self.tabs.currentWidget()
+        return tab if isinstance(tab, ResultsTab) else None
+
+    def save_current_query(self) -> QFileDialog | None:
+        """Ask where to save the current tab's query (a non-modal file dialog)."""
+        tab = self.current_tab()
+        if tab is None or self.context is None:
+            self.statusBar().showMessage("Open a tab first: its query is what gets saved.")
+            return None
+        title = self.tabs.tabText(self.tabs.indexOf(tab))
+        start = default_folder() / file_name_for(title)
+        dialog = QFileDialog(self, "Save query", str(start), f"Saved queries (*{SUFFIX})")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(lambda path: self._start_save_query(tab, Path(path)))
+        self._query_dialog = dialog
+        dialog.open()  # open(), not exec(): no nested event loop under qasync
+        return dialog
+
+    def _start_save_query(self, tab: ResultsTab, path: Path) -> None:
+        spawn(self.save_query_to(tab, path), owner=self, context="Saving the query")
+
+    async def save_query_to(self, tab: ResultsTab, path: Path) -> Path | None:
+        if self.context is None:
+            return None
+        if not path.name.endswith(SUFFIX):
+            path = path.with_name(path.name.removesuffix(".json") + SUFFIX)
+        title = self.tabs.tabText(self.tabs.indexOf(tab))
+        query = dataclasses.replace(tab.query, columns=tuple(tab.model.visible_columns()))
+        saved = SavedQuery(profile=self.context.profile.name, query=query, name=title)
+        written = await asyncio.to_thread(save_query, path, saved)
+        remember_query(self.services.settings, self.context.profile.name, written)
+        self.context.save_settings()
+        self.statusBar().showMessage(f"Saved the query to {written}", STATUS_MESSAGE_MS)
+        return written
+
+    def choose_query_file(self) -> QFileDialog:
+        dialog = QFileDialog(
+            self, "Open a saved query", str(default_folder()), f"Saved queries (*{SUFFIX})"
+        )
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: self.open_query_file(Path(path)))
+        self._query_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_query_file(self, path: Path) -> None:
+        spawn(self.open_saved_query(path), owner=self, context="Opening the saved query")
+
+    async def open_saved_query(self, path: Path) -> ResultsTab | None:
+        """Open a saved query in a tab: with the profile it was saved from when that exists."""
+        path = await asyncio.to_thread(_absolute, path)
+        try:
+            saved = await asyncio.to_thread(load_query, path)
+        except ExplorerError as exc:
+            if self.context is not None:
+                forget_query(self.services.settings, self.context.profile.name, path)
+            raise exc
+        wanted = saved.profile
+        if self.services.settings.profile(wanted) is not None and (
+            self.context is None or self.context.profile.name != wanted
+        ):
+            await self.switch_profile(wanted)
+        if self.context is None:
+            self.banner.show_message(
+                f"The saved query is for the profile {wanted!r}, which does not exist here; "
+                "create that profile (or open one with the same API), then open the query again."
+            )
+            return None
+        endpoint = saved.endpoint_in(self.context.catalog)
+        tab = self.open_tab(endpoint, saved.query)
+        remember_query(self.services.settings, self.context.profile.name, path)
+        self.context.save_settings()
+        if saved.profile != self.context.profile.name:
+            self.statusBar().showMessage(
+                f"Saved with the profile {saved.profile!r}; opened with {self.context.profile.name!r}.",
+                STATUS_MESSAGE_MS,
+            )
+        return tab
+
     def tab_widgets(self) -> list[ResultsTab]:
         return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
 
@@ -634,6 +773,10 @@ class MainWindow(QMainWindow):
         finally:
             self._shutdown_done = True
             QTimer.singleShot(0, self.close)
+
+
+def _absolute(path: Path) -> Path:
+    return path.expanduser().resolve()
 
 
 def _short_url(url: str) -> str:
