@@ -87,7 +87,10 @@ class MainWindow(QMainWindow):
         self._switch_task: asyncio.Task[Any] | None = None
         self._wanted_profile: str | None = None  # the last profile asked for, even if it failed
         self._page_shown: QWidget | None = None
-        self._log_was_visible = True  # the log dock's visibility in the workspace
+        # The log dock's visibility in the workspace: closed until the user opens it, so the
+        # grid gets the screen (the toolbar's Request log button and Ctrl+Shift+L open it).
+        self._log_was_visible = False
+        self._tree_width = 0  # the endpoint tree's width before it folded away
         self.setWindowTitle("Explorer")
         self.setWindowIcon(theme.icon("explorer"))
         self._build()
@@ -128,7 +131,7 @@ class MainWindow(QMainWindow):
         self.addActions([self.save_query_action, self.open_query_action])  # shortcuts everywhere
         queries_button = QToolButton(self)
         queries_button.setText("Saved queries")
-        queries_button.setIcon(theme.icon("toolbar/log"))
+        queries_button.setIcon(theme.icon("toolbar/filter"))
         queries_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         queries_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         queries_button.setMenu(self.queries_menu)
@@ -178,7 +181,9 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([400, 900])
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setCollapsible(0, True)  # the endpoint tree folds away for the grid
+        self.splitter.setCollapsible(1, False)
+        self.splitter.splitterMoved.connect(lambda *_: self._splitter_moved())
 
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.welcome)
@@ -201,6 +206,15 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
         self.log_view.entry_added.connect(self._on_request_logged)
+        self.endpoints_action = QAction(theme.icon("toolbar/search"), "Endpoints", self)
+        self.endpoints_action.setCheckable(True)
+        self.endpoints_action.setChecked(True)
+        self.endpoints_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.endpoints_action.setToolTip(
+            "Show or hide the endpoint list (Ctrl+B); it folds away when a tab opens"
+        )
+        self.endpoints_action.toggled.connect(self.show_endpoints)
+        toolbar.insertAction(self.new_profile_action, self.endpoints_action)
         log_action = self.log_dock.toggleViewAction()
         log_action.setIcon(theme.icon("toolbar/log"))
         log_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
@@ -217,7 +231,7 @@ class MainWindow(QMainWindow):
 
         for keys, slot in (
             ("Ctrl+L", self._focus_url_or_search),
-            ("Ctrl+K", self.tree.focus_search),
+            ("Ctrl+K", self.search_endpoints),
             ("Ctrl+W", self.close_current_tab),
             ("Ctrl+T", self.open_selected_endpoint),
             ("Ctrl+Shift+N", lambda: self.new_profile()),
@@ -323,6 +337,8 @@ class MainWindow(QMainWindow):
         has_context = self.context is not None
         self._show_page(self.splitter if has_context else self.welcome)
         self.tab_stack.setCurrentWidget(self.tabs if self.tabs.count() else self.empty_tabs)
+        if has_context and not self.tabs.count():
+            self.show_endpoints(True)  # nothing open: the endpoint list is where to start
 
     def _show_page(self, page: QWidget) -> None:
         """The welcome page hides the log and the budget (nothing to show yet); the workspace
@@ -477,6 +493,7 @@ class MainWindow(QMainWindow):
         tab.open_related.connect(self._open_related)
         tab.edit_profile_requested.connect(self.edit_profile)
         self._update_pages()
+        self.show_endpoints(False)  # the grid gets the screen; Ctrl+B or Ctrl+K bring it back
         return tab
 
     # ------------------------------------------------------------ saved queries
@@ -579,6 +596,32 @@ class MainWindow(QMainWindow):
                 STATUS_MESSAGE_MS,
             )
         return tab
+
+    def search_endpoints(self) -> None:
+        """Ctrl+K: unfold the endpoint tree and type in its search."""
+        self.show_endpoints(True)
+        self.tree.focus_search()
+
+    def show_endpoints(self, shown: bool) -> None:
+        """Unfold (or fold away) the endpoint tree beside the tabs."""
+        if self.endpoints_action.isChecked() != shown:
+            self.endpoints_action.setChecked(shown)  # comes back here through toggled
+            return
+        sizes = self.splitter.sizes()
+        total = sum(sizes) or self.splitter.width()
+        if shown and sizes[0] == 0:
+            tree = self._tree_width or min(400, total // 3)
+            self.splitter.setSizes([tree, max(1, total - tree)])
+        elif not shown and sizes[0] > 0:
+            self._tree_width = sizes[0]
+            self.splitter.setSizes([0, total])
+
+    def _splitter_moved(self) -> None:
+        shown = self.splitter.sizes()[0] > 0
+        if self.endpoints_action.isChecked() != shown:
+            self.endpoints_action.blockSignals(True)
+            self.endpoints_action.setChecked(shown)
+            self.endpoints_action.blockSignals(False)
 
     def tab_widgets(self) -> list[ResultsTab]:
         return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from explorer.core.catalog import Operator
 from explorer.core.query import FilterCondition, Query
+from explorer.ui.results.table_model import RawValueRole as RAW
 
 HARDWARE = "GET /core/v1/assets/hardware"
 CLIENTS = "GET /core/v1/clients"
@@ -498,3 +499,73 @@ def test_retry_runs_the_failed_query_even_after_the_form_changed(
     sent = len(requests_to(app_context, "/core/v1/clients/no-such-client"))
     tab.banner.action_button.click()
     run(until(lambda: len(requests_to(app_context, "/core/v1/clients/no-such-client")) > sent))
+
+
+def test_cells_copy_as_tsv_with_raw_values_while_the_grid_reads_easily(
+    qtbot, make_tab, app_context, run, until
+):
+    import csv as csvlib
+    import io
+
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.flatten import cell_text
+    from explorer.core.humanize import human_bytes, local_datetime
+
+    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
+    run(until(loaded(tab, 10)))
+    tab.apply_columns(["name", "configuration.ram_bytes", "record_updated_at"])
+    model = tab.model
+    raw_ram = model.index(0, 1).data(RAW)
+    raw_time = model.index(0, 2).data(RAW)
+    assert isinstance(raw_ram, int)
+    assert model.index(0, 1).data() == human_bytes(raw_ram)  # `8.6 GB`, not 8589934592
+    assert model.index(0, 2).data() == local_datetime(raw_time)  # local time, readable
+    assert model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole) == raw_time  # the exact value
+
+    # A 2x3 block, as a drag would select it.
+    block = QItemSelection(tab.proxy.index(0, 0), tab.proxy.index(1, 2))
+    tab.table.selectionModel().select(block, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    tab.copy_selection()
+    pasted = list(csvlib.reader(io.StringIO(QApplication.clipboard().text()), delimiter="\t"))
+    assert len(pasted) == 2
+    for row, cells in enumerate(pasted):
+        record = model.record(row)
+        assert cells == [
+            record["name"],
+            cell_text(record["configuration"]["ram_bytes"]),
+            record["record_updated_at"],  # ISO on copy
+        ]
+    assert tab.status_label.text() == "Copied 6 cells (tab-separated)."
+
+
+def test_columns_fit_their_content_within_a_cap(qtbot, make_tab, app_context, run, until):
+    from explorer.ui.results.tab import COLUMN_WIDTH_CAP, COLUMN_WIDTH_MIN
+
+    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
+    run(until(loaded(tab, 10)))
+    header = tab.table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(tab.model.columnCount())]
+    assert all(COLUMN_WIDTH_MIN <= w <= COLUMN_WIDTH_CAP for w in widths)
+    assert len(set(widths)) > 3  # fitted per column, not one default width
+    name = tab.model.column_of("id")
+    text = tab.model.index(0, name).data()
+    assert header.sectionSize(name) >= tab.table.fontMetrics().horizontalAdvance(text)
+
+
+def test_a_single_record_is_shown_as_a_form(qtbot, make_tab, app_context, run, until):
+    listing = make_tab(app_context, CLIENTS, Query(endpoint_id=CLIENTS, page_size=5))
+    run(until(loaded(listing, 1)))
+    client_id = listing.model.record(0)["id"]
+    endpoint = "GET /core/v1/clients/{id}"
+    tab = make_tab(
+        app_context, endpoint, Query(endpoint_id=endpoint, path_params={"id": client_id})
+    )
+    run(until(lambda: tab.detail.record() is not None))
+    assert tab.table.isHidden()
+    assert tab.detail.tabs.currentWidget() is tab.detail.tree  # fields first
+    fields = {
+        tab.detail.tree.topLevelItem(i).text(0) for i in range(tab.detail.tree.topLevelItemCount())
+    }
+    assert {"id", "name"} <= fields
