@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QTabBar,
     QTabWidget,
     QToolBar,
     QToolButton,
@@ -488,6 +489,15 @@ class MainWindow(QMainWindow):
         title = endpoint.summary or endpoint.path
         index = self.tabs.addTab(tab, title)
         self.tabs.setTabToolTip(index, f"{endpoint.method} {endpoint.path}")
+        # Our own quiet close button (the style's is a red square on the active tab).
+        close = QToolButton(self.tabs)
+        close.setIcon(theme.icon("toolbar/cancel"))
+        close.setAutoRaise(True)
+        close.setIconSize(QSize(14, 14))
+        close.setToolTip("Close this tab (Ctrl+W)")
+        close.setAccessibleName("Close tab")
+        close.clicked.connect(lambda _c=False, t=tab: self.close_tab_at(self.tabs.indexOf(t)))
+        self.tabs.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, close)
         self.tabs.setCurrentIndex(index)
         tab.title_changed.connect(lambda text, t=tab: self._retitle(t, text))
         tab.open_related.connect(self._open_related)

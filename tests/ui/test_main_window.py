@@ -388,3 +388,20 @@ def test_the_grid_gets_the_screen_when_a_tab_opens(window, run, until, qtbot):
     window.close_tab_at(0)
     run(until(lambda: window.tabs.count() == 0))
     assert window.splitter.sizes()[0] > 0  # nothing open: the list is where to start
+
+
+def test_quiet_close_buttons_on_tabs_and_no_icons_on_dialog_buttons(window, run, until, qtbot):
+    from PySide6.QtWidgets import QStyle, QTabBar, QToolButton
+
+    from explorer.ui.theme import ExplorerStyle
+
+    assert (
+        ExplorerStyle("Fusion").styleHint(QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons) == 0
+    )
+    open_by_id(window, "GET /core/v1/clients")
+    button = window.tabs.tabBar().tabButton(0, QTabBar.ButtonPosition.RightSide)
+    assert isinstance(button, QToolButton)
+    assert button.toolTip() == "Close this tab (Ctrl+W)"
+    run(until(lambda: settled(window)))
+    button.click()
+    run(until(lambda: window.tabs.count() == 0))

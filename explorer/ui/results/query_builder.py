@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -59,10 +59,10 @@ from explorer.ui.results.value_editors import ValueEditor, make_editor, make_edi
 OPERATOR_LABELS: dict[Operator, str] = {
     Operator.EQ: "equals",
     Operator.IN: "is one of",
-    Operator.LT: "<",
-    Operator.LTE: "≤",
-    Operator.GT: ">",
-    Operator.GTE: "≥",
+    Operator.LT: "less than",
+    Operator.LTE: "at most",
+    Operator.GT: "greater than",
+    Operator.GTE: "at least",
     Operator.CONT: "contains",
 }
 
@@ -271,7 +271,7 @@ class FilterRow(QFrame):
 
 
 class SortEditor(QWidget):
-    """The sort keys in order, each with its direction (▲ ascending, ▼ descending).
+    """The sort keys in order, each with its direction in words (A→Z ascending, Z→A descending).
 
     Signals:
         changed(): a key was added, removed, moved or turned around.
@@ -313,11 +313,17 @@ class SortEditor(QWidget):
         self.add_combo.activated.connect(self._add_chosen)
         layout.addWidget(self.add_combo)
 
-        for text, tip, slot in (
-            ("▲▼", "Turn the selected key around", self._toggle_current),
-            ("◀", "Move the selected key earlier", lambda: self._move(-1)),
-            ("▶", "Move the selected key later", lambda: self._move(1)),
-            ("✕", "Remove the selected key", self._remove_current),
+        self.buttons: dict[str, QToolButton] = {}
+        for key, text, tip, slot in (
+            ("direction", "A→Z / Z→A", "Sort the selected key the other way", self._toggle_current),
+            (
+                "earlier",
+                "Earlier",
+                "Sort by the selected key before the others",
+                lambda: self._move(-1),
+            ),
+            ("later", "Later", "Sort by the selected key after the others", lambda: self._move(1)),
+            ("remove", "Remove", "Stop sorting by the selected key", self._remove_current),
         ):
             button = QToolButton()
             button.setText(text)
@@ -325,12 +331,32 @@ class SortEditor(QWidget):
             button.setAutoRaise(True)
             button.clicked.connect(slot)
             layout.addWidget(button)
+            self.buttons[key] = button
         self._show_empty()
 
     def _show_empty(self) -> None:
         empty = self.list.count() == 0
         self.list.setVisible(not empty)
         self.empty_label.setVisible(empty)
+        for button in self.buttons.values():
+            button.setEnabled(not empty)
+            if empty:
+                button.setToolTip("Add a sort key first")
+
+    def mark_invalid(self, fields: set[str]) -> None:
+        """Show the keys the API cannot sort by in red, with the reason."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            bad = isinstance(key, SortKey) and key.field in fields
+            item.setForeground(QColor(theme.ERROR_COLOR) if bad else QBrush())
+            if isinstance(key, SortKey):
+                direction = "Z→A" if key.descending else "A→Z"
+                item.setToolTip(
+                    f"{key.field} cannot be sorted by here"
+                    if bad
+                    else f"{key.field}, {direction}; double-click to turn it around"
+                )
 
     def sorts(self) -> tuple[SortKey, ...]:
         keys = []
@@ -353,10 +379,10 @@ class SortEditor(QWidget):
 
     @staticmethod
     def _show(item: QListWidgetItem, key: SortKey) -> None:
-        arrow = "▼" if key.descending else "▲"
-        item.setText(f"{arrow} {key.field}")
+        direction = "Z→A" if key.descending else "A→Z"
+        item.setText(f"{key.field} {direction}")
         item.setData(Qt.ItemDataRole.UserRole, key)
-        item.setToolTip(f"{key.field}, {'descending' if key.descending else 'ascending'}")
+        item.setToolTip(f"{key.field}, {direction}; double-click to turn it around")
 
     def _add_chosen(self, index: int) -> None:
         self.add_combo.setCurrentIndex(0)
@@ -783,6 +809,10 @@ class QueryBuilder(QWidget):
                 by_row[issue.row] = issue.message
         for i, row in enumerate(self._rows):
             row.set_issue(by_row.get(i))
+        sort_names = {k.field for k in query.sorts}
+        self.sort_editor.mark_invalid(
+            {i.field for i in issues if i.row is None and i.field in sort_names}
+        )
         for name, editor in {**self._param_editors, **self._path_editors}.items():
             problem = next((i.message for i in issues if i.row is None and i.field == name), None)
             if name not in self._touched_params:

@@ -351,3 +351,35 @@ def test_a_new_row_turns_red_only_after_focus_leaves_it_edited(hardware_builder,
     b.url_edit.setFocus()  # the user moves on
     qtbot.waitUntil(lambda: row.property("invalid") is True)
     assert row.message.isVisibleTo(row)
+
+
+def test_sort_controls_and_operators_speak_one_language(qtbot, scalepad):
+    from explorer.ui.results.query_builder import OPERATOR_LABELS
+
+    assert all(label.replace(" ", "").isalpha() for label in OPERATOR_LABELS.values())
+    endpoint = scalepad.find("GET /core/v1/clients")
+    builder = QueryBuilder(endpoint, scalepad, BASE)
+    qtbot.addWidget(builder)
+    sort = builder.sort_editor
+    assert [b.text() for b in sort.buttons.values()] == ["A→Z / Z→A", "Earlier", "Later", "Remove"]
+    assert not sort.buttons["direction"].isEnabled()  # nothing to turn around yet
+    assert sort.buttons["direction"].toolTip() == "Add a sort key first"
+    sort._add_chosen(sort.add_combo.findText("name"))
+    assert sort.buttons["direction"].isEnabled()
+    assert sort.list.item(0).text() == "name A→Z"
+    sort._toggle_current()
+    assert sort.list.item(0).text() == "name Z→A"
+
+
+def test_a_pasted_sort_the_api_cannot_do_is_marked(hardware_builder):
+    from explorer.ui import theme
+
+    b = hardware_builder
+    assert b.apply_url(f"{BASE}/core/v1/assets/hardware?sort=bogus,-name")
+    _settle(b)
+    items = [b.sort_editor.list.item(i) for i in range(b.sort_editor.list.count())]
+    assert [i.text() for i in items] == ["bogus A→Z", "name Z→A"]
+    assert items[0].foreground().color().name() == theme.ERROR_COLOR
+    assert "cannot be sorted by" in items[0].toolTip()
+    assert items[1].foreground().color().name() != theme.ERROR_COLOR
+    assert not b.run_button.isEnabled()
