@@ -78,6 +78,24 @@ class PaginationError(ExplorerError):
     )
 
 
+class PagingLoop(PaginationError):
+    """The server sent the walk back where it had been: a repeated request, or only repeats."""
+
+    default_explanation = (
+        "The API kept sending pages already fetched, so the walk stopped instead of looping; "
+        "the records so far are kept. Check the paging style (--paging) or narrow the query."
+    )
+
+
+class PageLimitReached(PaginationError):
+    """The walk reached its cap on pages while the API still said there were more."""
+
+    default_explanation = (
+        "The walk stopped at its limit on pages while the API still promised more; the records "
+        "so far are kept. Raise the limit (--max-pages) or narrow the query, and resume."
+    )
+
+
 class NetworkError(ExplorerError):
     default_explanation = (
         "The server could not be reached; check the base URL, your connection or proxy, "
