@@ -54,7 +54,10 @@ def serve(app: App) -> Iterator[Served]:
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client cancelled a request fetched ahead
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
