@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from explorer.core.catalog import Endpoint, PaginationKind, with_paging
 from explorer.core.client import ApiClient
 from explorer.core.errors import PageLimitReached, PaginationError, PagingLoop
+from explorer.core.openapi import import_openapi
 from explorer.core.paging import Page, PageFetcher, iter_pages
 from explorer.core.ratelimit import RateGovernor
 from tests.paging_servers import apis
@@ -50,9 +53,21 @@ def ids_of(pages: list[Page], id_field: str) -> list[str]:
     return out
 
 
-# (name, server factory, path, id field, the override notation, page size asked)
-STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int | None]] = [
-    (
+@dataclass(frozen=True)
+class Style:
+    name: str
+    make: Callable[[], tuple[App, list[str]]]  # the server and its ids in order
+    path: str
+    id_field: str
+    notation: str  # the --paging override that describes it
+    size: int | None  # the page size asked
+
+    def fields(self) -> tuple[Any, ...]:
+        return astuple(self)
+
+
+STYLES = [
+    Style(
         "stripe",
         apis.make_stripe,
         "/v1/customers",
@@ -60,7 +75,7 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "last-id:param=starting_after,size=limit,max=100,more=has_more",
         100,
     ),
-    (
+    Style(
         "github",
         apis.make_github,
         "/repos/octo/hello/issues",
@@ -68,8 +83,8 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "link-header:size=per_page",
         200,  # more than GitHub gives: it answers 100 a page
     ),
-    ("netbox", apis.make_netbox, "/api/dcim/devices/", "id", "next-url:size=limit", 100),
-    (
+    Style("netbox", apis.make_netbox, "/api/dcim/devices/", "id", "next-url:size=limit", 100),
+    Style(
         "graph",
         apis.make_graph,
         "/v1.0/users",
@@ -77,7 +92,7 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "next-url:next=@odata.nextLink,size=$top,max=999,records=value",
         100,
     ),
-    (
+    Style(
         "twilio",
         apis.make_twilio,
         "/2010-04-01/Accounts/AC1/Messages.json",
@@ -85,7 +100,7 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "next-url:next=next_page_uri,size=PageSize,max=1000",
         50,
     ),
-    (
+    Style(
         "slack",
         apis.make_slack,
         "/api/conversations.list",
@@ -93,7 +108,7 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "cursor:param=cursor,next=response_metadata.next_cursor,size=limit,records=channels",
         100,
     ),
-    (
+    Style(
         "kubernetes",
         apis.make_kubernetes,
         "/api/v1/pods",
@@ -101,7 +116,7 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "token:param=continue,next=metadata.continue,size=limit,records=items,id=metadata.uid",
         50,
     ),
-    (
+    Style(
         "jsonapi",
         apis.make_jsonapi,
         "/articles",
@@ -109,7 +124,7 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "next-url:next=links.next,size=page[size]",
         20,
     ),
-    (
+    Style(
         "hal",
         apis.make_hal,
         "/people",
@@ -117,7 +132,7 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "page:param=page,first=0,size=size,total=page.totalElements,records=_embedded.people",
         20,
     ),
-    (
+    Style(
         "google",
         apis.make_google,
         "/drive/v3/files",
@@ -125,7 +140,7 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "token:param=pageToken,next=nextPageToken,size=pageSize,max=1000,records=files",
         100,
     ),
-    (
+    Style(
         "vercel",
         apis.make_vercel,
         "/v6/deployments",
@@ -133,7 +148,7 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
         "cursor:param=until,next=pagination.next,size=limit,max=100,records=deployments,id=uid",
         20,
     ),
-    (
+    Style(
         "asana",
         apis.make_asana,
         "/api/1.0/tasks",
@@ -144,17 +159,9 @@ STYLES: list[tuple[str, Callable[[], tuple[App, list[str]]], str, str, str, int 
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "make", "path", "id_field", "notation", "size"), STYLES, ids=[s[0] for s in STYLES]
-)
-def test_override_walks_every_record_once(
-    name: str,
-    make: Callable[[], tuple[App, list[str]]],
-    path: str,
-    id_field: str,
-    notation: str,
-    size: int | None,
-) -> None:
+@pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
+def test_override_walks_every_record_once(style: Style) -> None:
+    _name, make, path, id_field, notation, size = style.fields()
     app, expected = make()
     endpoint = with_paging(Endpoint("GET", path, id_field=id_field), notation)
     assert endpoint.paging_source == "override"
@@ -184,17 +191,9 @@ DETECTED = {
 }
 
 
-@pytest.mark.parametrize(
-    ("name", "make", "path", "id_field", "notation", "size"), STYLES, ids=[s[0] for s in STYLES]
-)
-def test_detection_from_the_first_answer_walks_every_record_once(
-    name: str,
-    make: Callable[[], tuple[App, list[str]]],
-    path: str,
-    id_field: str,
-    notation: str,
-    size: int | None,
-) -> None:
+@pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
+def test_detection_from_the_first_answer_walks_every_record_once(style: Style) -> None:
+    name, make, path, id_field, _notation, _size = style.fields()
     # An endpoint nobody described: one request, unless its answer shows more pages.
     app, expected = make()
     endpoint = Endpoint(
@@ -217,6 +216,48 @@ def test_detection_from_the_first_answer_walks_every_record_once(
     assert got == expected
     assert style == DETECTED[name]
     assert len(server.requests) >= 3
+
+
+DOCUMENTS = Path(__file__).parent.parent / "data" / "openapi" / "styles"
+# name -> (the style read from the document, what it also says: field -> value)
+DOCUMENTED: dict[str, tuple[str, dict[str, Any]]] = {
+    "stripe": ("last-id", {"cursor_param": "starting_after", "page_size_max": 100}),
+    "github": ("link-header", {"page_size_param": "per_page", "page_size_max": 100}),
+    "netbox": ("next-url", {"next_url_key": "next", "records_key": "results"}),
+    "graph": ("next-url", {"next_url_key": "@odata.nextLink", "records_key": "value"}),
+    "twilio": ("next-url", {"next_url_key": "next_page_uri", "page_size_max": 1000}),
+    "slack": (
+        "cursor",
+        {"next_cursor_key": "response_metadata.next_cursor", "page_size_max": 1000},
+    ),
+    "kubernetes": ("token", {"next_cursor_key": "metadata.continue", "id_field": "metadata.uid"}),
+    "jsonapi": ("next-url", {"next_url_key": "links.next", "page_size_param": "page[size]"}),
+    "hal": ("next-url", {"next_url_key": "_links.next.href", "records_key": "_embedded.people"}),
+    "google": ("token", {"cursor_param": "pageToken", "next_cursor_key": "nextPageToken"}),
+    "vercel": ("cursor", {"cursor_param": "until", "next_cursor_key": "pagination.next"}),
+    "asana": ("token", {"cursor_param": "offset", "next_cursor_key": "next_page.offset"}),
+}
+
+
+@pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
+def test_the_style_read_from_the_document_walks_every_record_once(style: Style) -> None:
+    name, make, path, id_field, _notation, size = style.fields()
+    catalog = import_openapi(DOCUMENTS / f"{name}.yaml")
+    endpoint = catalog.find_by_path(path)
+    assert endpoint is not None
+    style, fields = DOCUMENTED[name]
+    assert (endpoint.paging_style, endpoint.paging_source) == (style, "document")
+    assert {key: getattr(endpoint, key) for key in fields} == fields
+    assert endpoint.id_field == id_field
+    app, expected = make()
+    with serve(app) as server:
+        concrete = path.replace("{owner}", "octo")
+        pages, error = run_walk(server.base, endpoint, page_size=size, path=concrete)
+    assert error is None
+    assert ids_of(pages, id_field) == expected
+    assert len(pages) >= 3
+    sizes = {r.arg(endpoint.page_size_param) for r in server.requests} - {None}
+    assert all(int(s) <= (endpoint.page_size_max or 200) for s in sizes)
 
 
 # ---------------------------------------------------------------- hostile servers
