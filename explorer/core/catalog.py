@@ -251,6 +251,8 @@ class Catalog:
     servers: tuple[str, ...] = ()
     auth_hint: str = ""  # "api_key", "jwt" or "none": what a new profile for this API should use
     source: str = ""  # where it came from: "bundled:scalepad", a file path or a URL
+    # What could not be read and was left out or left empty (a remote $ref, a broken schema).
+    warnings: tuple[str, ...] = ()
 
     def endpoints(self) -> Iterator[Endpoint]:
         for product in self.products:

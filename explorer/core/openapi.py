@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 from collections.abc import Awaitable, Callable
@@ -43,6 +44,7 @@ from explorer.core.catalog import (
 from explorer.core.errors import SpecError
 
 Fetch = Callable[[str], Awaitable[bytes]]
+log = logging.getLogger(__name__)
 
 _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster
 
@@ -103,6 +105,7 @@ _NEXT_URL_PATHS = (
     "nextrecordsurl",
     "links.next",
     "links.next.href",
+    "links.pages.next",
     "_links.next.href",
     "_links.next",
     "next",
@@ -135,6 +138,7 @@ _ENVELOPE_PARTS = frozenset(
         "paging",
         "pagination",
         "page",
+        "pages",
     }
 )
 # "(max 100)", "maximum of 1000", "no larger than 1000": a page size's limit said in words
@@ -249,13 +253,27 @@ class _Document:
     # id(schema node with allOf/oneOf/anyOf) -> its merged form (nodes live as long as `root`)
     merge_memo: dict[int, tuple[dict[str, Any], _Pointers]] = field(default_factory=dict)
     operation_ids: dict[str, str] = field(default_factory=dict)  # operationId -> endpoint id
+    base: Path | None = None  # the document's file: relative `$ref`s are read next to it
+    files: dict[Path, Any] = field(default_factory=dict)  # other files read for `$ref`s
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+            log.warning("%s", text)
 
     def lookup(self, ref: str, where: str) -> Any:
-        """The target of a local `$ref` (`#/components/schemas/X`); SpecError when it dangles."""
+        """The target of a `$ref`: in this document (`#/components/schemas/X`) or in a local
+        file (`schemas/pet.yaml#/Pet`, relative to the document); SpecError when a local one
+        dangles. A remote or unreadable reference is named in `warnings` and gives None."""
+        root: Any = self.root
         if not ref.startswith("#"):
-            return None  # another file or URL: not followed, the schema stays opaque
-        node: Any = self.root
-        for raw in ref[1:].split("/")[1:] if ref != "#" else []:
+            root = self._file(ref.partition("#")[0], ref, where)
+            if root is None:
+                return None
+        node: Any = root
+        pointer = ref.partition("#")[2]
+        for raw in pointer.split("/")[1:] if pointer else []:
             part = unquote(raw).replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and part in node:
                 node = node[part]
@@ -268,6 +286,29 @@ class _Document:
                     explanation=f"The document refers to {ref} (at {where}), which it does not define; fix or remove that $ref.",
                 )
         return node
+
+    def _file(self, name: str, ref: str, where: str) -> Any:
+        """The parsed file a reference names (read once, its own references made absolute)."""
+        if is_url(name) or name.startswith("//"):
+            self.warn(f"The reference {ref} (at {where}) is remote and was not followed.")
+            return None
+        if not os.path.isabs(name) and self.base is None:
+            self.warn(
+                f"The reference {ref} (at {where}) names another file, but the document was not "
+                "read from a file, so it was not followed."
+            )
+            return None
+        path = Path(name) if os.path.isabs(name) else (self.base or Path()).parent / name
+        path = path.resolve()
+        if path not in self.files:
+            try:
+                text = _decode(path.read_bytes(), str(path))
+                self.files[path] = _absolute_refs(parse_text(text, source=str(path)), path)
+            except (OSError, SpecError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+                self.warn(f"The reference {ref} (at {where}) could not be read: {reason}.")
+                self.files[path] = None
+        return self.files[path]
 
     def resolve(self, node: Any, where: str) -> Any:
         """Follow `$ref` chains to the node they name (a loop of pure references is an error)."""
@@ -284,6 +325,24 @@ class _Document:
             where = node["$ref"].lstrip("#") or where
             node = target
         return node
+
+
+def _absolute_refs(node: Any, path: Path) -> Any:
+    """Rewrite the `$ref`s of a file read for a reference to name their file absolutely, so a
+    `#/...` inside it means that file, not the main document."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and not is_url(ref):
+                name, _, pointer = ref.partition("#")
+                target = path if not name else (path.parent / name).resolve()
+                item["$ref"] = f"{target}#{pointer}"
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return node
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -936,7 +995,8 @@ def import_openapi(document: str | bytes | os.PathLike[str], *, source: str = ""
     ):
         path = Path(document)
         source = source or str(path)
-        document = _read_file(path)
+        text = _decode(_read_file(path), source)
+        return _catalog_from_openapi(parse_text(text, source=source), source, path)
     text = _decode(document, source) if isinstance(document, bytes) else document
     raw = parse_text(text, source=source)
     return _catalog_from_openapi(raw, source)
@@ -957,7 +1017,7 @@ def _read_file(path: Path) -> bytes:
         ) from exc
 
 
-def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
+def _catalog_from_openapi(raw: Any, source: str, base: Path | None = None) -> Catalog:
     if not isinstance(raw, dict):
         raise SpecError(
             "This is not an OpenAPI document: it is not an object at the top",
@@ -992,11 +1052,13 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
             explanation="The OpenAPI document defines no paths (endpoints); check that it is the complete API description.",
         )
     paths = _expect_dict(paths, "/paths", "'paths'")
-    doc = _Document(raw, str(version))
+    doc = _Document(raw, str(version), base=base.expanduser().resolve() if base else None)
     info = _dict(raw.get("info"))
     title = str(info.get("title") or "API")
 
     built: list[tuple[str, str, Endpoint, list[_RawLink]]] = []
+    failures: list[SpecError] = []
+    readable = 0
     for path_key, item_raw in paths.items():
         path = str(path_key)
         where = _join("/paths", path)
@@ -1010,16 +1072,21 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
             if method not in item:
                 continue
             owhere = _join(where, method)
-            operation = _expect_dict(item[method], owhere, f"The operation {method.upper()} {path}")
-            own = operation.get("parameters", [])
-            if not isinstance(own, list):
-                raise SpecError("'parameters' must be a list", location=_join(owhere, "parameters"))
-            params = _read_parameters(
-                doc,
-                [(p, _join(where, "parameters", i)) for i, p in enumerate(shared)]
-                + [(p, _join(owhere, "parameters", i)) for i, p in enumerate(own)],
+            operation = _expect_dict(
+                doc.resolve(item[method], owhere), owhere, f"The operation {method.upper()} {path}"
             )
-            endpoint, links = _endpoint(doc, method, path, operation, owhere, params)
+            try:
+                endpoint, links = _operation(doc, method, path, operation, owhere, shared, where)
+            except SpecError as exc:
+                # One bad schema or parameter costs this operation its description, not the
+                # document its other operations (unless none of them can be read).
+                failures.append(exc)
+                doc.warn(
+                    f"{method.upper()} {path} is listed without its parameters and schema: {exc}"
+                )
+                endpoint, links = _bare_endpoint(method, path, operation), []
+            else:
+                readable += 1
             tags = [str(t) for t in operation.get("tags") or [] if isinstance(t, str | int)]
             product, resource = _product_and_resource(path, tags, title)
             op_id = operation.get("operationId")
@@ -1028,6 +1095,8 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
             doc.operation_ids[f"ref:#/paths/{_pointer_part(path)}/{method}"] = endpoint.id
             built.append((product, resource, endpoint, links))
 
+    if failures and not readable:
+        raise failures[0]
     by_id = {endpoint.id: endpoint for _, _, endpoint, _ in built}
     groups: dict[str, dict[str, list[Endpoint]]] = {}
     for product, resource, endpoint, links in built:
@@ -1059,6 +1128,41 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
         servers=_servers(raw),
         auth_hint=_auth_hint(raw),
         source=source,
+        warnings=tuple(doc.warnings),
+    )
+
+
+def _operation(
+    doc: _Document,
+    method: str,
+    path: str,
+    operation: dict[str, Any],
+    owhere: str,
+    shared: list[Any],
+    where: str,
+) -> tuple[Endpoint, list[_RawLink]]:
+    own = operation.get("parameters", [])
+    if not isinstance(own, list):
+        raise SpecError("'parameters' must be a list", location=_join(owhere, "parameters"))
+    params = _read_parameters(
+        doc,
+        [(p, _join(where, "parameters", i)) for i, p in enumerate(shared)]
+        + [(p, _join(owhere, "parameters", i)) for i, p in enumerate(own)],
+    )
+    return _endpoint(doc, method, path, operation, owhere, params)
+
+
+def _bare_endpoint(method: str, path: str, operation: dict[str, Any]) -> Endpoint:
+    """An operation whose description could not be read: its path, and paging by detection."""
+    is_get = method == "get"
+    return Endpoint(
+        method=method.upper(),
+        path=path,
+        summary=_first_line(operation.get("summary")) or str(operation.get("operationId") or ""),
+        pagination=PaginationKind.NONE if is_get else PaginationKind.SINGLE,
+        path_params=tuple(PathParam(n) for n in re.findall(r"{([^}/]+)}", path)),
+        records_key="",
+        paging_source="detection" if is_get else "",
     )
 
 
@@ -1208,15 +1312,16 @@ def load_document(source: str) -> Catalog:
     """A file holding an OpenAPI document or a catalog in this project's JSON form."""
     path = Path(source).expanduser()
     data = _read_file(path)
-    return catalog_or_openapi(data, source=str(source))
+    return catalog_or_openapi(data, source=str(source), base=path)
 
 
-def catalog_or_openapi(data: bytes | str, *, source: str) -> Catalog:
+def catalog_or_openapi(data: bytes | str, *, source: str, base: Path | None = None) -> Catalog:
+    """`base`: the file the data came from, for `$ref`s to files next to it."""
     text = _decode(data, source) if isinstance(data, bytes) else data
     raw = parse_text(text, source=source)
     if isinstance(raw, dict) and "products" in raw and "name" in raw and "openapi" not in raw:
         return catalog_from_dict(raw, source=source)
-    return _catalog_from_openapi(raw, source)
+    return _catalog_from_openapi(raw, source, base)
 
 
 def is_url(source: str) -> bool:

@@ -71,6 +71,7 @@ NEXT_URL_FIELDS = (
     "next_page_uri",
     "nextRecordsUrl",
     "links.next",
+    "links.pages.next",
     "_links.next.href",
     "next",
 )
