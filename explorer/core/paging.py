@@ -101,7 +101,8 @@ class SeenIds:
     The digest's top bits pick one of the bucket arrays, kept sorted, so a lookup is one C bisect
     and an insert one short memmove. Two different ids share a digest with a chance of about
     n^2 / 2^65 (3e-8 for a million ids); such a record would be counted as a duplicate.
-    A Python set of the ids themselves would take 70-150 bytes an id (benchmarks/dedup.py).
+    A Python set of the id strings takes about 120 bytes an id (benchmarks/dedup.py: 9.2 MB
+    a million ids here, 119 MB in a set).
     """
 
     def __init__(self, bucket_bits: int = 13) -> None:
