@@ -7,6 +7,7 @@ exactly once, in order, or stop with a PaginationError (never page forever).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from explorer.core.catalog import Endpoint, PaginationKind, with_paging
 from explorer.core.client import ApiClient
 from explorer.core.errors import PageLimitReached, PaginationError, PagingLoop
 from explorer.core.openapi import import_openapi
-from explorer.core.paging import Page, PageFetcher, iter_pages
+from explorer.core.paging import Page, PageFetcher, ResumePoint, iter_pages
 from explorer.core.ratelimit import RateGovernor
 from tests.paging_servers import apis
 from tests.paging_servers.server import App, Reply, Request, serve
@@ -416,3 +417,61 @@ def test_a_next_url_walk_resumes_from_its_saved_point() -> None:
         rest, error = run_walk(server.base, endpoint, page_size=100, resume=point)
     assert error is None
     assert ids_of(first[:1] + rest, "id") == expected
+
+
+@pytest.mark.parametrize(
+    ("make", "path", "notation", "id_field"),
+    [
+        (apis.make_github, "/repos/octo/hello/issues", "link-header:size=per_page", "id"),
+        (apis.make_stripe, "/v1/customers", "last-id:size=limit,max=100", "id"),
+        (apis.make_google, "/drive/v3/files", "token:param=pageToken,next=nextPageToken", "id"),
+        (apis.make_hal, "/people", "page:first=0,size=size,total=page.totalElements", "id"),
+    ],
+    ids=["link-header", "last-id", "token", "page-from-0"],
+)
+def test_every_style_resumes_after_its_second_page_without_gap_or_repeat(
+    make: Callable[[], tuple[App, list[str]]], path: str, notation: str, id_field: str
+) -> None:
+    app, expected = make()
+    endpoint = with_paging(Endpoint("GET", path, id_field=id_field), notation)
+    with serve(app) as server:
+        first, _ = run_walk(server.base, endpoint, page_size=50, concurrency=1)
+        point = ResumePoint.from_dict(json.loads(json.dumps(first[1].resume.to_dict())))
+        rest, error = run_walk(server.base, endpoint, page_size=50, resume=point)
+    assert error is None
+    assert ids_of(first[:2] + rest, id_field) == expected
+    assert rest[0].number == 3
+
+
+def test_a_known_total_and_a_capped_page_size_still_fetch_ahead_correctly() -> None:
+    # Spring-like pages from 0 with a total, capped at 20 whatever is asked, 4 pages ahead.
+    app, expected = apis.make_hal(count=95)
+    endpoint = with_paging(
+        Endpoint("GET", "/people"), "page:first=0,size=size,total=page.totalElements,max=1000"
+    )
+
+    def capped(request: Request) -> Reply:
+        query = {**request.query, "size": [str(min(int(request.arg("size") or 20), 20))]}
+        return app(Request(request.path, query, request.base))
+
+    with serve(capped) as server:
+        pages, error = run_walk(server.base, endpoint, page_size=50, concurrency=4)
+    assert error is None
+    assert ids_of(pages, "id") == expected
+    assert len(server.requests) == 5  # 95 records at 20 a page: nothing past the end
+
+
+def test_a_limit_offset_page_shorter_than_asked_mid_walk_is_an_error() -> None:
+    def app(request: Request) -> Reply:
+        limit = int(request.arg("limit") or 10)
+        offset = int(request.arg("offset") or 0)
+        size = limit if offset < 20 else limit - 3  # the server shrinks its pages mid-walk
+        rows = [{"id": i} for i in range(offset, min(offset + size, 100))]
+        return 200, {"results": rows, "has_more": offset + size < 100}, {}
+
+    endpoint = with_paging(Endpoint("GET", "/rows"), "offset:size=limit")
+    with serve(app) as server:
+        pages, error = run_walk(server.base, endpoint, page_size=10, concurrency=1)
+    assert isinstance(error, PaginationError)
+    assert "would skip records" in str(error)
+    assert ids_of(pages, "id") == [str(i) for i in range(27)]
