@@ -525,6 +525,23 @@ def _paging_changes(text: str, source: str) -> dict[str, Any]:
     return out
 
 
+def unlisted_endpoint(path: str) -> Endpoint:
+    """A GET list endpoint no catalog describes: records and paging come from its answers."""
+    return Endpoint(
+        "GET",
+        path,
+        summary="not in the catalog",
+        pagination=PaginationKind.NONE,
+        records_key="",
+        paging_source="detection",
+    )
+
+
+def paging_summary(endpoint: Endpoint) -> str:
+    """`link-header (document)`: the style in use and where it came from, for a tooltip."""
+    return f"{endpoint.describe_paging()} ({endpoint.paging_source or 'catalog'})"
+
+
 def with_paging(endpoint: Endpoint, text: str, *, source: str = "override") -> Endpoint:
     """The endpoint with the paging the notation describes (SpecError for a bad notation)."""
     return Endpoint(**{**endpoint.__dict__, **_paging_changes(text, source)})

@@ -144,7 +144,7 @@ _ENVELOPE_PARTS = frozenset(
 # "(max 100)", "maximum of 1000", "no larger than 1000": a page size's limit said in words
 _SIZE_MAX_TEXT = re.compile(
     r"\b(?:max(?:imum)?|at most|up to|no larger than|between \d+ and)\s*"
-    r"(?:is\s*|of\s*|value of\s*)?(\d+)",
+    r"(?:is\s*|of\s*|value of\s*)?(\d{1,3}(?:,\d{3})+|\d+)",
     re.IGNORECASE,
 )
 _TOTAL_KEYS = ("total_count", "totalcount", "total", "count", "total_results", "totalresults")
@@ -704,7 +704,7 @@ def _query_param(
 
 def _size_max_in_words(description: str) -> int | None:
     match = _SIZE_MAX_TEXT.search(description)
-    return int(match.group(1)) if match else None
+    return int(match.group(1).replace(",", "")) if match else None
 
 
 def _take_paging(

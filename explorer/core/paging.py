@@ -314,6 +314,13 @@ def detect_paging(endpoint: Endpoint, body: Any, link_next: str | None) -> Endpo
                 paging_source="detection",
             )
     if value_at(body, endpoint.has_more_key) is True:
+        if isinstance(body.get("last_id"), str):  # OpenAI: `after=<last_id>`
+            return replace(
+                endpoint,
+                pagination=PaginationKind.LAST_ID,
+                cursor_param="after",
+                paging_source="detection",
+            )
         if body.get("object") == "list":  # Stripe: pages go on after the last record's id
             return replace(
                 endpoint,

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from urllib.parse import quote, unquote_plus, urlsplit
 
-from explorer.core.catalog import Catalog, Endpoint, FieldType, FilterField, Operator
+from explorer.core.catalog import (
+    Catalog,
+    Endpoint,
+    FieldType,
+    FilterField,
+    Operator,
+    unlisted_endpoint,
+)
 from explorer.core.errors import QueryError
 
 __all__ = [
@@ -445,10 +452,14 @@ def _find_endpoint(catalog: Catalog, path: str) -> Endpoint | None:
     return None
 
 
-def parse_url(text: str, catalog_or_endpoint: Catalog | Endpoint) -> Query:
+def parse_url(
+    text: str, catalog_or_endpoint: Catalog | Endpoint, *, allow_unlisted: bool = False
+) -> Query:
     """A pasted URL, path (`/core/v1/clients?...`) or query string (`filter[a]=eq:1&sort=-b`).
 
     With a Catalog the path picks the endpoint; with an Endpoint a bare query string is enough.
+    With `allow_unlisted`, a path the catalog does not list gives a query for that path
+    (`unlisted_endpoint`) whose every pair is a plain parameter.
     Values the grammar cannot read (an unbalanced quote) stay on their filter row as a problem.
     """
     raw = text.strip()
@@ -487,6 +498,8 @@ def parse_url(text: str, catalog_or_endpoint: Catalog | Endpoint) -> Query:
                 explanation="Paste the whole URL (with its path), or open the endpoint and paste the query string there.",
             )
         found = _find_endpoint(catalog_or_endpoint, path)
+        if found is None and allow_unlisted and "{" not in path:
+            return _unlisted_query(path, _split_pairs(query_text))
         if found is None:
             raise QueryError(
                 f"No endpoint of this catalog matches {path}",
@@ -496,6 +509,18 @@ def parse_url(text: str, catalog_or_endpoint: Catalog | Endpoint) -> Query:
         path_values = _match_template_anywhere(endpoint.path, path) or {}
 
     return _query_from_pairs(endpoint, path_values, _split_pairs(query_text))
+
+
+def _unlisted_query(path: str, pairs: list[tuple[str, str]]) -> Query:
+    params: dict[str, str] = {}
+    more: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if key in params:
+            more.append((key, value))
+        else:
+            params[key] = value
+    endpoint = unlisted_endpoint(path.rstrip("/") or "/")
+    return Query(endpoint_id=endpoint.id, params=params, more_values=tuple(more))
 
 
 def _match_template_anywhere(template: str, path: str) -> dict[str, str] | None:

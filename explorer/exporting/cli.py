@@ -34,7 +34,7 @@ from explorer.cli import (
     EXIT_USAGE,
 )
 from explorer.core import catalogs
-from explorer.core.catalog import Catalog, Endpoint, PaginationKind, with_paging
+from explorer.core.catalog import Catalog, Endpoint, unlisted_endpoint, with_paging
 from explorer.core.client import connect
 from explorer.core.errors import (
     ApiError,
@@ -309,18 +309,6 @@ def find_endpoint(
             + ("; --paging none exports this path as it is." if allow_unknown else "."),
         )
     return endpoint, _path_values(endpoint.path, path)
-
-
-def unlisted_endpoint(path: str) -> Endpoint:
-    """A GET list endpoint no catalog describes: records and paging come from its answers."""
-    return Endpoint(
-        "GET",
-        path,
-        summary="not in the catalog",
-        pagination=PaginationKind.NONE,
-        records_key="",
-        paging_source="detection",
-    )
 
 
 def with_paging_options(

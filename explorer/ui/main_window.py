@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.catalog import Endpoint
+from explorer.core.catalog import Endpoint, unlisted_endpoint
 from explorer.core.errors import ExplorerError
 from explorer.core.query import Query, build_url, parse_url
 from explorer.core.settings import Profile
@@ -514,6 +514,9 @@ class MainWindow(QMainWindow):
         if self.context is None:
             return
         endpoint = self.context.catalog.find(endpoint_id)
+        method, _, path = endpoint_id.partition(" ")
+        if endpoint is None and method == "GET" and "{" not in path:
+            endpoint = unlisted_endpoint(path)  # a pasted path the catalog does not list
         if endpoint is None:
             self.show_message(
                 str(Level.WARNING),

@@ -62,6 +62,7 @@ class Style:
     id_field: str
     notation: str  # the --paging override that describes it
     size: int | None  # the page size asked
+    params: dict[str, Any] | None = None  # other parameters the endpoint needs
 
     def fields(self) -> tuple[Any, ...]:
         return astuple(self)
@@ -116,6 +117,7 @@ STYLES = [
         "metadata.uid",
         "token:param=continue,next=metadata.continue,size=limit,records=items,id=metadata.uid",
         50,
+        {"limit": 50},  # without a limit Kubernetes answers everything at once
     ),
     Style(
         "jsonapi",
@@ -157,17 +159,35 @@ STYLES = [
         "token:param=offset,next=next_page.offset,size=limit,max=100,id=gid",
         100,
     ),
+    Style(
+        "stripe-search",
+        apis.make_stripe_search,
+        "/v1/customers/search",
+        "id",
+        "token:param=page,next=next_page,size=limit,max=100",
+        100,
+        {"query": "email~'example.com'"},
+    ),
+    Style(
+        "openai",
+        apis.make_openai,
+        "/v1/files",
+        "id",
+        "last-id:param=after,size=limit",
+        20,
+        {"limit": 20},  # its default of 10,000 would answer everything at once
+    ),
 ]
 
 
 @pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
 def test_override_walks_every_record_once(style: Style) -> None:
-    _name, make, path, id_field, notation, size = style.fields()
+    _name, make, path, id_field, notation, size, params = style.fields()
     app, expected = make()
     endpoint = with_paging(Endpoint("GET", path, id_field=id_field), notation)
     assert endpoint.paging_source == "override"
     with serve(app) as server:
-        pages, error = run_walk(server.base, endpoint, page_size=size)
+        pages, error = run_walk(server.base, endpoint, params=params, page_size=size)
     assert error is None
     assert ids_of(pages, id_field) == expected
     assert len(pages) >= 3
@@ -189,18 +209,19 @@ DETECTED = {
     "google": "token",
     "vercel": "cursor",
     "asana": "token",
+    "stripe-search": "token",
+    "openai": "last-id",
 }
 
 
 @pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
 def test_detection_from_the_first_answer_walks_every_record_once(style: Style) -> None:
-    name, make, path, id_field, _notation, _size = style.fields()
+    name, make, path, id_field, _notation, _size, params = style.fields()
     # An endpoint nobody described: one request, unless its answer shows more pages.
     app, expected = make()
     endpoint = Endpoint(
         "GET", path, pagination=PaginationKind.NONE, records_key="", id_field=id_field
     )
-    params = {"limit": 50} if name == "kubernetes" else None  # no limit: one page of everything
 
     async def scenario() -> tuple[list[str], str]:
         async with ApiClient(server.base, governor=RateGovernor(100_000, 1.0)) as client:
@@ -237,12 +258,14 @@ DOCUMENTED: dict[str, tuple[str, dict[str, Any]]] = {
     "google": ("token", {"cursor_param": "pageToken", "next_cursor_key": "nextPageToken"}),
     "vercel": ("cursor", {"cursor_param": "until", "next_cursor_key": "pagination.next"}),
     "asana": ("token", {"cursor_param": "offset", "next_cursor_key": "next_page.offset"}),
+    "stripe-search": ("token", {"cursor_param": "page", "next_cursor_key": "next_page"}),
+    "openai": ("last-id", {"cursor_param": "after", "page_size_max": 10_000}),
 }
 
 
 @pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
 def test_the_style_read_from_the_document_walks_every_record_once(style: Style) -> None:
-    name, make, path, id_field, _notation, size = style.fields()
+    name, make, path, id_field, _notation, size, params = style.fields()
     catalog = import_openapi(DOCUMENTS / f"{name}.yaml")
     endpoint = catalog.find_by_path(path)
     assert endpoint is not None
@@ -253,7 +276,7 @@ def test_the_style_read_from_the_document_walks_every_record_once(style: Style) 
     app, expected = make()
     with serve(app) as server:
         concrete = path.replace("{owner}", "octo")
-        pages, error = run_walk(server.base, endpoint, page_size=size, path=concrete)
+        pages, error = run_walk(server.base, endpoint, params=params, page_size=size, path=concrete)
     assert error is None
     assert ids_of(pages, id_field) == expected
     assert len(pages) >= 3

@@ -335,3 +335,48 @@ def make_asana(count: int = 210) -> tuple[App, list[str]]:
         return 200, body, {}
 
     return _guarded(app), ids
+
+
+def make_stripe_search(count: int = 230) -> tuple[App, list[str]]:
+    """GET /v1/customers/search: query (required), limit 1-100 (default 10), page (an opaque
+    token from next_page); {object: search_result, data, has_more, next_page, url}."""
+    ids = _ids("cus_", count)
+
+    def app(request: Request) -> Reply:
+        if not request.arg("query"):
+            return 400, {"error": {"message": "Missing required param: query."}}, {}
+        limit = _size(request, "limit", 10, 100)
+        start = _position(request.arg("page"))
+        more = start + limit < count
+        body = {
+            "object": "search_result",
+            "url": "/v1/customers/search",
+            "has_more": more,
+            "next_page": _token(start + limit) if more else None,
+            "data": [{"id": i, "object": "customer"} for i in ids[start : start + limit]],
+        }
+        return 200, body, {}
+
+    return _guarded(app), ids
+
+
+def make_openai(count: int = 45) -> tuple[App, list[str]]:
+    """GET /v1/files (OpenAI): limit 1-10,000 (default 10,000), after=<id>; {object: list,
+    data, first_id, last_id, has_more}."""
+    ids = [f"file-{i:05d}" for i in range(count)]
+
+    def app(request: Request) -> Reply:
+        limit = _size(request, "limit", 10_000, 10_000)
+        after = request.arg("after")
+        start = ids.index(after) + 1 if after else 0
+        page = ids[start : start + limit]
+        body = {
+            "object": "list",
+            "data": [{"id": i, "object": "file"} for i in page],
+            "first_id": page[0] if page else None,
+            "last_id": page[-1] if page else None,
+            "has_more": start + limit < count,
+        }
+        return 200, body, {}
+
+    return _guarded(app), ids

@@ -416,6 +416,10 @@ class QueryBuilder(QWidget):
         self._path_editors: dict[str, ValueEditor] = {}
         self._issues: list[QueryIssue] = []
         self._columns: tuple[str, ...] = ()
+        # Parameters of the query that have no editor (an endpoint no catalog lists, a pasted
+        # URL's extra parameter), and repeated values: sent as they came.
+        self._undeclared: dict[str, str] = {}
+        self._more_values: tuple[tuple[str, str], ...] = ()
         self._updating = False
         self._default_page_size = default_page_size
 
@@ -457,7 +461,7 @@ class QueryBuilder(QWidget):
         self.page_size.valueChanged.connect(self._changed)
         sort_line.addWidget(self.page_size_label)
         sort_line.addWidget(self.page_size)
-        paged = endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
+        paged = endpoint.sends_page_size
         self.page_size_label.setVisible(paged)
         self.page_size.setVisible(paged)
         self.sort_editor.setVisible(bool(endpoint.sort_fields) or endpoint.is_list)
@@ -531,11 +535,12 @@ class QueryBuilder(QWidget):
             values = editor.values()
             if values:
                 params[name] = values[0]
+        params.update(self._undeclared)
         path_params = {}
         for name, editor in self._path_editors.items():
             values = editor.values()
             path_params[name] = values[0] if values else ""
-        paged = self._endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
+        paged = self._endpoint.sends_page_size
         return Query(
             endpoint_id=self._endpoint.id,
             path_params=path_params,
@@ -544,6 +549,7 @@ class QueryBuilder(QWidget):
             page_size=self.page_size.value() if paged else None,
             params=params,
             columns=self._columns,
+            more_values=self._more_values,
         )
 
     def set_query(self, query: Query) -> None:
@@ -567,6 +573,9 @@ class QueryBuilder(QWidget):
                 value = _lookup(query.path_params, name)
                 editor.set_values((str(value),) if value not in (None, "") else ())
             self._columns = tuple(query.columns)
+            known = {name.lower() for name in self._param_editors}
+            self._undeclared = {k: v for k, v in query.params.items() if k.lower() not in known}
+            self._more_values = query.more_values
         finally:
             self._updating = False
         self._refresh()
@@ -630,7 +639,8 @@ class QueryBuilder(QWidget):
             return False
         source: Catalog | Endpoint = self._catalog if self._catalog is not None else self._endpoint
         try:
-            query = parse_url(text, source)
+            # A path the catalog does not list opens a tab of its own (paging detected).
+            query = parse_url(text, source, allow_unlisted=self._catalog is not None)
         except ExplorerError as exc:
             self._show_url_problem(
                 exc.explanation if exc.explanation != exc.default_explanation else str(exc)
@@ -705,9 +715,9 @@ class QueryBuilder(QWidget):
             return ""
         pairs = []
         if endpoint.pagination is PaginationKind.OFFSET:
-            first = 0 if endpoint.offset_counts_records else 1
+            first = 0 if endpoint.offset_counts_records else endpoint.first_page
             pairs.append(f"{endpoint.page_param}={first}")
-        if endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET):
+        if endpoint.sends_page_size:
             pairs.append(f"{endpoint.page_size_param}={query.page_size}")
         if not pairs:
             return ""
