@@ -149,6 +149,12 @@ _SIZE_MAX_TEXT = re.compile(
 )
 _TOTAL_KEYS = ("total_count", "totalcount", "total", "count", "total_results", "totalresults")
 _HAS_MORE_KEYS = ("has_more", "hasmore", "has_next", "hasnext", "more")
+# Top-level envelope fields that can take part in paging (the others are not looked at).
+_ENVELOPE_NAMES = (
+    _ENVELOPE_PARTS
+    | {part for path in (*_NEXT_URL_PATHS, *_CURSOR_PATHS) for part in (path, path.split(".")[0])}
+    | set(_NEXT_KEYS + _TOTAL_KEYS + _HAS_MORE_KEYS)
+)
 _GENERIC_PREFIXES = frozenset({"api", "apis", "rest", "service", "services", "public", "ws"})
 _VERSION = re.compile(r"^v\d+(\.\d+)*$|^\d+(\.\d+)*$", re.IGNORECASE)
 _OPERATOR_WORDS = re.compile(r"\b(eq|in|lt|lte|gt|gte|cont)\b")
@@ -768,8 +774,10 @@ def _envelope_paths(
     """Normalised dotted path -> (dotted path, merged schema) of an envelope's fields."""
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     for key, value in properties.items():
-        sub, sub_pointers = _merged(doc, value, pointers.of(key))
         name = str(key)
+        if depth == 3 and _norm(name) not in _ENVELOPE_NAMES:
+            continue  # a record's own field: not merged (large documents have many)
+        sub, sub_pointers = _merged(doc, value, pointers.of(key))
         out[_norm(name)] = (name, sub)
         inner = sub.get("properties")
         if depth > 1 and isinstance(inner, dict) and _norm(name) in _ENVELOPE_PARTS:
