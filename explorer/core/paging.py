@@ -47,9 +47,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from explorer.core.catalog import Endpoint, PaginationKind
+from explorer.core.catalog import Endpoint, PaginationKind, with_paging
 from explorer.core.client import parse_json
-from explorer.core.errors import PageLimitReached, PaginationError, PagingLoop
+from explorer.core.errors import PageLimitReached, PaginationError, PagingLoop, SpecError
 
 if TYPE_CHECKING:
     import httpx
@@ -158,6 +158,7 @@ class ResumePoint:
     next_url: str | None = None  # next-url and link-header kinds: the next request
     last_id: str | None = None  # last-id kind: the id the next request starts after
     page_size: int | None = None  # offset kind: the size the server was found to use
+    paging: str | None = None  # a style detected from the answers, in the --paging notation
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -167,7 +168,7 @@ class ResumePoint:
             "records_done": self.records_done,
             "duplicates": self.duplicates,
         }
-        for name in ("next_url", "last_id", "page_size"):  # only the styles that use them
+        for name in ("next_url", "last_id", "page_size", "paging"):  # only where they are used
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         return out
@@ -176,7 +177,7 @@ class ResumePoint:
     def from_dict(cls, raw: Mapping[str, Any]) -> ResumePoint:
         try:
             kind = PaginationKind(raw["kind"]).value
-            texts = {name: raw.get(name) for name in ("cursor", "next_url", "last_id")}
+            texts = {name: raw.get(name) for name in ("cursor", "next_url", "last_id", "paging")}
             for name, value in texts.items():
                 if value is not None and not isinstance(value, str):
                     raise TypeError(f"{name} must be a string")
@@ -383,6 +384,14 @@ class _Walk:
                 f"{self.kind.value} paging.",
                 explanation="The saved progress belongs to another query; start from the beginning.",
             )
+        if resume.paging and detectable:  # the style detected before the interruption
+            try:
+                self.endpoint = with_paging(self.endpoint, resume.paging, source="detection")
+            except SpecError as exc:
+                raise PaginationError(
+                    f"The saved resume point names a paging style that cannot be read: {exc}",
+                    explanation="The saved progress cannot be used; start from the beginning.",
+                ) from exc
         self.kind = PaginationKind(resume.kind)
         self.next_page = resume.page
         self.cursor = resume.last_id if self.kind is PaginationKind.LAST_ID else resume.cursor
@@ -540,6 +549,7 @@ class _Walk:
             page_size=self.size
             if kind is PaginationKind.OFFSET and self.size != self.asked_size
             else None,
+            paging=self.endpoint.describe_paging() if self.endpoint is not self.declared else None,
         )
 
     def _stop_reason(self, count: int, fresh: int, number: int) -> PaginationError | None:

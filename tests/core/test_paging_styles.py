@@ -498,3 +498,26 @@ def test_a_limit_offset_page_shorter_than_asked_mid_walk_is_an_error() -> None:
     assert isinstance(error, PaginationError)
     assert "would skip records" in str(error)
     assert ids_of(pages, "id") == [str(i) for i in range(27)]
+
+
+@pytest.mark.parametrize(
+    ("make", "path", "id_field"),
+    [
+        (apis.make_slack, "/api/conversations.list", "id"),
+        (apis.make_graph, "/v1.0/users", "id"),
+        (apis.make_stripe, "/v1/customers", "id"),
+    ],
+    ids=["cursor", "next-url", "last-id"],
+)
+def test_a_detected_style_survives_a_resume(
+    make: Callable[[], tuple[App, list[str]]], path: str, id_field: str
+) -> None:
+    app, expected = make()
+    endpoint = Endpoint("GET", path, pagination=PaginationKind.NONE, records_key="")
+    with serve(app) as server:
+        first, _ = run_walk(server.base, endpoint)
+        saved = json.loads(json.dumps(first[0].resume.to_dict()))
+        assert saved["paging"]  # the detected style travels with the resume point
+        rest, error = run_walk(server.base, endpoint, resume=ResumePoint.from_dict(saved))
+    assert error is None
+    assert ids_of(first[:1] + rest, id_field) == expected
