@@ -380,6 +380,13 @@ def catalog_from_dict(raw: dict[str, Any], *, source: str = "") -> Catalog:
 
 
 def _endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
+    endpoint = _plain_endpoint_from_dict(e)
+    if isinstance(e.get("paging"), str):  # the --paging notation, e.g. "link-header:size=per_page"
+        endpoint = Endpoint(**{**endpoint.__dict__, **_paging_changes(e["paging"], "")})
+    return endpoint
+
+
+def _plain_endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
     return Endpoint(
         method=e.get("method", "GET").upper(),
         path=e["path"],
@@ -435,7 +442,6 @@ def _endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
         id_field=e.get("id_field", "id"),
         tags=tuple(e.get("tags", ())),
         **{key: e[key] for key in _PAGING_KEYS if key in e},
-        **(_paging_changes(e["paging"], "") if isinstance(e.get("paging"), str) else {}),
     )
 
 
