@@ -172,7 +172,8 @@ class Endpoint:
     first_page: int = 1  # OFFSET by page number: the number of the first page (HAL/Spring: 0)
     max_pages: int | None = None  # pages per walk before it stops with an error (None: default)
     # Where the paging description came from: "" (the bundled catalog), "document" (read from
-    # an OpenAPI operation), "detection" (nothing said; learnt from the first answer), "override".
+    # an OpenAPI operation), "detection" (nothing said; learnt from the first answer),
+    # "override" (--paging) or "profile" (the profile's paging settings).
     paging_source: str = ""
 
     @property
@@ -546,6 +547,21 @@ def unlisted_endpoint(path: str) -> Endpoint:
 def paging_summary(endpoint: Endpoint) -> str:
     """`link-header (document)`: the style in use and where it came from, for a tooltip."""
     return f"{endpoint.describe_paging()} ({endpoint.paging_source or 'catalog'})"
+
+
+def paging_problem(text: str) -> str | None:
+    """What is wrong with a paging notation, or None when it reads."""
+    try:
+        _paging_changes(text, "")
+    except SpecError as exc:
+        return exc.explanation
+    return None
+
+
+def with_profile_paging(endpoint: Endpoint, overrides: tuple[tuple[str, str], ...]) -> Endpoint:
+    """The endpoint with the paging a profile sets for it (Profile.paging), if any."""
+    notation = dict(overrides).get(endpoint.id)
+    return with_paging(endpoint, notation, source="profile") if notation else endpoint
 
 
 def with_paging(endpoint: Endpoint, text: str, *, source: str = "override") -> Endpoint:

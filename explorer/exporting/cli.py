@@ -34,7 +34,13 @@ from explorer.cli import (
     EXIT_USAGE,
 )
 from explorer.core import catalogs
-from explorer.core.catalog import Catalog, Endpoint, unlisted_endpoint, with_paging
+from explorer.core.catalog import (
+    Catalog,
+    Endpoint,
+    unlisted_endpoint,
+    with_paging,
+    with_profile_paging,
+)
 from explorer.core.client import connect
 from explorer.core.errors import (
     ApiError,
@@ -504,7 +510,9 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
     endpoint, path_values = find_endpoint(
         connection.catalog, args.endpoint, allow_unknown=True, trust_path=bool(args.paging)
     )
-    endpoint = with_paging_options(endpoint, args.paging, args.max_pages)
+    endpoint = with_paging_options(
+        with_profile_paging(endpoint, connection.profile.paging), args.paging, args.max_pages
+    )
     if endpoint.method.upper() != "GET":
         raise UsageProblem(
             f"{endpoint.id} is not a GET endpoint",

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.catalog import Endpoint, unlisted_endpoint
+from explorer.core.catalog import Endpoint, unlisted_endpoint, with_profile_paging
 from explorer.core.errors import ExplorerError
 from explorer.core.query import Query, build_url, parse_url
 from explorer.core.settings import Profile
@@ -492,6 +492,7 @@ class MainWindow(QMainWindow):
     def open_tab(self, endpoint: Endpoint, query: Query | None = None) -> ResultsTab | None:
         if self.context is None:
             return None
+        endpoint = with_profile_paging(endpoint, self.context.profile.paging)
         tab = ResultsTab(self.context, endpoint, query, parent=self.tabs)
         title = endpoint.summary or endpoint.path
         index = self.tabs.addTab(tab, title)

@@ -32,3 +32,14 @@ def test_a_related_template_missing_from_the_catalog_is_still_refused(window):  
     window.open_endpoint(window.context.catalog.find("GET /core/v1/assets/hardware"))
     window.tabs.widget(0).open_related.emit("GET /core/v1/gone/{id}", None)
     assert window.tabs.count() == 1
+
+
+def test_a_profiles_paging_override_reaches_the_tab(window, run, until):  # noqa: F811
+    notation = "cursor:param=cursor,next=next_cursor,size=page_size,max=50"
+    window.context.profile = window.context.profile.with_changes(
+        paging=(("GET /core/v1/assets/hardware", notation),)
+    )
+    window.open_endpoint(window.context.catalog.find("GET /core/v1/assets/hardware"))
+    tab = window.tabs.widget(0)
+    assert (tab.endpoint.paging_source, tab.endpoint.page_size_max) == ("profile", 50)
+    run(until(lambda: settled(window)))
