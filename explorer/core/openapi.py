@@ -1083,16 +1083,17 @@ def _catalog_from_openapi(raw: Any, source: str, base: Path | None = None) -> Ca
             operation = _expect_dict(
                 doc.resolve(item[method], owhere), owhere, f"The operation {method.upper()} {path}"
             )
+            # One bad parameter or schema costs this operation that part of its description,
+            # not the document its other operations (unless none of them can be read).
+            params: _Params | None = None
             try:
-                endpoint, links = _operation(doc, method, path, operation, owhere, shared, where)
+                params = _operation_params(doc, operation, owhere, shared, where)
+                endpoint, links = _endpoint(doc, method, path, operation, owhere, params)
             except SpecError as exc:
-                # One bad schema or parameter costs this operation its description, not the
-                # document its other operations (unless none of them can be read).
                 failures.append(exc)
-                doc.warn(
-                    f"{method.upper()} {path} is listed without its parameters and schema: {exc}"
-                )
-                endpoint, links = _bare_endpoint(method, path, operation), []
+                lost = "its schema" if params is not None else "its parameters and schema"
+                doc.warn(f"{method.upper()} {path} is listed without {lost}: {exc}")
+                endpoint, links = _bare_endpoint(method, path, operation, params), []
             else:
                 readable += 1
             tags = [str(t) for t in operation.get("tags") or [] if isinstance(t, str | int)]
@@ -1140,35 +1141,35 @@ def _catalog_from_openapi(raw: Any, source: str, base: Path | None = None) -> Ca
     )
 
 
-def _operation(
-    doc: _Document,
-    method: str,
-    path: str,
-    operation: dict[str, Any],
-    owhere: str,
-    shared: list[Any],
-    where: str,
-) -> tuple[Endpoint, list[_RawLink]]:
+def _operation_params(
+    doc: _Document, operation: dict[str, Any], owhere: str, shared: list[Any], where: str
+) -> _Params:
     own = operation.get("parameters", [])
     if not isinstance(own, list):
         raise SpecError("'parameters' must be a list", location=_join(owhere, "parameters"))
-    params = _read_parameters(
+    return _read_parameters(
         doc,
         [(p, _join(where, "parameters", i)) for i, p in enumerate(shared)]
         + [(p, _join(owhere, "parameters", i)) for i, p in enumerate(own)],
     )
-    return _endpoint(doc, method, path, operation, owhere, params)
 
 
-def _bare_endpoint(method: str, path: str, operation: dict[str, Any]) -> Endpoint:
-    """An operation whose description could not be read: its path, and paging by detection."""
+def _bare_endpoint(
+    method: str, path: str, operation: dict[str, Any], params: _Params | None
+) -> Endpoint:
+    """An operation whose schema could not be read: its path and the parameters that could
+    (paging and filters among them as plain parameters), paging detected from the answer."""
     is_get = method == "get"
+    declared = {p.name: p for p in params.path} if params else {}
+    query = (params.query + params.paging.as_params) if params else []
     return Endpoint(
         method=method.upper(),
         path=path,
         summary=_first_line(operation.get("summary")) or str(operation.get("operationId") or ""),
         pagination=PaginationKind.NONE if is_get else PaginationKind.SINGLE,
-        path_params=tuple(PathParam(n) for n in re.findall(r"{([^}/]+)}", path)),
+        path_params=tuple(declared.get(n, PathParam(n)) for n in re.findall(r"{([^}/]+)}", path)),
+        filters=tuple(params.filters) if params else (),
+        params=tuple(query),
         records_key="",
         paging_source="detection" if is_get else "",
     )
