@@ -163,9 +163,13 @@ def test_a_repeated_param_sends_every_value(
             "tags=dog",
             "--param",
             "tags=cat",
+            "--filter",
+            "name=cont:Sprockets, Inc.",
         )
     assert status == 0, stderr
     assert server.requests[0].query["tags"] == ["dog", "cat"]
+    # a path no catalog describes takes any filter, quoted as the grammar needs
+    assert server.requests[0].query["filter[name]"] == ['cont:"Sprockets, Inc."']
 
 
 CONTACTS = Endpoint(

@@ -175,6 +175,7 @@ class Endpoint:
     # an OpenAPI operation), "detection" (nothing said; learnt from the first answer),
     # "override" (--paging) or "profile" (the profile's paging settings).
     paging_source: str = ""
+    listed: bool = True  # False: a path no catalog describes (its filters cannot be checked)
 
     @property
     def id(self) -> str:
@@ -541,6 +542,7 @@ def unlisted_endpoint(path: str) -> Endpoint:
         pagination=PaginationKind.NONE,
         records_key="",
         paging_source="detection",
+        listed=False,
     )
 
 
