@@ -528,3 +528,33 @@ def test_limit_offset_endpoints_use_their_own_parameter_and_envelope_names() -> 
     assert asyncio.run(run()) == list(range(120))
     assert [(p["offset"], p["limit"]) for p in seen] == [("0", "50"), ("50", "50"), ("100", "50")]
     assert all("page" not in p and "page_size" not in p for p in seen)
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "path", "expected"),
+    [
+        ({"items": [{"id": 1}], "data": {"x": 1}}, "", "/x", "items"),
+        ({"_embedded": {"people": [{"id": 1}]}, "page": {}}, "", "/people", "_embedded"),
+        ({"meta": {}, "widgets": [{"id": 1}]}, "", "/api/widgets", "widgets"),
+        (
+            {"tags": ["a"], "messages": [{"sid": 1}], "calls": [{"sid": 2}]},
+            "",
+            "/M/Messages.json",
+            "messages",
+        ),
+        ({"wrap": {"rows": [{"id": 1}]}}, "wrap.rows", "/x", "wrap.rows"),
+        ({"tags": ["a", "b"], "name": "one record"}, "", "/x", None),
+    ],
+)
+def test_records_are_found_by_the_stated_rule(
+    body: dict[str, Any], key: str, path: str, expected: str | None
+) -> None:
+    from explorer.core.paging import locate_records, value_at
+
+    found = locate_records(body, key, path)
+    if expected is None:
+        assert found is None
+    elif expected == "_embedded":
+        assert found is body["_embedded"]["people"]
+    else:
+        assert found is value_at(body, expected)
