@@ -21,6 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
+from explorer.core.catalog import paging_problem
 from explorer.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,9 @@ class Profile:
     ca_bundle: str | None = None  # PEM file for a corporate proxy's CA
     verify_tls: bool = True
     jwt: JwtSettings = field(default_factory=JwtSettings)
+    # Paging overrides by endpoint id, in the --paging notation (README: Paging), e.g.
+    # (("GET /v1/customers", "last-id:size=limit,max=100"),); settings.json holds them as an object.
+    paging: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         problems = profile_problems(self)
@@ -137,6 +141,9 @@ class Profile:
         raw = asdict(self)
         raw["auth_kind"] = self.auth_kind.value
         raw["jwt"] = self.jwt.to_dict()
+        raw.pop("paging")
+        if self.paging:
+            raw["paging"] = dict(self.paging)
         return raw
 
     @classmethod
@@ -145,6 +152,14 @@ class Profile:
         values = {k: v for k, v in raw.items() if k in known}
         values["auth_kind"] = AuthKind(values.get("auth_kind", AuthKind.API_KEY))
         values["jwt"] = JwtSettings.from_dict(values.get("jwt") or {})
+        paging = values.get("paging") or {}
+        if not isinstance(paging, dict):
+            raise ConfigError(
+                f"Profile {values.get('name')!r}: 'paging' is not an object",
+                explanation='In settings.json, a profile\'s "paging" maps endpoint ids to '
+                'paging styles, e.g. {"GET /v1/customers": "last-id"}.',
+            )
+        values["paging"] = tuple((str(k), str(v)) for k, v in paging.items())
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> Profile:
@@ -166,6 +181,10 @@ def profile_problems(profile: Profile) -> list[str]:
         problems.append("the rate period must be more than 0 seconds")
     if not 1 <= profile.page_size <= 1000:
         problems.append("the page size must be between 1 and 1000")
+    for endpoint_id, notation in profile.paging:
+        problem = paging_problem(notation)
+        if problem:
+            problems.append(f"the paging of {endpoint_id}: {problem}")
     return problems
 
 

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.catalog import Endpoint
+from explorer.core.catalog import Endpoint, unlisted_endpoint, with_profile_paging
 from explorer.core.errors import ExplorerError
 from explorer.core.query import Query, build_url, parse_url
 from explorer.core.savedquery import SUFFIX, SavedQuery, load_query, save_query
@@ -455,7 +455,9 @@ class MainWindow(QMainWindow):
         if endpoint is not None:
             self.open_endpoint(endpoint)
 
-    def open_endpoint(self, endpoint: Endpoint, query: Query | None = None) -> None:
+    def open_endpoint(
+        self, endpoint: Endpoint, query: Query | None = None, *, title: str = ""
+    ) -> None:
         """Open a results tab; ask for path parameters first when the endpoint has any."""
         if self.context is None:
             return
@@ -465,7 +467,7 @@ class MainWindow(QMainWindow):
                 self._ask_path_params(endpoint, query), owner=self, context="Opening the endpoint"
             )
             return
-        self.open_tab(endpoint, query)
+        self.open_tab(endpoint, query, title=title)
 
     async def _ask_path_params(self, endpoint: Endpoint, query: Query | None) -> None:
         dialog = PathParamDialog(endpoint, self, initial=dict(query.path_params) if query else None)
@@ -482,12 +484,14 @@ class MainWindow(QMainWindow):
             query = _with_path_params(query, values)
         self.open_tab(endpoint, query)
 
-    def open_tab(self, endpoint: Endpoint, query: Query | None = None) -> ResultsTab | None:
+    def open_tab(
+        self, endpoint: Endpoint, query: Query | None = None, *, title: str = ""
+    ) -> ResultsTab | None:
         if self.context is None:
             return None
-        tab = ResultsTab(self.context, endpoint, query, parent=self.tabs)
-        title = endpoint.summary or endpoint.path
-        index = self.tabs.addTab(tab, title)
+        endpoint = with_profile_paging(endpoint, self.context.profile.paging)
+        tab = ResultsTab(self.context, endpoint, query, parent=self.tabs, title=title)
+        index = self.tabs.addTab(tab, title or endpoint.summary or endpoint.path)
         self.tabs.setTabToolTip(index, f"{endpoint.method} {endpoint.path}")
         # Our own quiet close button (the style's is a red square on the active tab).
         close = QToolButton(self.tabs)
@@ -641,10 +645,13 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.tabs.setTabText(index, text)
 
-    def _open_related(self, endpoint_id: str, query: Any) -> None:
+    def _open_related(self, endpoint_id: str, query: Any, title: str = "") -> None:
         if self.context is None:
             return
         endpoint = self.context.catalog.find(endpoint_id)
+        method, _, path = endpoint_id.partition(" ")
+        if endpoint is None and method == "GET" and "{" not in path:
+            endpoint = unlisted_endpoint(path)  # a pasted path the catalog does not list
         if endpoint is None:
             self.show_message(
                 str(Level.WARNING),
@@ -652,7 +659,7 @@ class MainWindow(QMainWindow):
                 "",
             )
             return
-        self.open_endpoint(endpoint, query)
+        self.open_endpoint(endpoint, query, title=title)
 
     def _focus_url_or_search(self) -> None:
         """Ctrl+L: inside a results tab, edit its URL; anywhere else, search the endpoints."""

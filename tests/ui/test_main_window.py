@@ -201,9 +201,12 @@ def test_related_record_request_opens_a_new_tab(window, run, until):
     open_by_id(window, "GET /core/v1/assets/hardware")
     tab = window.tabs.widget(0)
     tab.open_related.emit(
-        "GET /core/v1/clients/{id}", Query("GET /core/v1/clients/{id}", {"id": "c1"})
+        "GET /core/v1/clients/{id}",
+        Query("GET /core/v1/clients/{id}", {"id": "c1"}),
+        "Client: Wonka Logistics",
     )
     assert window.tabs.count() == 2
+    assert window.tabs.tabText(1) == "Client: Wonka Logistics"
     related = window.tabs.widget(1)
     assert related.endpoint.id == "GET /core/v1/clients/{id}"
     assert related.query.path_params == {"id": "c1"}

@@ -40,7 +40,6 @@ from explorer.core.catalog import (
     FieldType,
     FilterField,
     Operator,
-    PaginationKind,
 )
 from explorer.core.errors import ExplorerError
 from explorer.core.fetch import page_size_cap, page_size_for, preview_url
@@ -469,6 +468,10 @@ class QueryBuilder(QWidget):
         self._edited_params: set[str] = set()
         self._issues: list[QueryIssue] = []
         self._columns: tuple[str, ...] = ()
+        # Parameters of the query that have no editor (an endpoint no catalog lists, a pasted
+        # URL's extra parameter), and repeated values: sent as they came.
+        self._undeclared: dict[str, str] = {}
+        self._more_values: tuple[tuple[str, str], ...] = ()
         self._updating = False
         self._default_page_size = default_page_size
 
@@ -510,7 +513,7 @@ class QueryBuilder(QWidget):
         self.page_size.valueChanged.connect(self._changed)
         sort_line.addWidget(self.page_size_label)
         sort_line.addWidget(self.page_size)
-        paged = endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
+        paged = endpoint.sends_page_size
         self.page_size_label.setVisible(paged)
         self.page_size.setVisible(paged)
         self.sort_editor.setVisible(bool(endpoint.sort_fields) or endpoint.is_list)
@@ -587,11 +590,12 @@ class QueryBuilder(QWidget):
             values = editor.values()
             if values:
                 params[name] = values[0]
+        params.update(self._undeclared)
         path_params = {}
         for name, editor in self._path_editors.items():
             values = editor.values()
             path_params[name] = values[0] if values else ""
-        paged = self._endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
+        paged = self._endpoint.sends_page_size
         return Query(
             endpoint_id=self._endpoint.id,
             path_params=path_params,
@@ -600,6 +604,7 @@ class QueryBuilder(QWidget):
             page_size=self.page_size.value() if paged else None,
             params=params,
             columns=self._columns,
+            more_values=self._more_values,
         )
 
     def set_query(self, query: Query) -> None:
@@ -626,6 +631,9 @@ class QueryBuilder(QWidget):
             # A query from a URL, a link or a saved file is judged at once, in full.
             self._touched_params.update(self._param_editors)
             self._touched_params.update(self._path_editors)
+            known = {name.lower() for name in self._param_editors}
+            self._undeclared = {k: v for k, v in query.params.items() if k.lower() not in known}
+            self._more_values = query.more_values
         finally:
             self._updating = False
         self._refresh()
@@ -721,7 +729,8 @@ class QueryBuilder(QWidget):
             return False
         source: Catalog | Endpoint = self._catalog if self._catalog is not None else self._endpoint
         try:
-            query = parse_url(text, source)
+            # A path the catalog does not list opens a tab of its own (paging detected).
+            query = parse_url(text, source, allow_unlisted=self._catalog is not None)
         except ExplorerError as exc:
             self._show_url_problem(
                 exc.explanation if exc.explanation != exc.default_explanation else str(exc)

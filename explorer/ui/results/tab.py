@@ -84,12 +84,13 @@ class ResultsTab(QWidget):
     """A query on one endpoint and its results.
 
     Signals:
-        open_related(str, object): open another endpoint (id) with a Query, in a new tab.
+        open_related(str, object, str): open another endpoint (id) with a Query, in a new tab,
+            titled by the third argument ("" for the endpoint's own title).
         title_changed(str): the tab's title changed.
         edit_profile_requested(): the API refused the credential; the profile needs fixing.
     """
 
-    open_related = Signal(str, object)
+    open_related = Signal(str, object, str)
     title_changed = Signal(str)
     edit_profile_requested = Signal()
 
@@ -99,10 +100,13 @@ class ResultsTab(QWidget):
         endpoint: Endpoint,
         query: Query | None = None,
         parent: QWidget | None = None,
+        *,
+        title: str = "",
     ) -> None:
         super().__init__(parent)
         self.context = context
         self._endpoint = endpoint
+        self._fixed_title = title  # "Client: Wonka Logistics" when opened from a link
         self._exports: list[ExportProgressDialog] = []
         self._export_dialog: ExportDialog | None = None
         self._export_dir: Path | None = None
@@ -481,8 +485,8 @@ class ResultsTab(QWidget):
         return targets_for_field(self._endpoint, column, record, self.context.catalog)
 
     def follow(self, target: RelatedTarget) -> None:
-        self.open_related.emit(target.endpoint_id, target.query)
-        self.show_status(f"Opened {target.label} in a new tab.")
+        self.open_related.emit(target.endpoint_id, target.query, target.title)
+        self.show_status(f"Opened {target.title or target.label} in a new tab.")
 
     async def close_tab(self) -> None:
         """Cancel what runs and wait for it to stop (the window closes the tab after this)."""
@@ -722,7 +726,7 @@ class ResultsTab(QWidget):
         return menu
 
     def _other_endpoint_pasted(self, endpoint_id: str, query: Query) -> None:
-        self.open_related.emit(endpoint_id, query)
+        self.open_related.emit(endpoint_id, query, "")
         self.show_status(f"That URL is for {endpoint_id}; it opened in a new tab.")
 
     def _export_finished(self, result: Any) -> None:
@@ -750,6 +754,11 @@ class ResultsTab(QWidget):
         )
 
     def _emit_title(self) -> None:
+        if self._fixed_title:
+            if self._fixed_title != self._last_title:
+                self._last_title = self._fixed_title
+                self.title_changed.emit(self._fixed_title)
+            return
         base = self._endpoint.summary or self._endpoint.path
         query = self.controller.query or self.builder.query()
         extras = []

@@ -30,6 +30,7 @@ from PySide6.QtCore import (
 from explorer.core.catalog import Endpoint, FieldType
 from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
 from explorer.core.humanize import human_bytes, local_datetime, looks_like_datetime
+from explorer.core.names import name_fields_for
 from explorer.core.records import RecordStore
 from explorer.ui import memory
 from explorer.ui.async_utils import TaskOwner
@@ -93,6 +94,7 @@ class RecordTableModel(QAbstractTableModel):
         self._shown_link: list[bool] = []
         self._shown_numeric: list[bool] = []
         self._shown_bytes: list[bool] = []
+        self._shown_name_index: list[int] = []
         self._show_new_columns = True
         self._rows: list[tuple[Any, ...]] = []
         self.records = RecordStore()  # the raw records, shared with the export
@@ -261,6 +263,11 @@ class RecordTableModel(QAbstractTableModel):
         self._shown = [c for c in columns if c in positions]
         self._shown_index = [positions[c] for c in self._shown]
         self._shown_link = [c in self._link_fields for c in self._shown]
+        # A link cell shows the name the record carries beside the id (client.name), if any.
+        self._shown_name_index = [
+            next((positions[n] for n in name_fields_for(c) if n in positions), -1) if link else -1
+            for c, link in zip(self._shown, self._shown_link, strict=True)
+        ]
         self._shown_numeric = [self._field_types.get(c) in _NUMERIC for c in self._shown]
         self._shown_bytes = [c.endswith("bytes") for c in self._shown]
 
@@ -409,6 +416,9 @@ class RecordTableModel(QAbstractTableModel):
         i = self._shown_index[column]
         value = values[i] if i < len(values) else ""
         if role == Qt.ItemDataRole.DisplayRole:
+            named = self._shown_name_index[column]
+            if named >= 0 and named < len(values) and type(values[named]) is str and values[named]:
+                return values[named]  # the name, not the id; the id is in the tooltip and copies
             return self._display(value, column)
         if role == RawValueRole:
             return value
@@ -420,7 +430,7 @@ class RecordTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             text = cell_text(value)
-            if text != self._display(value, column):
+            if text != self.data(index):
                 return text  # the value as the API sent it (ISO time, exact bytes)
             return text if len(text) > 40 else None
         if role == ColumnNameRole:

@@ -166,6 +166,16 @@ def test_link_click_opens_the_related_record(qtbot, make_tab, app_context, run, 
     assert opened.args[1] == Query(
         endpoint_id="GET /core/v1/clients/{id}", path_params={"id": client_id}
     )
+    record = tab.model.record(row)
+    # Names, not ids: the title says which client, and which asset it was opened from.
+    assert opened.args[2] == (
+        f"Client: {record['client']['name']} · Hardware asset {record['name']}"
+    )
+    assert tab.status_label.text() == f"Opened {opened.args[2]} in a new tab."
+    # The link cell itself shows the client's name; the id stays in its tooltip and copies.
+    index = tab.model.index(row, tab.model.column_of("client.id"))
+    assert index.data() == record["client"]["name"]
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == client_id
 
 
 def test_related_record_tab_fetches_the_single_record(qtbot, make_tab, app_context, run, until):
@@ -211,9 +221,10 @@ def test_row_menu_lists_the_related_records(qtbot, make_tab, app_context, run, u
     menu = tab.row_menu(tab.proxy.index(0, 0))
     related = menu.actions()[0].menu()
     labels = [a.text() for a in related.actions()]
-    assert any(record["client"]["id"] in label for label in labels), labels
+    wanted = f"Open client {record['client']['name']}"
+    assert wanted in labels, labels
     with qtbot.waitSignal(tab.open_related) as opened:
-        next(a for a in related.actions() if record["client"]["id"] in a.text()).trigger()
+        next(a for a in related.actions() if a.text() == wanted).trigger()
     assert opened.args[0] == "GET /core/v1/clients/{id}"
     assert opened.args[1].path_params == {"id": record["client"]["id"]}
 
@@ -327,7 +338,14 @@ def test_scout_work_orders_link_to_units_users_and_stations(
     assert unit[0].query.path_params == {"id": str(record["unitID"])}
     with qtbot.waitSignal(tab.open_related) as opened:
         tab.follow(targets[1])
-    assert opened.args == ["GET /v1/Users/{id}", targets[1].query]
+    user = record["userIDs"][1]
+    assert opened.args == [
+        "GET /v1/Users/{id}",
+        targets[1].query,
+        f"User {user} · Work order {record['workOrderNumber']}",
+    ]
+    assert targets[1].label == f"Open user {user}"
+    assert unit[0].title == f"Unit {record['unitID']} · Work order {record['workOrderNumber']}"
 
 
 def test_non_get_endpoints_are_never_sent(qtbot, make_tab, app_context, run):
