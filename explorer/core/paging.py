@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from explorer.core.catalog import Endpoint, PaginationKind, with_paging
+from explorer.core.catalog import Endpoint, PaginationKind, paging_summary, with_paging
 from explorer.core.client import parse_json
 from explorer.core.errors import PageLimitReached, PaginationError, PagingLoop, SpecError
 
@@ -814,6 +814,11 @@ class PageFetcher:
     def paging_style(self) -> str:
         """The style in use (after detection), e.g. `link-header`."""
         return self._walk.endpoint.paging_style
+
+    @property
+    def paging_summary(self) -> str:
+        """The style in use and where it came from, `link-header (detection)`, for the window."""
+        return paging_summary(self._walk.endpoint)
 
     @property
     def fetching(self) -> bool:

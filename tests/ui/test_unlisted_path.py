@@ -43,3 +43,13 @@ def test_a_profiles_paging_override_reaches_the_tab(window, run, until):  # noqa
     tab = window.tabs.widget(0)
     assert (tab.endpoint.paging_source, tab.endpoint.page_size_max) == ("profile", 50)
     run(until(lambda: settled(window)))
+
+
+def test_the_tab_says_how_it_pages_and_where_that_came_from(window, run, until):  # noqa: F811
+    window.open_endpoint(window.context.catalog.find("GET /core/v1/assets/hardware"))
+    tab = window.tabs.widget(0)
+    run(until(lambda: settled(window) and tab.model.rowCount() > 0))
+    text = tab.endpoint_label.text()
+    assert text.startswith("GET /core/v1/assets/hardware · pages by ")
+    assert text.endswith("(catalog)")
+    assert tab.model.paging_summary in text

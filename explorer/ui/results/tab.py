@@ -593,6 +593,12 @@ class ResultsTab(QWidget):
         if self.model.is_loading:
             text += " · loading…"
         self.count_label.setText(text)
+        paging = self.model.paging_summary
+        label = f"{self._endpoint.method} {self._endpoint.path}"
+        if paging:
+            label += f" · pages by {paging}"  # the style in use, also when it was detected
+        if self.endpoint_label.text() != label:
+            self.endpoint_label.setText(label)
         self.load_all_button.setEnabled(self.model.has_more and self.model.error is None)
         self.export_button.setEnabled(self.controller.query is not None)
 

@@ -184,6 +184,12 @@ class RecordTableModel(QAbstractTableModel):
         return self._in_flight or self._loading_all
 
     @property
+    def paging_summary(self) -> str:
+        """How the rows are paged, once known (`cursor (catalog)`, `link-header (detection)`)."""
+        summary = getattr(self._fetcher, "paging_summary", "")
+        return summary if isinstance(summary, str) else ""
+
+    @property
     def fetch_task(self) -> asyncio.Task[Any] | None:
         """The page request in flight, if any."""
         return self.tasks.get("fetch")
