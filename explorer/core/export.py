@@ -21,21 +21,28 @@ left alone (-5 stays a number). The guard can be turned off.
 
 No secret is written: the state file holds the endpoint, the query parameters, the base URL
 without credentials, and counters.
+
+The files may hold customer data, so they are private to the user (0600), created without
+following links, and an export holds `<out>.partial.lock` while it writes: a second export to the
+same file is refused, naming the process that holds it (see safefiles.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
+from explorer.core import safefiles
 from explorer.core.catalog import Endpoint
 from explorer.core.errors import ExplorerError
 from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
@@ -284,9 +291,22 @@ def read_state(out_path: str | os.PathLike[str]) -> ExportState | None:
 
 
 def _write_state(path: Path, state: ExportState) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(state.to_json(), encoding="utf-8")
-    os.replace(tmp, path)
+    with _writing(path):
+        safefiles.write_atomic(path, state.to_json().encode("utf-8"))
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A failed write (a full disk, a lost network drive) as an ExportError naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ExportError(
+            f"Could not write {path}: {reason}",
+            explanation=f"Could not write {path}: {reason} (free some space, or check the "
+            "folder and its permissions)",
+        ) from exc
 
 
 # ---------------------------------------------------------------- cells
@@ -325,29 +345,44 @@ class _PartialCsv:
         self.state_path = state_path_for(out_path)
         self.state = state
         self.options = options
+        self.lock = safefiles.ExclusiveLock(self.partial_path)
         self._file: IO[bytes] | None = None
 
     # -- opening
     def open_fresh(self) -> None:
+        safefiles.check_target(self.out_path)
         self.partial_path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.partial_path, "wb")  # noqa: SIM115 (closed by close())
-        if self.options.bom:
-            self._file.write(BOM)
-        self._file.flush()
-        self.state.bytes = self._file.tell()
-        _write_state(self.state_path, self.state)
+        self.lock.acquire()
+        try:
+            self._file = os.fdopen(safefiles.create_private(self.partial_path), "wb")
+            if self.options.bom:
+                self._file.write(BOM)
+            self._file.flush()
+            self.state.bytes = self._file.tell()
+            _write_state(self.state_path, self.state)
+        except BaseException:
+            self.close()
+            self.lock.release()
+            raise
 
     def open_resumed(self) -> None:
-        size = self.partial_path.stat().st_size
-        if size < self.state.bytes:
-            raise ExportError(
-                f"{self.partial_path} is shorter than its state file says",
-                explanation=f"{self.partial_path.name} is shorter than recorded, so it cannot be "
-                "resumed; delete it and its .json file and export again from the start.",
-            )
-        self._file = open(self.partial_path, "r+b")  # noqa: SIM115 (closed by close())
-        self._file.truncate(self.state.bytes)  # drops a page that was half written
-        self._file.seek(self.state.bytes)
+        safefiles.check_target(self.out_path)
+        self.lock.acquire()
+        try:
+            self._file = os.fdopen(safefiles.open_existing(self.partial_path), "r+b")
+            size = os.fstat(self._file.fileno()).st_size
+            if size < self.state.bytes:
+                raise ExportError(
+                    f"{self.partial_path} is shorter than its state file says",
+                    explanation=f"{self.partial_path.name} is shorter than recorded, so it cannot "
+                    "be resumed; delete it and its .json file and export again from the start.",
+                )
+            self._file.truncate(self.state.bytes)  # drops a page that was half written
+            self._file.seek(self.state.bytes)
+        except BaseException:
+            self.close()
+            self.lock.release()
+            raise
 
     # -- writing
     def write_page(
@@ -379,8 +414,9 @@ class _PartialCsv:
             header_columns = len(columns)
         for flat in flats:
             writer.writerow(row_cells(flat, columns, self.options))
-        self._file.write(buffer.getvalue().encode("utf-8"))
-        self._file.flush()
+        with _writing(self.partial_path):
+            self._file.write(buffer.getvalue().encode("utf-8"))
+            self._file.flush()
         state = self.state
         state.bytes = self._file.tell()
         state.columns = columns
@@ -395,21 +431,28 @@ class _PartialCsv:
     # -- ending
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            with contextlib.suppress(OSError):  # rows not flushed are not in the state either
+                file.close()
 
     def stop(self, reason: str | None) -> None:
         """Keep the partial file and the state of the last complete page for a resume."""
         self.close()
         self.state.stopped_because = reason
-        if self.state_path.exists():
-            _write_state(self.state_path, self.state)
+        try:
+            if self.state_path.exists():
+                # When this fails (the disk is full) the state of the last page stays valid.
+                with contextlib.suppress(ExportError):
+                    _write_state(self.state_path, self.state)
+        finally:
+            self.lock.release()
 
     def discard(self) -> None:
         """Remove the partial file and its state (nothing in them is worth a resume)."""
         self.close()
         self.partial_path.unlink(missing_ok=True)
         self.state_path.unlink(missing_ok=True)
+        self.lock.release()
 
     def finish(self) -> bool:
         """Rename the complete file into place; True when the header had to be rewritten."""
@@ -419,16 +462,18 @@ class _PartialCsv:
                 # No record at all: the file still gets the documented header.
                 self.write_page([], None, None)
                 self.state.pages = 0
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            with _writing(self.partial_path):
+                self._file.flush()
+                os.fsync(self._file.fileno())
             self.state.bytes = self._file.tell()
             _write_state(self.state_path, self.state)
         self.close()
         rewritten = self._needs_rewrite()
         if rewritten:
             self._rewrite_with_full_header()
-        os.replace(self.partial_path, self.out_path)
+        safefiles.replace_into(self.partial_path, self.out_path)
         self.state_path.unlink(missing_ok=True)
+        self.lock.release()
         return rewritten
 
     def _needs_rewrite(self) -> bool:
@@ -447,10 +492,12 @@ class _PartialCsv:
     def _rewrite_with_full_header(self) -> None:
         """Stream the partial file into a new one with the final header, padding short rows."""
         width = len(self.state.columns)
-        rewrite = self.partial_path.with_name(self.partial_path.name + ".rewrite")
+        fd, rewrite = safefiles.temp_beside(self.partial_path, ".rewrite")
         with (
+            _writing(rewrite),
+            safefiles.removed_on_failure(rewrite),
             open(self.partial_path, encoding="utf-8", newline="") as source,
-            open(rewrite, "w", encoding="utf-8", newline="") as target,
+            os.fdopen(fd, "w", encoding="utf-8", newline="") as target,
         ):
             if self.options.bom:
                 source.read(1)  # the BOM, decoded as one character
@@ -719,6 +766,16 @@ def _check_resumable(saved: ExportState, wanted: ExportState) -> None:
         differences.append("columns")
     if saved.base_url and wanted.base_url and saved.base_url != wanted.base_url:
         differences.append(f"server {saved.base_url}")
+    if saved.resume is not None:
+        try:
+            ResumePoint.from_dict(saved.resume)
+        except ExplorerError as exc:
+            raise ResumeMismatch(
+                f"The saved resume point is not valid: {exc}",
+                explanation="The saved progress of the unfinished export is damaged, so it "
+                "cannot be resumed; run the command without --resume to export again from the "
+                "start.",
+            ) from exc
     if differences:
         raise ResumeMismatch(
             "The partial export differs in: " + ", ".join(differences),

@@ -60,6 +60,7 @@ from explorer.core.export import (
 )
 from explorer.core.humanize import format_duration
 from explorer.core.query import Query, parse_cli_filter, parse_sort_spec, validate
+from explorer.core.safefiles import FileLocked, NotARegularFile
 from explorer.core.secrets import SecretStore, open_secret_store_async
 from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
 
@@ -538,8 +539,13 @@ def exit_status(error: BaseException) -> int:
     """The documented exit status for an error."""
     if isinstance(error, ExportIncomplete) and error.cause is not None:
         return exit_status(error.cause)
-    if isinstance(error, UsageProblem | QueryError | SpecError | ConfigError | ResumeMismatch):
+    if isinstance(
+        error,
+        UsageProblem | QueryError | SpecError | ConfigError | ResumeMismatch | NotARegularFile,
+    ):
         return EXIT_USAGE
+    if isinstance(error, FileLocked):  # another export is writing the same file
+        return EXIT_FAILED
     if isinstance(error, AuthError | Forbidden | SecretStoreUnavailable):
         return EXIT_AUTH
     if isinstance(error, ApiError):
