@@ -24,7 +24,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import httpx
 
@@ -361,22 +361,56 @@ def _final(error: ExplorerError, attempts: int) -> ExplorerError:
 async def parse_json(response: httpx.Response) -> Any:
     """The JSON body (parsed in a worker thread when large); ApiError if it is not JSON."""
     content = response.content
+    if response.is_redirect:
+        return _not_json(response, None)
     try:
         if len(content) > _BIG_BODY:
             return await asyncio.to_thread(jsonlib.loads, content)
         return jsonlib.loads(content) if content else None
-    except ValueError as exc:
-        raise ApiError(
-            response.status_code,
-            f"The response is not JSON: {response.text[:200]!r}",
-            body_text=response.text[:2000],
-            method=response.request.method,
-            url=str(response.request.url),
-            explanation=(
-                "The API answered with something other than JSON; check the base URL (a web "
-                "page or proxy login page answers like this)."
-            ),
-        ) from exc
+    except (ValueError, RecursionError) as exc:
+        _not_json(response, exc)
+
+
+def _not_json(response: httpx.Response, exc: BaseException | None) -> NoReturn:
+    """An ApiError saying what the body is instead of JSON: a redirect, bad bytes, or a page."""
+    status = response.status_code
+    if response.is_redirect:
+        target = response.headers.get("Location", "another address")
+        message = f"HTTP {status} redirect to {target}"
+        explanation = (
+            f"The API answered with a redirect (HTTP {status}) to {target}, which explorer "
+            "does not follow so the key never goes to another address; if that is the API's "
+            "new address, put it in the profile's base URL."
+        )
+    elif isinstance(exc, UnicodeDecodeError):
+        message = (
+            f"The response is not valid UTF-8 (byte {exc.object[exc.start]:#04x} at {exc.start})"
+        )
+        explanation = (
+            f"The API answered with text that is not valid UTF-8 (byte "
+            f"{exc.object[exc.start]:#04x} at position {exc.start}), so it cannot be read as "
+            "JSON; the server sent a wrong encoding; report it to the API's provider."
+        )
+    elif isinstance(exc, RecursionError):
+        message = "The response is JSON nested too deeply to read"
+        explanation = (
+            "The API answered with JSON nested more deeply than explorer can read (thousands "
+            "of levels); no real record looks like that, so the server is misbehaving."
+        )
+    else:
+        message = f"The response is not JSON: {response.text[:200]!r}"
+        explanation = (
+            "The API answered with something other than JSON; check the base URL (a web "
+            "page or proxy login page answers like this)."
+        )
+    raise ApiError(
+        status,
+        message,
+        body_text=response.text[:2000],
+        method=response.request.method,
+        url=str(response.request.url),
+        explanation=explanation,
+    ) from exc
 
 
 # ------------------------------------------------------------------ from a profile

@@ -107,7 +107,7 @@ class ExportProgress:
     @property
     def eta_s(self) -> float | None:
         """Seconds left at the current rate, when the total is known."""
-        if self.total_count is None or self.rows_per_s <= 0:
+        if self.total_count is None or self.total_count < 0 or self.rows_per_s <= 0:
             return None
         return max(0.0, (self.total_count - self.rows_written) / self.rows_per_s)
 
@@ -317,6 +317,11 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
+def header_cells(columns: Sequence[str], options: CsvOptions) -> list[str]:
+    """Field names come from the server too: guarded like the cells below them."""
+    return [neutralise(c) for c in columns] if options.neutralise_formulas else list(columns)
+
+
 def row_cells(flat: Mapping[str, Any], columns: Sequence[str], options: CsvOptions) -> list[str]:
     cells = []
     for column in columns:
@@ -410,7 +415,7 @@ class _PartialCsv:
         writer = _writer(buffer, self.options)
         header_columns = self.state.header_columns
         if self.state.pages == 0 and header_columns == 0 and self.options.header:
-            writer.writerow(columns)
+            writer.writerow(header_cells(columns, self.options))
             header_columns = len(columns)
         for flat in flats:
             writer.writerow(row_cells(flat, columns, self.options))
@@ -506,7 +511,7 @@ class _PartialCsv:
             writer = _writer(target, self.options)
             if self.options.header:
                 next(reader, None)
-                writer.writerow(self.state.columns)
+                writer.writerow(header_cells(self.state.columns, self.options))
             for row in reader:
                 writer.writerow(row + [""] * (width - len(row)))
         os.replace(rewrite, self.partial_path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -154,8 +155,8 @@ def profile_problems(profile: Profile) -> list[str]:
         problems.append("a JWT login needs a username")
     if profile.rate_limit < 1:
         problems.append("the rate limit must be at least 1 request")
-    if profile.rate_period_s <= 0:
-        problems.append("the rate period must be more than 0 seconds")
+    if not 0 < profile.rate_period_s < math.inf:  # nan fails this too
+        problems.append("the rate period must be a number of seconds more than 0")
     if not 1 <= profile.page_size <= 1000:
         problems.append("the page size must be between 1 and 1000")
     return problems

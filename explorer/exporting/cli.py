@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import difflib
+import math
 import os
 import signal
 import sys
@@ -217,7 +218,7 @@ def parse_rate(text: str) -> tuple[int, float]:
         limit, period = int(count), float(seconds)
     except ValueError:
         limit, period = 0, 0.0
-    if not sep or limit < 1 or period <= 0:
+    if not sep or limit < 1 or not 0 < period < math.inf:  # nan fails this too
         raise UsageProblem(
             f"bad --rate {text!r}",
             explanation="Write --rate as N/SECONDS, for example --rate 50/5 for 50 requests "
@@ -635,7 +636,7 @@ class ProgressLine:
 
 
 def describe_progress(progress: ExportProgress) -> str:
-    if progress.total_count:
+    if progress.total_count and progress.total_count > 0:  # a negative count says nothing
         share = min(100, int(100 * progress.rows_written / progress.total_count))
         text = f"{progress.rows_written:,} of {progress.total_count:,} rows ({share}%)"
     else:
