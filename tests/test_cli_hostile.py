@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import os
 import stat
 import subprocess
@@ -10,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from explorer.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from explorer.cli import EXIT_API, EXIT_AUTH, EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tests.hostile_servers import page, query, reply, serve
 from tests.test_cli import (  # noqa: F401 (the fixtures are used by name)
     HARDWARE,
     clean_export_file,
@@ -63,3 +67,114 @@ def test_out_naming_a_fifo_exits_2_and_leaves_it_alone(
     assert status == EXIT_USAGE, stderr
     assert "named pipe" in stderr
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+# ---------------------------------------------------------------- secrets a server echoes
+
+CANARY = "CANARY-9f3c1e77-secret"
+
+
+def echo_the_key_on_page_two(handler: Any) -> None:
+    if query(handler).get("cursor"):
+        key = handler.headers.get("x-api-key", "")
+        body = {
+            "errors": [
+                {
+                    "code": "INVALID_FILTER",
+                    "title": "Invalid filter",
+                    "detail": f"key {key} may not use this filter",
+                    "source": {"parameter": "filter"},
+                }
+            ]
+        }
+        reply(handler, 400, body)
+    else:
+        reply(handler, 200, page(handler, 100))
+
+
+def test_a_key_echoed_in_an_error_reaches_neither_stderr_nor_the_state_file(
+    cli_env: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EXPLORER_API_KEY", CANARY)
+    out = tmp_path / "out.csv"
+    with serve(echo_the_key_on_page_two) as url:
+        status, stdout, stderr = run_cli(
+            capsys, "export", HARDWARE, "--out", str(out), "--base-url", url, "--page-size", "50"
+        )
+    assert status == EXIT_API, stderr
+    assert "may not use this filter" in stderr  # the server's words are kept, the key is not
+    state = out.with_name(out.name + ".partial.json").read_text(encoding="utf-8")
+    assert "may not use this filter" in state
+    for text in (stdout, stderr, state):
+        assert CANARY not in text
+
+
+def test_a_password_echoed_by_the_login_reaches_no_message(
+    cli_env: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EXPLORER_USERNAME", "api-user")
+    monkeypatch.setenv("EXPLORER_PASSWORD", CANARY)
+
+    def login_echoes(handler: Any) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        sent = json.loads(handler.rfile.read(length) or b"{}")
+        detail = f"password {sent.get('password')} does not meet the policy"
+        reply(handler, 422, {"errors": [{"detail": detail, "field": "password"}]})
+
+    with serve(login_echoes) as url:
+        status, stdout, stderr = run_cli(
+            capsys, "export", HARDWARE, "--out", str(tmp_path / "o.csv"), "--base-url", url
+        )
+    assert status in (EXIT_API, EXIT_AUTH), stderr
+    assert "does not meet the policy" in stderr
+    assert CANARY not in stderr + stdout
+
+
+def test_the_log_file_is_private_and_holds_no_echoed_key(tmp_path: Path) -> None:
+    from explorer.app import _setup_logging
+    from explorer.core.auth import ApiKeyAuth
+    from explorer.core.client import ApiClient
+
+    calls = {"n": 0}
+
+    def fail_once(handler: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            key = handler.headers.get("x-api-key", "")
+            reply(handler, 503, {"errors": [{"title": "Overloaded", "detail": f"for {key}"}]})
+        else:
+            reply(handler, 200, page(handler, 3))
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    level = root.level
+    try:
+        path = _setup_logging(tmp_path / "config")
+        assert path is not None
+        with serve(fail_once) as url:
+
+            async def fetch() -> Any:
+                async with ApiClient(url, auth=ApiKeyAuth(CANARY), backoff_base_s=0.01) as c:
+                    return await c.get_json("/core/v1/assets/hardware", {"api_key": CANARY})
+
+            assert len(asyncio.run(fetch())["data"]) == 3
+        for handler in root.handlers:
+            handler.flush()
+        text = path.read_text(encoding="utf-8")
+        assert "Retrying" in text
+        assert "Overloaded" in text
+        assert CANARY not in text
+        if os.name == "posix":
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)

@@ -44,7 +44,7 @@ from explorer.core.errors import (
     parse_retry_after,
 )
 from explorer.core.ratelimit import RateGovernor, governor_for
-from explorer.core.requestlog import RequestLog, scrub
+from explorer.core.requestlog import RequestLog, mask_body, mask_url, scrub
 from explorer.core.settings import AuthKind, Profile
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class ApiClient:
             else:
                 if response.status_code < 400:
                     return response
-                error = error_from_response(response)
+                error = error_from_response(response, self._secrets())
                 retryable = isinstance(error, RateLimited) or (
                     isinstance(error, ServerError) and method in IDEMPOTENT_METHODS
                 )
@@ -212,7 +212,7 @@ class ApiClient:
 
     async def get_json(self, path: str, params: Params = None) -> Any:
         response = await self.request("GET", path, params=params)
-        return await parse_json(response)
+        return await parse_json(response, self._secrets())
 
     def url_for(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -358,24 +358,26 @@ def _final(error: ExplorerError, attempts: int) -> ExplorerError:
     return error
 
 
-async def parse_json(response: httpx.Response) -> Any:
+async def parse_json(response: httpx.Response, secrets: Sequence[str] = ()) -> Any:
     """The JSON body (parsed in a worker thread when large); ApiError if it is not JSON."""
     content = response.content
     if response.is_redirect:
-        return _not_json(response, None)
+        return _not_json(response, None, secrets)
     try:
         if len(content) > _BIG_BODY:
             return await asyncio.to_thread(jsonlib.loads, content)
         return jsonlib.loads(content) if content else None
     except (ValueError, RecursionError) as exc:
-        _not_json(response, exc)
+        _not_json(response, exc, secrets)
 
 
-def _not_json(response: httpx.Response, exc: BaseException | None) -> NoReturn:
+def _not_json(
+    response: httpx.Response, exc: BaseException | None, secrets: Sequence[str]
+) -> NoReturn:
     """An ApiError saying what the body is instead of JSON: a redirect, bad bytes, or a page."""
     status = response.status_code
     if response.is_redirect:
-        target = response.headers.get("Location", "another address")
+        target = mask_url(response.headers.get("Location", ""), secrets) or "another address"
         message = f"HTTP {status} redirect to {target}"
         explanation = (
             f"The API answered with a redirect (HTTP {status}) to {target}, which explorer "
@@ -398,7 +400,7 @@ def _not_json(response: httpx.Response, exc: BaseException | None) -> NoReturn:
             "of levels); no real record looks like that, so the server is misbehaving."
         )
     else:
-        message = f"The response is not JSON: {response.text[:200]!r}"
+        message = f"The response is not JSON: {scrub(response.text[:200], secrets)!r}"
         explanation = (
             "The API answered with something other than JSON; check the base URL (a web "
             "page or proxy login page answers like this)."
@@ -406,9 +408,9 @@ def _not_json(response: httpx.Response, exc: BaseException | None) -> NoReturn:
     raise ApiError(
         status,
         message,
-        body_text=response.text[:2000],
+        body_text=mask_body(response.text[:2000], secrets),
         method=response.request.method,
-        url=str(response.request.url),
+        url=mask_url(response.request.url, secrets),
         explanation=explanation,
     ) from exc
 

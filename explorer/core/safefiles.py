@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging.handlers
 import os
 import stat
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from explorer.core.errors import ExplorerError
 
@@ -160,6 +162,17 @@ def replace_into(source: Path, target: Path) -> None:
     """Rename `source` over `target` atomically, unless `target` is not a regular file."""
     check_target(target)
     os.replace(source, target)
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file (the first, and each after a rotation) is private."""
+
+    def _open(self) -> Any:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW | _CLOEXEC
+        fd = os.open(self.baseFilename, flags, PRIVATE_MODE)
+        if sys.platform != "win32":
+            os.fchmod(fd, PRIVATE_MODE)  # a log left by an older version was world-readable
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
 
 # ---------------------------------------------------------------- the lock

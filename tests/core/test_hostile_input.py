@@ -104,3 +104,29 @@ def test_json_nested_ten_thousand_deep_is_an_api_error() -> None:
     with pytest.raises(ApiError) as caught:
         run(client, lambda c: c.get_json("/x"))
     assert "nested" in caught.value.explanation
+
+
+# ---------------------------------------------------------------- secrets a server echoes
+
+CANARY = "CANARY-4e1d-secret-value"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        httpx.Response(422, json={"errors": [{"detail": f"bad key {CANARY}", "field": "x"}]}),
+        httpx.Response(400, json={"errors": [{"title": CANARY, "code": CANARY}]}),
+        httpx.Response(400, json={"title": "Bad", "detail": f"token={CANARY}"}),
+        httpx.Response(429, json={"errors": [{"detail": f"slow down {CANARY}"}]}),
+        httpx.Response(502, text=f"<html>upstream said {CANARY}</html>"),
+        httpx.Response(400, json={"errors": {"Password": [f"{CANARY} is too short"]}}),
+    ],
+)
+def test_every_text_of_an_error_built_from_a_response_is_masked(reply: httpx.Response) -> None:
+    from explorer.core.errors import error_from_response
+
+    reply.request = httpx.Request("GET", f"https://api.example/x?api_key={CANARY}")
+    error = error_from_response(reply, [CANARY])
+    texts = [str(error), error.explanation, error.body_text or "", error.url or ""]
+    texts += [str(item) for item in error.items]
+    assert all(CANARY not in text for text in texts), texts
