@@ -77,3 +77,54 @@ def page(handler: http.server.BaseHTTPRequestHandler, total: int) -> dict[str, A
     if start + size < total:
         body["next_cursor"] = str(start + size)
     return body
+
+
+def gzip_bomb(decoded_mb: int = 1024) -> bytes:
+    """A gzip stream of `decoded_mb` MB of spaces that is about 1/1000 of that on the wire.
+
+    Blocks ended by a full flush start from an empty dictionary, so every block after the first
+    compresses to the same bytes: one block is made and repeated, not a gigabyte compressed.
+    """
+    import zlib
+
+    chunk = b" " * (1024 * 1024)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+    first = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
+    block = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(decoded_mb):
+        crc = zlib.crc32(chunk, crc)
+    final = zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # an empty last block
+    size = (decoded_mb * len(chunk)) % 2**32
+    trailer = crc.to_bytes(4, "little") + size.to_bytes(4, "little")
+    return first + block * (decoded_mb - 1) + final + trailer
+
+
+def send_gzip(handler: http.server.BaseHTTPRequestHandler, body: bytes) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Encoding", "gzip")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    try:
+        handler.wfile.write(body)
+    except OSError:  # the client stopped reading, as it should
+        pass
+
+
+def drip(handler: http.server.BaseHTTPRequestHandler, interval_s: float = 1.0) -> None:
+    """Headers at once, then the body one byte every `interval_s` (each read is quick)."""
+    import time
+
+    body = b'{"data": [], "total_count": 0}' + b" " * 1000
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    try:
+        for byte in body:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(interval_s)
+    except OSError:
+        pass

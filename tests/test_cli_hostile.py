@@ -6,15 +6,18 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import stat
 import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from explorer.cli import EXIT_API, EXIT_AUTH, EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from tests.hostile_servers import page, query, reply, serve
+from explorer.cli import EXIT_API, EXIT_AUTH, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tests.hostile_servers import gzip_bomb, page, query, reply, send_gzip, serve
 from tests.test_cli import (  # noqa: F401 (the fixtures are used by name)
     HARDWARE,
     clean_export_file,
@@ -178,3 +181,80 @@ def test_the_log_file_is_private_and_holds_no_echoed_key(tmp_path: Path) -> None
                 root.removeHandler(handler)
                 handler.close()
         root.setLevel(level)
+
+
+# ---------------------------------------------------------------- size and time limits
+
+MEASURED = """
+import resource, sys
+from explorer.cli import main
+try:
+    status = main(sys.argv[1:])
+except BaseException:
+    status = 99
+    raise
+finally:
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sys.stderr.write(f"PEAK_RSS_MB={peak_kb // 1024}\\n")
+sys.exit(status)
+"""
+
+
+def run_measured(url: str, out: Path, config: Path, *extra: str) -> tuple[int, str, int]:
+    """`explorer-cli export` in its own process; its exit status, stderr and peak memory (MB)."""
+    env = {**os.environ, "EXPLORER_API_KEY": CANARY, "EXPLORER_CONFIG_DIR": str(config)}
+    argv = ["export", HARDWARE, "--out", str(out), "--base-url", url, *extra]
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURED, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = done.stderr.strip().splitlines()
+    peak = int(lines[-1].split("=", 1)[1])
+    return done.returncode, "\n".join(lines[:-1]), peak
+
+
+@pytest.mark.skipif(os.name != "posix", reason="peak memory is read with resource.getrusage")
+def test_a_gzip_bomb_is_stopped_at_the_size_limit_with_little_memory(
+    cli_env: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    bomb = gzip_bomb(1024)  # 1 MB on the wire, 1 GB unpacked
+    with serve(lambda handler: send_gzip(handler, bomb)) as url:
+        status, stderr, peak_mb = run_measured(
+            url, tmp_path / "o.csv", cli_env, "--max-response-mb", "16"
+        )
+    assert status == EXIT_API, stderr
+    assert "Traceback" not in stderr
+    assert "grew past 16 MB" in stderr.splitlines()[-1]
+    assert "--max-response-mb" in stderr
+    assert peak_mb < 400, f"peak {peak_mb} MB"
+
+
+def test_retry_after_a_day_is_capped_announced_and_can_be_cancelled(
+    cli_env: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    def slow_down(handler: Any) -> None:
+        reply(handler, 429, {"errors": [{"title": "Too many"}]}, {"Retry-After": "86400"})
+
+    env = {**os.environ, "EXPLORER_API_KEY": CANARY, "EXPLORER_CONFIG_DIR": str(cli_env)}
+    with serve(slow_down) as url:
+        argv = [sys.executable, "-m", "explorer.cli", "export", HARDWARE]
+        argv += ["--out", str(tmp_path / "o.csv"), "--base-url", url]
+        with subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True) as process:
+            assert process.stderr is not None
+            watchdog = threading.Timer(60, process.kill)  # a silent wait must fail, not hang
+            watchdog.start()
+            line = process.stderr.readline()
+            watchdog.cancel()
+            process.send_signal(signal.SIGINT)
+            rest = process.stderr.read()
+            process.wait(timeout=60)
+    assert line.startswith("explorer-cli: waiting 15 min 00 s: "), line
+    assert "asked to wait 24 h 00 min" in line
+    assert "at most 15 min" in line
+    assert "Ctrl-C" in line
+    assert process.returncode == EXIT_INTERRUPTED, rest

@@ -174,6 +174,15 @@ class RateLimited(ApiError):
         super().__init__(status, *args, **kw)
 
 
+class ResponseTooLarge(ApiError):
+    """The decoded body grew past the profile's size limit and was abandoned while streaming."""
+
+    default_explanation = (
+        "The API's answer was larger than the size limit and was stopped; ask for smaller pages, "
+        "or raise the limit (--max-response-mb, or the profile's setting)."
+    )
+
+
 class ServerError(ApiError):
     default_explanation = (
         "The API had an internal problem (5xx); wait a moment and try again; if it lasts, "

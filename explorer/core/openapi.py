@@ -40,7 +40,8 @@ from explorer.core.catalog import (
     SchemaField,
     catalog_from_dict,
 )
-from explorer.core.errors import SpecError
+from explorer.core.errors import ResponseTooLarge, SpecError
+from explorer.core.settings import DEFAULT_MAX_RESPONSE_MB, DEFAULT_REQUEST_TIMEOUT_S
 
 Fetch = Callable[[str], Awaitable[bytes]]
 
@@ -1043,21 +1044,54 @@ def is_url(source: str) -> bool:
 
 
 async def download(
-    url: str, *, verify: bool | str = True, timeout: float = 30.0, transport: Any = None
+    url: str,
+    *,
+    verify: bool | str = True,
+    timeout: float = 30.0,
+    transport: Any = None,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_MB * 1024 * 1024,
+    deadline_s: float = DEFAULT_REQUEST_TIMEOUT_S,
 ) -> bytes:
-    """GET the document at `url`; network and HTTP failures become SpecError with advice."""
+    """GET the document at `url`; network and HTTP failures become SpecError with advice.
+
+    Like an API answer, the document is read as a stream and abandoned past `max_bytes`
+    (unpacked), and the whole download must finish within `deadline_s`.
+    """
     import httpx
+
+    from explorer.core.client import read_capped
 
     offline = (
         " ScalePad's official documents need internet access; the bundled catalog works offline."
     )
     try:
-        async with httpx.AsyncClient(
-            verify=verify, timeout=timeout, follow_redirects=True, transport=transport
-        ) as client:
-            response = await client.get(
-                url, headers={"Accept": "application/json, application/yaml, */*"}
-            )
+        async with (
+            asyncio.timeout(deadline_s),
+            httpx.AsyncClient(
+                verify=verify,
+                timeout=min(timeout, deadline_s),
+                follow_redirects=True,
+                transport=transport,
+            ) as client,
+            client.stream(
+                "GET", url, headers={"Accept": "application/json, application/yaml, */*"}
+            ) as response,
+        ):
+            if response.status_code == 200:
+                await read_capped(response, max_bytes)
+    except ResponseTooLarge as exc:
+        raise SpecError(
+            f"The document at {url} is larger than {max_bytes // (1024 * 1024)} MB",
+            explanation=f"The API description at {url} grew past "
+            f"{max_bytes // (1024 * 1024)} MB (unpacked) and was stopped; no real API "
+            "description is that large, so check the address.",
+        ) from exc
+    except TimeoutError as exc:
+        raise SpecError(
+            f"Downloading {url} took longer than {deadline_s:g} s",
+            explanation=f"The API description at {url} was not downloaded within "
+            f"{deadline_s:g} s; check the address, your connection or proxy.{offline}",
+        ) from exc
     except httpx.HTTPError as exc:
         raise SpecError(
             f"Could not download {url}: {type(exc).__name__}",

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 APP_DIR_NAME = "explorer"
 SETTINGS_FILE = "settings.json"
 CURRENT_VERSION = 2
+DEFAULT_MAX_RESPONSE_MB = 256
+DEFAULT_REQUEST_TIMEOUT_S = 120.0
 
 # Keys that must never be persisted, wherever they appear in the file (checked on load and save).
 SECRET_KEYS = frozenset(
@@ -107,6 +109,8 @@ class Profile:
     ca_bundle: str | None = None  # PEM file for a corporate proxy's CA
     verify_tls: bool = True
     jwt: JwtSettings = field(default_factory=JwtSettings)
+    max_response_mb: int = DEFAULT_MAX_RESPONSE_MB  # decoded size of one answer, counted as read
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S  # one request, first byte to last
 
     def __post_init__(self) -> None:
         problems = profile_problems(self)
@@ -159,6 +163,10 @@ def profile_problems(profile: Profile) -> list[str]:
         problems.append("the rate period must be a number of seconds more than 0")
     if not 1 <= profile.page_size <= 1000:
         problems.append("the page size must be between 1 and 1000")
+    if not 1 <= profile.max_response_mb <= 1_000_000:
+        problems.append("the response size limit must be between 1 and 1,000,000 MB")
+    if not 0 < profile.request_timeout_s < math.inf:
+        problems.append("the request timeout must be a number of seconds more than 0")
     return problems
 
 

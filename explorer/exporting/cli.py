@@ -2,7 +2,8 @@
 
     explorer-cli export ENDPOINT --out FILE.csv [--profile NAME | --base-url URL]
         [--filter 'FIELD=OP:VALUE']... [--sort SPEC] [--page-size N] [--columns a,b.c]
-        [--param NAME=VALUE]... [--rate N/SECONDS] [--resume]
+        [--param NAME=VALUE]... [--rate N/SECONDS] [--timeout SECONDS] [--max-response-mb MB]
+        [--resume]
     explorer-cli endpoints [--profile NAME | --spec FILE_OR_URL]
 
 Credentials: a profile's secret comes from the keychain (EXPLORER_API_KEY, or EXPLORER_USERNAME and
@@ -61,6 +62,7 @@ from explorer.core.export import (
 )
 from explorer.core.humanize import format_duration
 from explorer.core.query import Query, parse_cli_filter, parse_sort_spec, validate
+from explorer.core.ratelimit import BudgetSnapshot
 from explorer.core.safefiles import FileLocked, NotARegularFile
 from explorer.core.secrets import SecretStore, open_secret_store_async
 from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
@@ -136,6 +138,19 @@ def register(subparsers: Any) -> None:
         help="at most N requests per SECONDS (default: the profile's, else 50/5)",
     )
     export.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="the longest one request may take, first byte to last (default: the profile's, "
+        "else 120)",
+    )
+    export.add_argument(
+        "--max-response-mb",
+        type=_positive_int,
+        metavar="MB",
+        help="the largest answer accepted, unpacked (default: the profile's, else 256)",
+    )
+    export.add_argument(
         "--resume",
         action="store_true",
         help="continue an interrupted export from FILE.csv.partial",
@@ -195,6 +210,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError("must be a number of seconds more than 0")
     return value
 
 
@@ -356,6 +381,10 @@ async def resolve_connection(args: argparse.Namespace) -> Connection:
     if rate:
         limit, period = parse_rate(rate)
         profile = profile.with_changes(rate_limit=limit, rate_period_s=period)
+    if getattr(args, "timeout", None):
+        profile = profile.with_changes(request_timeout_s=args.timeout)
+    if getattr(args, "max_response_mb", None):
+        profile = profile.with_changes(max_response_mb=args.max_response_mb)
     return Connection(profile=profile, catalog=catalog, secrets=store)
 
 
@@ -466,6 +495,7 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
     await _check_secret(connection)
     meter = ProgressLine(sys.stderr)
     client = await connect(connection.profile, connection.secrets)
+    stop_notices = client.governor.subscribe(PauseNotice(sys.stderr).update)
     try:
         result = await export_csv(
             client,
@@ -477,6 +507,7 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
             progress=meter.update,
         )
     finally:
+        stop_notices()
         meter.done()
         await client.aclose()
     _say(f"Wrote {out}")
@@ -633,6 +664,31 @@ class ProgressLine:
         if self.tty and self._width:
             self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()
+
+
+class PauseNotice:
+    """One line on stderr when a rate-limit pause begins: how long, why, and how to stop."""
+
+    SHOWN_FROM_S = 2.0
+
+    def __init__(self, stream: TextIO, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream
+        self.clock = clock
+        self._told_until = float("-inf")
+
+    def update(self, snapshot: BudgetSnapshot) -> None:
+        if snapshot.paused_for_s < self.SHOWN_FROM_S:
+            return
+        until = self.clock() + snapshot.paused_for_s
+        if until <= self._told_until + 1.0:
+            return  # the same pause, told already
+        self._told_until = until
+        self.stream.write(
+            f"explorer-cli: waiting {format_duration(snapshot.paused_for_s)}: "
+            f"{snapshot.pause_reason or 'the rate limit was reached'}. Press Ctrl-C to stop, "
+            f"then {RESUME_HINT}\n"
+        )
+        self.stream.flush()
 
 
 def describe_progress(progress: ExportProgress) -> str:

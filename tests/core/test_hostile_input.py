@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from explorer.core.errors import ApiError, ConfigError
 from explorer.core.export import ExportProgress, export_csv
-from explorer.core.settings import Profile
+from explorer.core.settings import AuthKind, Profile
 from explorer.exporting.cli import UsageProblem, describe_progress, parse_rate
 from tests.core.test_client import make_client, run, sequence
 from tests.core.test_export import LIST, read_rows
+from tests.hostile_servers import drip, gzip_bomb, send_gzip, serve
 
 # ---------------------------------------------------------------- CSV header cells
 
@@ -130,3 +132,105 @@ def test_every_text_of_an_error_built_from_a_response_is_masked(reply: httpx.Res
     texts = [str(error), error.explanation, error.body_text or "", error.url or ""]
     texts += [str(item) for item in error.items]
     assert all(CANARY not in text for text in texts), texts
+
+
+# ---------------------------------------------------------------- size and time limits over HTTP
+
+
+def test_a_slow_drip_ends_at_the_deadline_and_is_retried_as_a_timeout() -> None:
+    from explorer.core.client import ApiClient
+    from explorer.core.errors import RequestTimeout
+
+    seen = []
+
+    def answer(handler: Any) -> None:
+        seen.append(handler.path)
+        drip(handler, interval_s=1.0)  # each read is quick: only the deadline can end it
+
+    async def fetch(url: str) -> Any:
+        async with ApiClient(url, deadline_s=2.0, max_retries=1, backoff_base_s=0.01) as client:
+            return await client.get_json("/x")
+
+    with serve(answer) as url, pytest.raises(RequestTimeout) as caught:
+        asyncio.run(fetch(url))
+    assert "within 2 s" in caught.value.explanation
+    assert "--timeout" in caught.value.explanation
+    assert "Gave up after 2 tries" in caught.value.explanation
+    assert len(seen) == 2
+
+
+def test_a_gzip_bomb_answer_is_refused_at_the_limit() -> None:
+    from explorer.core.client import MB, ApiClient
+    from explorer.core.errors import ResponseTooLarge
+
+    bomb = gzip_bomb(64)
+
+    async def fetch(url: str) -> Any:
+        async with ApiClient(url, max_response_bytes=4 * MB) as client:
+            return await client.get_json("/x")
+
+    with serve(lambda h: send_gzip(h, bomb)) as url, pytest.raises(ResponseTooLarge) as caught:
+        asyncio.run(fetch(url))
+    assert "grew past 4 MB" in caught.value.explanation
+
+
+def test_a_gzip_bomb_openapi_download_is_refused_at_the_limit() -> None:
+    from explorer.core.errors import SpecError
+    from explorer.core.openapi import download
+
+    bomb = gzip_bomb(64)
+    with serve(lambda h: send_gzip(h, bomb)) as url, pytest.raises(SpecError) as caught:
+        asyncio.run(download(url + "/openapi.json", max_bytes=4 * 1024 * 1024))
+    assert "grew past 4 MB" in caught.value.explanation
+
+
+def test_a_slow_openapi_download_ends_at_the_deadline() -> None:
+    from explorer.core.errors import SpecError
+    from explorer.core.openapi import download
+
+    with serve(drip) as url, pytest.raises(SpecError) as caught:
+        asyncio.run(download(url + "/openapi.json", deadline_s=2.0))
+    assert "within 2 s" in caught.value.explanation
+
+
+@pytest.mark.parametrize("asked", [86_400.0, float("inf")])
+def test_a_retry_after_pause_is_capped_and_says_why(asked: float) -> None:
+    from explorer.core.ratelimit import MAX_PAUSE_S, RateGovernor
+
+    now = [0.0]
+    governor = RateGovernor(50, 5.0, clock=lambda: now[0])
+    governor.record_response(429, asked)
+    snapshot = governor.snapshot()
+    assert snapshot.paused_for_s == MAX_PAUSE_S == 900.0
+    assert "at most 15 min" in snapshot.pause_reason
+    now[0] += MAX_PAUSE_S
+    assert governor.snapshot().paused_for_s == 0
+    assert governor.snapshot().pause_reason == ""
+
+
+def test_connect_gives_the_client_the_profiles_limits() -> None:
+    from explorer.core.client import MB, connect
+    from explorer.core.secrets import SessionSecretStore
+
+    profile = Profile(
+        name="limits",
+        base_url="https://api.example",
+        auth_kind=AuthKind.NONE,
+        max_response_mb=7,
+        request_timeout_s=9.5,
+    )
+
+    async def made() -> Any:
+        client = await connect(profile, SessionSecretStore())
+        await client.aclose()
+        return client
+
+    client = asyncio.run(made())
+    assert client.max_response_bytes == 7 * MB
+    assert client.deadline_s == 9.5
+
+
+def test_old_settings_without_the_limits_load_with_the_defaults() -> None:
+    profile = Profile.from_dict({"name": "old", "base_url": "https://api.example"})
+    assert profile.max_response_mb == 256
+    assert profile.request_timeout_s == 120.0
