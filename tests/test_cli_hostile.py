@@ -64,9 +64,7 @@ def test_out_naming_a_fifo_exits_2_and_leaves_it_alone(
     monkeypatch.setenv("EXPLORER_API_KEY", sandbox.api_key)
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
-    status, _, stderr = run_cli(
-        capsys, "export", HARDWARE, "--out", str(fifo), "--base-url", sandbox.url
-    )
+    status, _, stderr = export_to(capsys, sandbox.url, fifo)
     assert status == EXIT_USAGE, stderr
     assert "named pipe" in stderr
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
@@ -75,6 +73,20 @@ def test_out_naming_a_fifo_exits_2_and_leaves_it_alone(
 # ---------------------------------------------------------------- secrets a server echoes
 
 CANARY = "CANARY-9f3c1e77-secret"
+
+
+@pytest.fixture
+def canary_key(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: F811
+    """A clean config folder, and the canary as the API key."""
+    monkeypatch.setenv("EXPLORER_API_KEY", CANARY)
+    return cli_env
+
+
+def export_to(
+    capsys: pytest.CaptureFixture[str], url: str, out: Path, *extra: str
+) -> tuple[int, str, str]:
+    """`explorer-cli export HARDWARE --out OUT --base-url URL ...` in this process."""
+    return run_cli(capsys, "export", HARDWARE, "--out", str(out), "--base-url", url, *extra)
 
 
 def echo_the_key_on_page_two(handler: Any) -> None:
@@ -96,17 +108,11 @@ def echo_the_key_on_page_two(handler: Any) -> None:
 
 
 def test_a_key_echoed_in_an_error_reaches_neither_stderr_nor_the_state_file(
-    cli_env: Path,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    canary_key: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("EXPLORER_API_KEY", CANARY)
     out = tmp_path / "out.csv"
     with serve(echo_the_key_on_page_two) as url:
-        status, stdout, stderr = run_cli(
-            capsys, "export", HARDWARE, "--out", str(out), "--base-url", url, "--page-size", "50"
-        )
+        status, stdout, stderr = export_to(capsys, url, out, "--page-size", "50")
     assert status == EXIT_API, stderr
     assert "may not use this filter" in stderr  # the server's words are kept, the key is not
     state = out.with_name(out.name + ".partial.json").read_text(encoding="utf-8")
@@ -131,9 +137,7 @@ def test_a_password_echoed_by_the_login_reaches_no_message(
         reply(handler, 422, {"errors": [{"detail": detail, "field": "password"}]})
 
     with serve(login_echoes) as url:
-        status, stdout, stderr = run_cli(
-            capsys, "export", HARDWARE, "--out", str(tmp_path / "o.csv"), "--base-url", url
-        )
+        status, stdout, stderr = export_to(capsys, url, tmp_path / "o.csv")
     assert status in (EXIT_API, EXIT_AUTH), stderr
     assert "does not meet the policy" in stderr
     assert CANARY not in stderr + stdout
@@ -258,3 +262,91 @@ def test_retry_after_a_day_is_capped_announced_and_can_be_cancelled(
     assert "at most 15 min" in line
     assert "Ctrl-C" in line
     assert process.returncode == EXIT_INTERRUPTED, rest
+
+
+# ---------------------------------------------------------------- no traceback for a user
+
+DEEP_JSON = "[" * 10_000 + "]" * 10_000
+
+
+def assert_one_clear_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("explorer-cli: ")
+    return lines[0]
+
+
+def test_a_response_nested_ten_thousand_deep_exits_4_with_one_line(
+    canary_key: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve(lambda handler: reply(handler, 200, DEEP_JSON.encode())) as url:
+        status, _, stderr = export_to(capsys, url, tmp_path / "o.csv")
+    assert status == EXIT_API
+    assert "nested" in assert_one_clear_line(stderr)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '{"openapi": "3.0.0", "info": ' + DEEP_JSON[:-1] + "}",
+        "openapi: 3.0.0\ninfo: " + DEEP_JSON,
+    ],
+    ids=["json", "yaml"],
+)
+def test_an_openapi_document_nested_too_deep_exits_2_with_one_line(
+    document: str,
+    cli_env: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = tmp_path / "deep.json"
+    spec.write_text(document, encoding="utf-8")
+    status, _, stderr = run_cli(capsys, "endpoints", "--spec", str(spec))
+    assert status == EXIT_USAGE, stderr
+    assert "deep" in assert_one_clear_line(stderr)
+
+
+@pytest.mark.parametrize("base_url", ["http://[::1", "http://127.0.0.1:99999", "https://"])
+def test_a_base_url_that_cannot_be_parsed_exits_2_with_one_line(
+    base_url: str, canary_key: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, stderr = export_to(capsys, base_url, tmp_path / "o.csv")
+    assert status == EXIT_USAGE, stderr
+    assert "base URL" in assert_one_clear_line(stderr)
+
+
+def test_a_settings_file_that_is_not_utf8_is_set_aside_with_one_line(
+    cli_env: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cli_env.mkdir(parents=True, exist_ok=True)
+    (cli_env / "settings.json").write_bytes(b'{"profiles": [{"name": "caf\xe9"}]}')
+    status, _, stderr = run_cli(
+        capsys, "export", HARDWARE, "--out", str(tmp_path / "o.csv"), "--profile", "x"
+    )
+    assert status == EXIT_USAGE, stderr
+    line = assert_one_clear_line(stderr)
+    aside = [p for p in cli_env.iterdir() if p.name.startswith("settings.json.unreadable-")]
+    assert len(aside) == 1
+    assert str(aside[0]) in line
+
+
+def test_running_out_of_memory_is_one_line_with_a_documented_status(
+    cli_env: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from explorer.exporting import cli as export_cli
+
+    async def exhausted(*args: Any, **kwargs: Any) -> Any:
+        raise MemoryError
+
+    monkeypatch.setattr(export_cli, "export_csv", exhausted)
+    monkeypatch.setenv("EXPLORER_API_KEY", CANARY)
+    with serve(lambda handler: reply(handler, 200, page(handler, 3))) as url:
+        status, _, stderr = export_to(capsys, url, tmp_path / "o.csv")
+    assert status == EXIT_FAILED
+    assert "memory" in assert_one_clear_line(stderr)

@@ -120,6 +120,8 @@ def parse_text(text: str, *, source: str = "") -> Any:
     if stripped.startswith(("{", "[")):
         try:
             return json.loads(stripped)
+        except RecursionError as exc:
+            raise _too_deep(where) from exc
         except json.JSONDecodeError as exc:
             raise SpecError(
                 f"The document{where} is not valid JSON: {exc.msg}",
@@ -127,6 +129,8 @@ def parse_text(text: str, *, source: str = "") -> Any:
             ) from exc
     try:
         return yaml.load(stripped, Loader=_YamlLoader)  # a safe loader (C or pure Python)
+    except RecursionError as exc:
+        raise _too_deep(where) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -135,6 +139,14 @@ def parse_text(text: str, *, source: str = "") -> Any:
             f"The document{where} is neither valid JSON nor valid YAML: {problem}",
             location=location,
         ) from exc
+
+
+def _too_deep(where: str) -> SpecError:
+    return SpecError(
+        f"The document{where} is nested too deeply to read",
+        explanation=f"The document{where} is nested thousands of levels deep, which no real "
+        "API description is; check that this is the right file.",
+    )
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -793,7 +805,15 @@ def import_openapi(document: str | bytes | os.PathLike[str], *, source: str = ""
         document = _read_file(path)
     text = _decode(document, source) if isinstance(document, bytes) else document
     raw = parse_text(text, source=source)
-    return _catalog_from_openapi(raw, source)
+    return _catalog_within_depth(raw, source)
+
+
+def _catalog_within_depth(raw: Any, source: str) -> Catalog:
+    """The catalog, or SpecError when the document's nesting exhausts the recursion limit."""
+    try:
+        return _catalog_from_openapi(raw, source)
+    except RecursionError as exc:
+        raise _too_deep(f" {source}" if source else "") from exc
 
 
 def _read_file(path: Path) -> bytes:
@@ -1006,9 +1026,20 @@ def _servers(raw: dict[str, Any]) -> tuple[str, ...]:
             default = spec.get("default") if isinstance(spec, dict) else None
             if default is not None:
                 url = url.replace("{" + str(name) + "}", str(default))
+        url = _without_credentials(url)
         if url not in out:
             out.append(url)
     return tuple(out)
+
+
+def _without_credentials(url: str) -> str:
+    """A server URL with any `user:password@` removed: it is offered as a profile's base URL,
+    which is saved and shown, and credentials belong in the keychain."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if sep and "@" in authority:
+        return f"{scheme}://{authority.rsplit('@', 1)[1]}{slash}{path}"
+    return url
 
 
 def _auth_hint(raw: dict[str, Any]) -> str:
@@ -1036,7 +1067,7 @@ def catalog_or_openapi(data: bytes | str, *, source: str) -> Catalog:
     raw = parse_text(text, source=source)
     if isinstance(raw, dict) and "products" in raw and "name" in raw and "openapi" not in raw:
         return catalog_from_dict(raw, source=source)
-    return _catalog_from_openapi(raw, source)
+    return _catalog_within_depth(raw, source)
 
 
 def is_url(source: str) -> bool:

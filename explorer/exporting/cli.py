@@ -603,6 +603,12 @@ def _run(work: Callable[[], Coroutine[Any, Any, int]], *, on_interrupt: Callable
     except OSError as exc:
         _say(f"explorer-cli: {exc.strerror or exc} ({exc.filename or 'file'})")
         return EXIT_FAILED
+    except MemoryError:
+        _say(
+            "explorer-cli: ran out of memory; ask for smaller pages (--page-size) or accept "
+            "smaller answers (--max-response-mb)."
+        )
+        return EXIT_FAILED
     return status
 
 

@@ -234,3 +234,57 @@ def test_old_settings_without_the_limits_load_with_the_defaults() -> None:
     profile = Profile.from_dict({"name": "old", "base_url": "https://api.example"})
     assert profile.max_response_mb == 256
     assert profile.request_timeout_s == 120.0
+
+
+# ---------------------------------------------------------------- settings and base URLs
+
+
+def test_two_damaged_settings_files_in_one_second_are_both_kept(tmp_path: Path) -> None:
+    from explorer.core.settings import SettingsStore
+
+    folder = tmp_path / "Config-MixedCase"
+    folder.mkdir()
+    store = SettingsStore(folder / "settings.json")
+    messages = []
+    for damage in (b"{first", b"{second"):
+        store.path.write_bytes(damage)
+        with pytest.raises(ConfigError) as caught:
+            store.load()
+        messages.append(caught.value.explanation)
+    aside = sorted(p for p in folder.iterdir() if ".unreadable-" in p.name)
+    assert sorted(p.read_bytes() for p in aside) == [b"{first", b"{second"]
+    for path, message in zip(aside, messages, strict=True):
+        assert str(path) in message  # the path as it is, not lower-cased
+    assert not store.path.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::1", "http://127.0.0.1:99999", "https://", "http://host:0", "https://:443/x"],
+)
+def test_base_urls_that_cannot_be_used_are_refused_by_the_profile(url: str) -> None:
+    with pytest.raises(ConfigError, match="base URL"):
+        Profile(name="p", base_url=url)
+
+
+def test_credentials_in_a_base_url_are_refused_saying_where_they_go() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Profile(name="p", base_url="https://me:hunter22@api.example")
+    assert "keychain" in caught.value.explanation
+    assert "hunter22" not in caught.value.explanation
+
+
+def test_an_openapi_server_url_is_offered_without_its_credentials() -> None:
+    from explorer.core.openapi import import_openapi
+
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://me:hunter22@api.example/v1"}, {"url": "https://b.example"}],
+        "paths": {},
+    }
+    import json
+
+    catalog = import_openapi(json.dumps(document))
+    assert catalog.servers == ("https://api.example/v1", "https://b.example")
+    assert "hunter22" not in repr(catalog)
