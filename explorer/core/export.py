@@ -19,8 +19,9 @@ Cells a spreadsheet would run as a formula (text starting with = + - @, a tab or
 get a leading single quote, as OWASP's CSV injection guidance advises; numbers from the API are
 left alone (-5 stays a number). The guard can be turned off.
 
-No secret is written: the state file holds the endpoint, the query parameters, the base URL
-without credentials, and counters.
+No secret is written: the state file holds the endpoint, the query parameters (a sensitive one,
+such as `api_key` or `access_token`, with its value masked: a resume takes it from the command
+again), the base URL without credentials, and counters.
 
 The files may hold customer data, so they are private to the user (0600), created without
 following links, and an export holds `<out>.partial.lock` while it writes: a second export to the
@@ -48,6 +49,7 @@ from explorer.core.errors import ExplorerError
 from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
 from explorer.core.paging import ResumePoint, iter_pages
 from explorer.core.query import Query, build_params, build_path
+from explorer.core.requestlog import MASK, is_sensitive_name
 
 if TYPE_CHECKING:
     from explorer.core.client import ApiClient
@@ -260,7 +262,7 @@ class ExportState:
 
     def to_json(self) -> str:
         data = self.__dict__.copy()
-        data["params"] = [list(p) for p in self.params]
+        data["params"] = [list(p) for p in masked_params(self.params)]
         return json.dumps(data, indent=1, ensure_ascii=False)
 
     @classmethod
@@ -270,6 +272,11 @@ class ExportState:
             raise ValueError("unknown state file version")
         raw["params"] = [(str(k), str(v)) for k, v in raw.get("params", [])]
         return cls(**raw)
+
+
+def masked_params(params: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The parameters with the value of each sensitive one masked, as the request log does."""
+    return [(name, MASK if is_sensitive_name(name) else value) for name, value in params]
 
 
 def read_state(out_path: str | os.PathLike[str]) -> ExportState | None:
@@ -761,7 +768,7 @@ def _check_resumable(saved: ExportState, wanted: ExportState) -> None:
     differences = []
     if saved.endpoint != wanted.endpoint or saved.path != wanted.path:
         differences.append(f"endpoint {saved.path}")
-    if sorted(saved.params) != sorted(wanted.params):
+    if sorted(masked_params(saved.params)) != sorted(masked_params(wanted.params)):
         differences.append("filters or parameters")
     if saved.page_size != wanted.page_size:
         differences.append(f"page size {saved.page_size}")

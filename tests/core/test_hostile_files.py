@@ -270,3 +270,28 @@ def test_without_flock_the_pid_in_the_lock_file_decides(tmp_path: Path) -> None:
     assert lock.lock_path.read_text() == str(os.getpid())
     lock.release()
     assert not lock.lock_path.exists()
+
+
+# ---------------------------------------------------------------- secrets in parameters
+
+
+@pytest.mark.parametrize("name", ["api_key", "access_token", "token", "key", "secret", "password"])
+def test_a_sensitive_parameter_is_masked_in_the_state_and_taken_from_the_command_on_resume(
+    name: str, tmp_path: Path
+) -> None:
+    from tests.core.test_export import paged_query
+
+    canary = "CANARY-param-7c2e91"
+    out = tmp_path / "out.csv"
+    query = paged_query(params={name: canary, "plain": "visible"})
+    api = FakeApi(300)
+    api.fail_after_pages = 1
+    with pytest.raises(ExportIncomplete):
+        asyncio.run(run_export(api, out, query=query))
+    state = state_path_for(out).read_text(encoding="utf-8")
+    assert canary not in state
+    assert "visible" in state
+    healthy = FakeApi(300)
+    result = asyncio.run(run_export(healthy, out, query=query, resume=True))
+    assert result.resumed_at_row == 100
+    assert healthy.requests[0].url.params[name] == canary  # from the command, not the state
