@@ -350,3 +350,31 @@ def test_running_out_of_memory_is_one_line_with_a_documented_status(
         status, _, stderr = export_to(capsys, url, tmp_path / "o.csv")
     assert status == EXIT_FAILED
     assert "memory" in assert_one_clear_line(stderr)
+
+
+def test_timeout_and_size_limit_from_the_command_line_reach_the_profile(
+    cli_env: Path,  # noqa: F811
+) -> None:
+    from explorer.cli import build_parser
+    from explorer.exporting.cli import resolve_connection
+
+    argv = ["export", HARDWARE, "--out", "o.csv", "--base-url", "https://api.example"]
+    args = build_parser().parse_args([*argv, "--timeout", "2.5", "--max-response-mb", "8"])
+    profile = asyncio.run(resolve_connection(args)).profile
+    assert (profile.request_timeout_s, profile.max_response_mb) == (2.5, 8)
+    defaults = asyncio.run(resolve_connection(build_parser().parse_args(argv))).profile
+    assert (defaults.request_timeout_s, defaults.max_response_mb) == (120.0, 256)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "inf", "nan", "soon"])
+def test_a_timeout_that_is_not_a_positive_number_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from explorer.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(
+            ["export", HARDWARE, "--out", "o.csv", "--base-url", "https://a.b", "--timeout", value]
+        )
+    assert caught.value.code == EXIT_USAGE
+    assert "--timeout" in capsys.readouterr().err
