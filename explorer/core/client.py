@@ -484,7 +484,7 @@ def _not_json(
     elif isinstance(exc, RecursionError):
         message = "The response is JSON nested too deeply to read"
         explanation = (
-            "The API answered with JSON nested more deeply than explorer can read (thousands "
+            "The API answered with JSON nested more deeply than explorer can read (hundreds "
             "of levels); no real record looks like that, so the server is misbehaving."
         )
     else:

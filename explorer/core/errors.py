@@ -196,9 +196,13 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # Not a delay at all (nan, negative): as if absent, so the caller's own pause applies
+        # instead of retrying at once. inf stays: the governor caps it.
+        return seconds if seconds >= 0 else None
     from datetime import UTC, datetime
     from email.utils import parsedate_to_datetime
 

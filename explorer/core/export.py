@@ -299,7 +299,15 @@ def read_state(out_path: str | os.PathLike[str]) -> ExportState | None:
 
 def _write_state(path: Path, state: ExportState) -> None:
     with _writing(path):
-        safefiles.write_atomic(path, state.to_json().encode("utf-8"))
+        safefiles.write_atomic(path, utf8(state.to_json()))
+
+
+def utf8(text: str) -> bytes:
+    """UTF-8 bytes; a lone surrogate (JSON allows "\\ud800", UTF-8 cannot hold it) becomes "?"."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
 
 
 @contextmanager
@@ -427,7 +435,7 @@ class _PartialCsv:
         for flat in flats:
             writer.writerow(row_cells(flat, columns, self.options))
         with _writing(self.partial_path):
-            self._file.write(buffer.getvalue().encode("utf-8"))
+            self._file.write(utf8(buffer.getvalue()))
             self._file.flush()
         state = self.state
         state.bytes = self._file.tell()

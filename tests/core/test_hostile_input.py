@@ -288,3 +288,19 @@ def test_an_openapi_server_url_is_offered_without_its_credentials() -> None:
     catalog = import_openapi(json.dumps(document))
     assert catalog.servers == ("https://api.example/v1", "https://b.example")
     assert "hunter22" not in repr(catalog)
+
+
+def test_a_lone_surrogate_from_the_api_is_written_as_a_question_mark(tmp_path: Path) -> None:
+    import json
+
+    records = json.loads('[{"id": "a\\ud800b", "\\udfff": "x"}]')  # valid JSON, not valid UTF-8
+    out = tmp_path / "out.csv"
+    asyncio.run(export_csv(None, LIST, None, out, records=records))
+    assert read_rows(out) == [["id", "name", "?"], ["a?b", "", "x"]]
+
+
+@pytest.mark.parametrize("value", ["nan", "-5", "-inf"])
+def test_a_retry_after_that_is_no_delay_counts_as_absent(value: str) -> None:
+    from explorer.core.errors import parse_retry_after
+
+    assert parse_retry_after(value) is None
