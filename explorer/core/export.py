@@ -271,7 +271,30 @@ class ExportState:
         if not isinstance(raw, dict) or raw.get("version") != STATE_VERSION:
             raise ValueError("unknown state file version")
         raw["params"] = [(str(k), str(v)) for k, v in raw.get("params", [])]
+        _check_types(raw)
         return cls(**raw)
+
+
+def _check_types(raw: dict[str, Any]) -> None:
+    """ValueError unless every field of a state file has its type (a hand-edited or damaged one)."""
+
+    def whole(value: Any) -> bool:
+        return type(value) is int and value >= 0
+
+    if not all(whole(raw.get(k, 0)) for k in ("header_columns", "rows_written", "pages", "bytes")):
+        raise ValueError("a counter is not a whole number")
+    columns = raw.get("columns")
+    if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
+        raise ValueError("the columns are not a list of names")
+    if not isinstance(raw.get("options"), dict) or not isinstance(raw.get("endpoint"), str):
+        raise ValueError("the options or the endpoint are not readable")
+    if not isinstance(raw.get("path"), str) or not isinstance(raw.get("columns_fixed"), bool):
+        raise ValueError("the path or the column policy is not readable")
+    if not isinstance(raw.get("resume") or {}, dict):
+        raise ValueError("the resume point is not an object")
+    for name in ("page_size", "total_count"):
+        if raw.get(name) is not None and type(raw[name]) is not int:
+            raise ValueError(f"{name} is not a whole number")
 
 
 def masked_params(params: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -289,7 +312,7 @@ def read_state(out_path: str | os.PathLike[str]) -> ExportState | None:
         return None
     try:
         return ExportState.from_json(state_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError, TypeError, RecursionError) as exc:
         raise ExportError(
             f"Unreadable export state {state_path}: {exc}",
             explanation=f"The saved state {state_path.name} of the unfinished export cannot be "

@@ -349,7 +349,7 @@ class SettingsStore:
             raw = json.loads(text)
             if not isinstance(raw, dict):
                 raise ValueError("the top level is not a JSON object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
             self._fail(exc)
         version = raw.get("version", 1)
         if isinstance(version, int) and version > CURRENT_VERSION:

@@ -295,3 +295,41 @@ def test_a_sensitive_parameter_is_masked_in_the_state_and_taken_from_the_command
     result = asyncio.run(run_export(healthy, out, query=query, resume=True))
     assert result.resumed_at_row == 100
     assert healthy.requests[0].url.params[name] == canary  # from the command, not the state
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"rows_written": "lots"},
+        {"bytes": -1},
+        {"pages": True},
+        {"columns": "id,name"},
+        {"columns": [1, 2]},
+        {"resume": "page 2"},
+        {"options": None},
+        {"total_count": "many"},
+    ],
+)
+def test_a_state_file_with_wrong_types_is_refused_with_one_instruction(
+    change: dict[str, Any], tmp_path: Path
+) -> None:
+    from explorer.core.export import ExportError
+
+    out = tmp_path / "out.csv"
+    stop_after_one_page(out)
+    state = json.loads(state_path_for(out).read_text())
+    state.update(change)
+    state_path_for(out).write_text(json.dumps(state))
+    with pytest.raises(ExportError) as caught:
+        asyncio.run(run_export(FakeApi(300), out, resume=True))
+    assert "export again from the start" in caught.value.explanation
+
+
+def test_a_state_file_nested_thousands_deep_is_refused(tmp_path: Path) -> None:
+    from explorer.core.export import ExportError, read_state
+
+    out = tmp_path / "out.csv"
+    stop_after_one_page(out)
+    state_path_for(out).write_text('{"version": 1, "x": ' + "[" * 10_000 + "]" * 10_000 + "}")
+    with pytest.raises(ExportError):
+        read_state(out)

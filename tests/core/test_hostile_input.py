@@ -304,3 +304,14 @@ def test_a_retry_after_that_is_no_delay_counts_as_absent(value: str) -> None:
     from explorer.core.errors import parse_retry_after
 
     assert parse_retry_after(value) is None
+
+
+def test_a_settings_file_nested_thousands_deep_is_set_aside(tmp_path: Path) -> None:
+    from explorer.core.settings import SettingsStore
+
+    store = SettingsStore(tmp_path / "settings.json")
+    store.path.write_text('{"version": 2, "window": ' + "[" * 10_000 + "]" * 10_000 + "}")
+    with pytest.raises(ConfigError) as caught:
+        store.load()
+    assert "set aside" in caught.value.explanation
+    assert not store.path.exists()
