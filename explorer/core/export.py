@@ -38,7 +38,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -333,7 +332,7 @@ def utf8(text: str) -> bytes:
         return text.encode("utf-8", "replace")
 
 
-@contextmanager
+@contextlib.contextmanager
 def _writing(path: Path) -> Iterator[None]:
     """A failed write (a full disk, a lost network drive) as an ExportError naming the file."""
     try:

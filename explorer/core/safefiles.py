@@ -85,11 +85,7 @@ def check_target(path: Path) -> None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        try:
-            mode = os.lstat(path).st_mode  # a dangling link: replacing it harms nobody
-        except FileNotFoundError:
-            return
-        return
+        return  # absent, or a dangling link: replacing it harms nobody
     what = _kind(mode)
     if what is not None:
         raise NotARegularFile(path, what)
