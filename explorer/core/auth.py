@@ -258,7 +258,7 @@ class JwtAuth(httpx.Auth):
         return httpx.Request("POST", url, headers={s.header_name: f"{s.header_prefix}{token}"})
 
     def _login_error(self, reply: httpx.Response) -> ExplorerError:
-        error = error_from_response(reply)
+        error = error_from_response(reply, self.sensitive_values())
         path = self.settings.login_path
         if reply.status_code in (400, 401):
             return AuthError(

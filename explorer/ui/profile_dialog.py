@@ -467,7 +467,17 @@ class ProfileDialog(QDialog):
             ca_bundle=self.ca_bundle.text().strip() or None,
             verify_tls=self.verify_tls.isChecked(),
             jwt=jwt,
+            **self._limits_kept(),
         )
+
+    def _limits_kept(self) -> dict[str, Any]:
+        """Limits the form does not show (set in settings.json): an edit keeps them."""
+        if self.original is None:
+            return {}
+        return {
+            "max_response_mb": self.original.max_response_mb,
+            "request_timeout_s": self.original.request_timeout_s,
+        }
 
     def problems(self) -> list[str]:
         if not self._base_url_value().split("://", 1)[-1]:

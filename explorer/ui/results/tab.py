@@ -278,6 +278,7 @@ class ResultsTab(QWidget):
         self.proxy.rowsInserted.connect(lambda *_: self._show_find_count(self.proxy.rowCount()))
 
         self._wait_until = 0.0
+        self._wait_reason = ""
         self._wait_timer = QTimer(self)
         self._wait_timer.setInterval(250)
         self._wait_timer.timeout.connect(self._show_wait)
@@ -564,6 +565,7 @@ class ResultsTab(QWidget):
             self._end_wait()
         elif snapshot.current_wait_s >= WAIT_SHOWN_FROM_S and self._busy():
             self._wait_until = time.monotonic() + snapshot.current_wait_s
+            self._wait_reason = snapshot.pause_reason  # e.g. what Retry-After asked, and the cap
             self._wait_timer.start()
             self._show_wait()
 
@@ -572,7 +574,10 @@ class ResultsTab(QWidget):
         if left <= 0 or not self._busy():
             self._end_wait()
             return
-        self.wait_label.setText(f"Waiting {format_duration(math.ceil(left))} for the rate limit…")
+        why = f" ({self._wait_reason})" if self._wait_reason else ""
+        self.wait_label.setText(
+            f"Waiting {format_duration(math.ceil(left))} for the rate limit{why}…"
+        )
         self.wait_label.show()
         self.progress_label.hide()  # its rate and time left mean little during a pause
 
