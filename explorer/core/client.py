@@ -527,8 +527,8 @@ async def connect(
     """An ApiClient for the profile: its auth (secret from the store), governor and TLS options.
 
     `governor` is the profile's shared one (session.open_connection passes it); without it the
-    client gets a budget of its own. `missing_secret_hint` says where to put a missing secret (the CLI names its environment
-    variables; the window names the profile dialog).
+    client gets a budget of its own. `missing_secret_hint` says where to put a missing secret
+    (the CLI names its environment variables; the window names the profile dialog).
     """
     auth: httpx.Auth | None = None
     if profile.auth_kind is not AuthKind.NONE:
