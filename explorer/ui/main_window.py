@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import inspect
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         # The log dock's visibility in the workspace: closed until the user opens it, so the
         # grid gets the screen (the toolbar's Request log button and Ctrl+Shift+L open it).
         self._log_was_visible = False
+        self._parked: dict[str, _Parked] = {}  # profiles shown before, kept open with their tabs
         self._tree_width = 0  # the endpoint tree's width before it folded away
         self.setWindowTitle("Explorer")
         self.setWindowIcon(theme.icon("explorer"))
@@ -158,6 +160,8 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
         self.tabs.tabCloseRequested.connect(self.close_tab_at)
+        self.tabs.currentChanged.connect(lambda _i: self._current_tab_shown())
+        self._restoring = False  # while saved tabs are reopened, none runs by being shown
         self.empty_tabs = QLabel(
             "Pick an endpoint on the left (double-click or Enter) to see its records here.\n"
             "Ctrl+K searches the endpoints from anywhere.",
@@ -287,19 +291,35 @@ class MainWindow(QMainWindow):
             return
         self._start_switch(name)
 
-    def _start_switch(self, name: str) -> None:
+    def _start_switch(self, name: str, *, fresh: bool = False) -> None:
         """Open a profile; a newer choice replaces one still opening (the last click wins)."""
         if self._switch_task is not None and not self._switch_task.done():
             self._switch_task.cancel()
         self._switch_task = spawn(
-            self.switch_profile(name), owner=self, context="Opening the profile"
+            self.switch_profile(name, fresh=fresh), owner=self, context="Opening the profile"
         )
 
-    async def switch_profile(self, name: str) -> AppContext | None:
-        """Close the tabs of the current profile and open `name` (client, governor, catalog, tree)."""
+    async def switch_profile(self, name: str, *, fresh: bool = False) -> AppContext | None:
+        """Show the profile `name`: its tabs as they were left (rows, titles, search text), or,
+        the first time, open it (client, governor, catalog, tree) and restore its saved tabs.
+
+        The profile shown before stays open in the background, tabs and all. `fresh` (after the
+        profile was edited) closes what was kept of `name` and opens it anew.
+        """
         self._wanted_profile = name
+        if fresh:
+            if self.context is not None and self.context.profile.name == name:
+                await self._close_profile()
+            await self._discard_parked(name)
+        elif self.context is not None and self.context.profile.name == name:
+            return self.context
         self.statusBar().showMessage(f"Opening {name}…")
-        await self._close_profile()
+        self._park_profile()
+        parked = self._parked.pop(name, None)
+        if parked is not None:
+            self._unpark(parked)
+            self.statusBar().showMessage(f"Back to {name}", STATUS_MESSAGE_MS)
+            return self.context
         try:
             context = await self.services.open_context(name)
         except (ExplorerError, OSError) as exc:
@@ -309,9 +329,48 @@ class MainWindow(QMainWindow):
             self._update_pages()
             return None
         self._set_context(context)
+        self.tree.set_search_text("")  # each profile has its own endpoint search
         self.statusBar().showMessage(f"Opened {name}", STATUS_MESSAGE_MS)
         await self._restore_tabs()
         return context
+
+    # ------------------------------------------------------------ profiles kept open
+    def _park_profile(self) -> None:
+        """Keep the shown profile open in the background: its context, tabs and search text."""
+        context = self.context
+        if context is None:
+            return
+        self._remember_tabs()
+        current = max(0, self.tabs.currentIndex())
+        tabs = []
+        while self.tabs.count():
+            tab = self.tabs.widget(0)
+            title = self.tabs.tabText(0)
+            self.tabs.removeTab(0)  # the widget lives on, hidden, with its rows
+            if isinstance(tab, ResultsTab):
+                tabs.append((tab, title))
+        self._parked[context.profile.name] = _Parked(
+            context, tabs, current, self.tree.search.text()
+        )
+        self._set_context(None)
+
+    def _unpark(self, parked: _Parked) -> None:
+        self._set_context(parked.context)
+        for tab, title in parked.tabs:
+            self._add_tab(tab, title)
+        if parked.tabs:
+            self.tabs.setCurrentIndex(min(parked.current, len(parked.tabs) - 1))
+        self.tree.set_search_text(parked.search)
+        self._update_pages()
+
+    async def _discard_parked(self, name: str) -> None:
+        parked = self._parked.pop(name, None)
+        if parked is None:
+            return
+        await asyncio.gather(
+            *(self._dispose_tab(t) for t, _ in parked.tabs), return_exceptions=True
+        )
+        await self.services.release_context(parked.context)
 
     def _set_context(self, context: AppContext | None) -> None:
         self.context = context
@@ -404,6 +463,7 @@ class MainWindow(QMainWindow):
             self._wanted_profile = None
         self.services.settings.window.get("open_tabs", {}).pop(name, None)
         self.services.governors.forget(name)  # a new profile of that name starts afresh
+        spawn(self._discard_parked(name), owner=self, context="Closing the profile")
         if self.context is not None and self.context.profile.name == name:
             spawn(self._close_profile(), owner=self, context="Closing the profile")
         self._refresh_profiles()
@@ -421,7 +481,7 @@ class MainWindow(QMainWindow):
 
     def _on_profile_saved(self, profile: Any) -> None:
         self._refresh_profiles()
-        self._start_switch(profile.name)
+        self._start_switch(profile.name, fresh=True)  # its key, URL or catalog may have changed
 
     # ------------------------------------------------------------ demo
     def start_demo(self) -> None:
@@ -485,13 +545,31 @@ class MainWindow(QMainWindow):
         self.open_tab(endpoint, query)
 
     def open_tab(
-        self, endpoint: Endpoint, query: Query | None = None, *, title: str = ""
+        self,
+        endpoint: Endpoint,
+        query: Query | None = None,
+        *,
+        title: str = "",
+        run_now: bool = True,
     ) -> ResultsTab | None:
         if self.context is None:
             return None
         endpoint = with_profile_paging(endpoint, self.context.profile.paging)
-        tab = ResultsTab(self.context, endpoint, query, parent=self.tabs, title=title)
-        index = self.tabs.addTab(tab, title or endpoint.summary or endpoint.path)
+        tab = ResultsTab(
+            self.context, endpoint, query, parent=self.tabs, title=title, run_now=run_now
+        )
+        index = self._add_tab(tab, tab.title)
+        self.tabs.setCurrentIndex(index)
+        tab.title_changed.connect(lambda text, t=tab: self._retitle(t, text))
+        tab.open_related.connect(self._open_related)
+        tab.edit_profile_requested.connect(self.edit_profile)
+        self._update_pages()
+        self.show_endpoints(False)  # the grid gets the screen; Ctrl+B or Ctrl+K bring it back
+        return tab
+
+    def _add_tab(self, tab: ResultsTab, title: str) -> int:
+        endpoint = tab.endpoint
+        index = self.tabs.addTab(tab, title)
         self.tabs.setTabToolTip(index, f"{endpoint.method} {endpoint.path}")
         # Our own quiet close button (the style's is a red square on the active tab).
         close = QToolButton(self.tabs)
@@ -502,13 +580,7 @@ class MainWindow(QMainWindow):
         close.setAccessibleName("Close tab")
         close.clicked.connect(lambda _c=False, t=tab: self.close_tab_at(self.tabs.indexOf(t)))
         self.tabs.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, close)
-        self.tabs.setCurrentIndex(index)
-        tab.title_changed.connect(lambda text, t=tab: self._retitle(t, text))
-        tab.open_related.connect(self._open_related)
-        tab.edit_profile_requested.connect(self.edit_profile)
-        self._update_pages()
-        self.show_endpoints(False)  # the grid gets the screen; Ctrl+B or Ctrl+K bring it back
-        return tab
+        return index
 
     # ------------------------------------------------------------ saved queries
     def _fill_queries_menu(self) -> None:
@@ -637,6 +709,13 @@ class MainWindow(QMainWindow):
             self.endpoints_action.setChecked(shown)
             self.endpoints_action.blockSignals(False)
 
+    def _current_tab_shown(self) -> None:
+        if self._restoring:
+            return
+        tab = self.current_tab()
+        if tab is not None:
+            tab.shown()
+
     def tab_widgets(self) -> list[ResultsTab]:
         return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
 
@@ -721,7 +800,16 @@ class MainWindow(QMainWindow):
         saved = self.services.settings.window.get("open_tabs", {}).get(
             self.context.profile.name, []
         )
-        for item in saved[:MAX_RESTORED_TABS]:
+        self._restoring = True
+        try:
+            self._reopen(saved[:MAX_RESTORED_TABS])
+        finally:
+            self._restoring = False
+        self._current_tab_shown()
+
+    def _reopen(self, saved: list[Any]) -> None:
+        assert self.context is not None
+        for item in saved:
             endpoint = self.context.catalog.find(str(item.get("endpoint", "")))
             if endpoint is None:
                 continue
@@ -733,7 +821,8 @@ class MainWindow(QMainWindow):
                 log.info("not restoring the query of %s: %s", endpoint.id, exc)
             if any(not (query and query.path_params.get(p.name)) for p in endpoint.path_params):
                 continue
-            self.open_tab(endpoint, query)
+            # Only the tab shown runs now; the others when they are first opened.
+            self.open_tab(endpoint, query, run_now=False)
 
     def _save_window_state(self) -> None:
         if self._page_shown is self.welcome:  # save the workspace's layout, not the welcome's
@@ -802,6 +891,8 @@ class MainWindow(QMainWindow):
         messages().stop_listening(self.show_message)
         self._save_window_state()
         await self._close_all_tabs()
+        for name in list(self._parked):
+            await self._discard_parked(name)
         self.budget.detach()
         self.log_view.set_request_log(None)
         if self.context is not None:
@@ -833,6 +924,16 @@ class MainWindow(QMainWindow):
         finally:
             self._shutdown_done = True
             QTimer.singleShot(0, self.close)
+
+
+@dataclass
+class _Parked:
+    """A profile kept open in the background while another one is shown."""
+
+    context: AppContext
+    tabs: list[tuple[ResultsTab, str]]  # each tab with its title
+    current: int
+    search: str
 
 
 def _absolute(path: Path) -> Path:

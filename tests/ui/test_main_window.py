@@ -408,3 +408,73 @@ def test_quiet_close_buttons_on_tabs_and_no_icons_on_dialog_buttons(window, run,
     run(until(lambda: settled(window)))
     button.click()
     run(until(lambda: window.tabs.count() == 0))
+
+
+def test_switching_profiles_keeps_each_ones_tabs_rows_titles_and_search(
+    window, services, sandbox, run, until
+):
+    scout = Profile(
+        name="Sandbox Scout",
+        base_url=sandbox.url,
+        auth_kind=AuthKind.JWT,
+        catalog="scout",
+        username=sandbox.scout_username,
+    )
+    services.settings.upsert_profile(scout)
+    run(services.secrets.set(scout.name, sandbox.scout_password))
+    window._refresh_profiles()
+    from explorer.core.catalog import Operator
+    from explorer.core.query import FilterCondition
+
+    hardware = Query(
+        "GET /core/v1/assets/hardware",
+        filters=(FilterCondition("type", Operator.EQ, ("SERVER",)),),
+        page_size=10,
+    )
+    tab = window.open_tab(window.context.catalog.find(hardware.endpoint_id), hardware)
+    run(until(lambda: settled(window) and tab.model.rowCount() >= 10))
+    tab.model.fetchMore(tab.proxy.index(0, 0).parent())
+    run(until(lambda: settled(window) and tab.model.rowCount() >= 20))
+    title = window.tabs.tabText(0)
+    assert "1 filter" in title
+    window.tree.set_search_text("hardware")
+    sandbox_context = window.context
+    run(window.switch_profile("Sandbox Scout"))
+    assert window.tabs.count() == 0
+    assert window.tree.search.text() == ""
+    window.tree.set_search_text("units")
+    sent_before = len(services.request_log.entries())
+    run(window.switch_profile("Sandbox"))
+    assert window.context is sandbox_context  # kept open, not rebuilt
+    assert window.tabs.widget(0) is tab  # the same tab, rows and all
+    assert tab.model.rowCount() == 20
+    assert window.tabs.tabText(0) == title
+    assert window.tree.search.text() == "hardware"
+    run(until(lambda: settled(window)))
+    assert len(services.request_log.entries()) == sent_before  # nothing reloaded
+    run(window.switch_profile("Sandbox Scout"))
+    assert window.tree.search.text() == "units"
+
+
+def test_restored_tabs_run_one_at_a_time_as_they_are_shown(
+    make_window, sandbox_profile, services, run, until
+):
+    first = make_window()
+    run(first.start())
+    for endpoint_id in ("GET /core/v1/clients", "GET /core/v1/sites", "GET /core/v1/contacts"):
+        open_by_id(first, endpoint_id)
+    run(until(lambda: settled(first)))
+    run(first.shutdown())
+    services.request_log.clear()
+    second = make_window()
+    run(second.start())
+    assert second.tabs.count() == 3
+    run(until(lambda: settled(second)))
+    paths = [e.url.split("?")[0].rsplit("/", 1)[-1] for e in services.request_log.entries()]
+    shown = second.current_tab()
+    assert shown is not None
+    assert len(paths) == 1  # only the tab shown ran, not a burst of three
+    waiting = [second.tabs.widget(i) for i in range(3) if second.tabs.widget(i) is not shown]
+    assert all(t.status_label.text() == "Runs when you open this tab." for t in waiting)
+    second.tabs.setCurrentWidget(waiting[0])
+    run(until(lambda: settled(second) and len(services.request_log.entries()) == 2))

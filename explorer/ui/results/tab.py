@@ -103,8 +103,11 @@ class ResultsTab(QWidget):
         parent: QWidget | None = None,
         *,
         title: str = "",
+        run_now: bool = True,
     ) -> None:
         super().__init__(parent)
+        # A restored tab that is not shown waits to run until it is (no burst of requests).
+        self._run_when_shown = False
         self.context = context
         self._endpoint = endpoint
         self._fixed_title = title  # "Client: Wonka Logistics" when opened from a link
@@ -197,6 +200,12 @@ class ResultsTab(QWidget):
 
         # --- table and detail panel
         self.model = RecordTableModel(self)
+        # Run reads Stop while anything of this tab is on its way; recomputed on a zero timer
+        # because a cancel settles the model's and the controller's flags one after the other.
+        self._run_button_sync = QTimer(self)
+        self._run_button_sync.setSingleShot(True)
+        self._run_button_sync.setInterval(0)
+        self._run_button_sync.timeout.connect(self._sync_run_button)
         self._columns_fitted = False  # fitted once per query, after its first rows
         self.controller = ResultsController(context, endpoint, self.model, self)
         self.tasks = self.controller.tasks
@@ -299,15 +308,30 @@ class ResultsTab(QWidget):
             self.builder.set_query(query)
         self._update_counts()
         self._emit_title()
-        if self.builder.is_valid():
+        if not self.builder.is_valid():
+            self.show_status("Fill in the marked fields, then Run.")
+        elif run_now:
             self.run(self.builder.query())
         else:
-            self.show_status("Fill in the marked fields, then Run.")
+            self._run_when_shown = True
+            self.show_status("Runs when you open this tab.")
+
+    def shown(self) -> None:
+        """The tab became the current one: run it now if it was restored waiting."""
+        if self._run_when_shown:
+            self._run_when_shown = False
+            self.run(self.builder.query())
 
     # ------------------------------------------------------------ public API
     @property
     def endpoint(self) -> Endpoint:
         return self._endpoint
+
+    @property
+    def title(self) -> str:
+        """The tab's title now: a link's ("Client: Wonka Logistics"), or the endpoint's with
+        its path values and filter count ("List hardware assets (1 filter)")."""
+        return self._last_title or self._endpoint.summary or self._endpoint.path
 
     @property
     def query(self) -> Query:
@@ -616,8 +640,7 @@ class ResultsTab(QWidget):
             label += f" · pages by {paging}"  # the style in use, also when it was detected
         if self.endpoint_label.text() != label:
             self.endpoint_label.setText(label)
-        busy = self.controller.busy or self.controller.loading_all
-        self.builder.set_running(busy)
+        self._run_button_sync.start()  # once the flags of this turn have settled
         can_load = self.model.has_more and self.model.error is None
         self.load_all_button.setEnabled(can_load)
         self.load_all_button.setToolTip(
@@ -637,6 +660,9 @@ class ResultsTab(QWidget):
             else "Run the query first: export writes its rows"
         )
         self._explain_if_empty()
+
+    def _sync_run_button(self) -> None:
+        self.builder.set_running(self.controller.busy or self.controller.loading_all)
 
     def _explain_if_empty(self) -> None:
         """A query that found nothing says why it may be empty and how to widen it."""
