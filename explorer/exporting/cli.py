@@ -24,15 +24,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from explorer.cli import (
-    EXIT_API,
-    EXIT_AUTH,
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_NETWORK,
-    EXIT_OK,
-    EXIT_USAGE,
-)
 from explorer.core import catalogs
 from explorer.core.catalog import Catalog, Endpoint, PaginationKind
 from explorer.core.client import connect
@@ -62,6 +53,15 @@ from explorer.core.humanize import format_duration
 from explorer.core.query import Query, parse_cli_filter, parse_sort_spec, validate
 from explorer.core.secrets import SecretStore, open_secret_store_async
 from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
+from explorer.exitcodes import (
+    EXIT_API,
+    EXIT_AUTH,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
 DEFAULT_CATALOG = "scalepad+sandbox+scout"  # for --base-url without --catalog
 ENV_API_KEY = "EXPLORER_API_KEY"
