@@ -347,14 +347,35 @@ def test_the_modules_packed_without_qt_never_import_qt(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ the frozen app
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh build (never a stale dist/): PyInstaller's log shows only if the build fails."""
-    folder = tmp_path_factory.mktemp("frozen")
-    path, seconds = build_app.build(folder / "dist", folder / "work", quiet=True)
-    size_mb = build_app.folder_size(path) / 1e6
-    sys.stderr.write(f"\nbuilt the bundle in {seconds:.0f} s: {size_mb:.0f} MB\n")
-    return Path(path)
+    """One fresh build per test run (never a stale dist/), whichever xdist workers ask for it.
+
+    The first worker to take the lock builds into the run's shared temporary folder; any other
+    finds the finished bundle (or the build's failure) there. PyInstaller's log shows only if the
+    build fails.
+    """
+    import fcntl  # the frozen tests run on Linux only
+
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's folder sits in the run's own folder; alone, the base is the run's.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "frozen"
+    failure = folder / "build-failed.txt"
+    with (shared / "frozen.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not folder.exists():
+            folder.mkdir()
+            try:
+                path, seconds = build_app.build(folder / "dist", folder / "work", quiet=True)
+            except SystemExit as exc:
+                failure.write_text(str(exc), encoding="utf-8")
+            else:
+                size_mb = build_app.folder_size(path) / 1e6
+                sys.stderr.write(f"\nbuilt the bundle in {seconds:.0f} s: {size_mb:.0f} MB\n")
+    if failure.exists():
+        pytest.fail(f"the bundle did not build: {failure.read_text(encoding='utf-8')}")
+    return folder / "dist" / "explorer"
 
 
 def run_frozen(
