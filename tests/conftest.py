@@ -37,9 +37,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class ClassGroupScheduling(LoadGroupScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             scope: str = super()._split_scope(nodeid)
-            if scope != nodeid:  # a group xdist could still name
-                return scope
-            path, *names = nodeid.split("[", 1)[0].split("::")
-            return f"{path}::{names[0]}" if len(names) > 1 else nodeid
+            return scope if scope != nodeid else work_unit(nodeid)  # a group xdist still names
 
     return ClassGroupScheduling(config, log)
+
+
+def work_unit(nodeid: str) -> str:
+    """What one worker runs as a whole: a test's class, or the test alone."""
+    path, *names = nodeid.split("[", 1)[0].split("::")
+    return f"{path}::{names[0]}" if len(names) > 1 else nodeid

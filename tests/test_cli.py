@@ -683,15 +683,22 @@ def test_stopping_the_cli_halfway_then_resuming_gives_the_same_file(
     how: str, slow_sandbox: Any, clean_export_file: Path, cli_env: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "stopped.csv"
-    with (
-        pages_held_after(slow_sandbox, pages=6),  # 20 rows a page: 100 rows, then one more page
-        subprocess.Popen(**cli_command(slow_sandbox, out, cli_env), text=True) as process,
-    ):
-        wait_for_rows(out, 100, process)
-        process.send_signal(STOP_SIGNALS[how])
-        _, stderr = process.communicate(timeout=60)
+    with pages_held_after(slow_sandbox, pages=6):  # 20 rows a page: 100 rows, then one more
+        process = subprocess.Popen(**cli_command(slow_sandbox, out, cli_env), text=True)
+        with process:
+            try:
+                wait_for_rows(out, 100, process)
+                process.send_signal(STOP_SIGNALS[how])
+                _, stderr = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired as exc:
+                process.kill()
+                _, late = process.communicate()
+                raise AssertionError(f"the export ignored {how} for 60 s; stderr: {late}") from exc
+            finally:
+                if process.poll() is None:  # the test failed: do not wait for a held export
+                    process.kill()
     if how != "kill":  # Ctrl-C and SIGTERM end with a message; SIGKILL leaves no last word
-        assert process.returncode == EXIT_INTERRUPTED
+        assert process.returncode == EXIT_INTERRUPTED, stderr
         assert "--resume" in stderr.strip().splitlines()[-1]
     assert not out.exists()
     assert out.with_name(out.name + ".partial").exists()
