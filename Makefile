@@ -24,6 +24,7 @@ test: $(STAMP)
 	$(BIN)/ruff check explorer tests benchmarks
 	$(BIN)/ruff format --check explorer tests benchmarks scripts packaging
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadgroup
 
 sandbox: $(STAMP)

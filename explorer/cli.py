@@ -13,15 +13,28 @@ import sys
 from collections.abc import Sequence
 
 from explorer import __version__
+from explorer.exitcodes import (
+    EXIT_API,
+    EXIT_AUTH,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
-# Exit statuses shared by every command (documented in the README).
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_API = 4
-EXIT_NETWORK = 5
-EXIT_FAILED = 6  # export could not be completed for another reason (disk full, pagination error)
-EXIT_INTERRUPTED = 130
+# The statuses live in explorer/exitcodes.py; they stay importable from here as before.
+__all__ = [
+    "EXIT_API",
+    "EXIT_AUTH",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_NETWORK",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+]
 
 COMMAND_MODULES = (
     "explorer.sandbox.cli",  # explorer-cli sandbox

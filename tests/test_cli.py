@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -11,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -646,17 +648,57 @@ def clean_export_file(slow_sandbox: Any, tmp_path_factory: pytest.TempPathFactor
 STOP_SIGNALS = {"interrupt": signal.SIGINT, "terminate": signal.SIGTERM, "kill": signal.SIGKILL}
 
 
+@contextlib.contextmanager
+def pages_held_after(sandbox: Any, pages: int) -> Iterator[None]:
+    """The sandbox answers `pages` hardware pages, then holds the next until the block ends.
+
+    So an export stopped "halfway" is stopped halfway however slowly this machine runs the test:
+    it cannot finish before the signal arrives.
+    """
+    real = sandbox.app.answer
+    release = threading.Event()
+    served = 0
+    lock = threading.Lock()
+
+    def answer(method: str, target: str, *rest: Any) -> Any:
+        nonlocal served
+        if target.startswith(HARDWARE):
+            with lock:
+                served += 1
+                hold = served > pages
+            if hold:
+                release.wait(timeout=120)
+        return real(method, target, *rest)
+
+    sandbox.app.answer = answer
+    try:
+        yield
+    finally:
+        del sandbox.app.answer  # back to the class's method
+        release.set()
+
+
 @pytest.mark.parametrize("how", list(STOP_SIGNALS))
 def test_stopping_the_cli_halfway_then_resuming_gives_the_same_file(
     how: str, slow_sandbox: Any, clean_export_file: Path, cli_env: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "stopped.csv"
-    with subprocess.Popen(**cli_command(slow_sandbox, out, cli_env), text=True) as process:
-        wait_for_rows(out, 100, process)
-        process.send_signal(STOP_SIGNALS[how])
-        _, stderr = process.communicate(timeout=60)
+    with pages_held_after(slow_sandbox, pages=6):  # 20 rows a page: 100 rows, then one more
+        process = subprocess.Popen(**cli_command(slow_sandbox, out, cli_env), text=True)
+        with process:
+            try:
+                wait_for_rows(out, 100, process)
+                process.send_signal(STOP_SIGNALS[how])
+                _, stderr = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired as exc:
+                process.kill()
+                _, late = process.communicate()
+                raise AssertionError(f"the export ignored {how} for 60 s; stderr: {late}") from exc
+            finally:
+                if process.poll() is None:  # the test failed: do not wait for a held export
+                    process.kill()
     if how != "kill":  # Ctrl-C and SIGTERM end with a message; SIGKILL leaves no last word
-        assert process.returncode == EXIT_INTERRUPTED
+        assert process.returncode == EXIT_INTERRUPTED, stderr
         assert "--resume" in stderr.strip().splitlines()[-1]
     assert not out.exists()
     assert out.with_name(out.name + ".partial").exists()

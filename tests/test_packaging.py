@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import pkgutil
 import re
 import shutil
 import struct
@@ -18,10 +19,12 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+import grimp
 import httpx
 import pytest
 
 from explorer import __version__
+from tests.without_qt import BLOCKED, QT_PACKAGES, python_without_qt
 
 ROOT = Path(__file__).resolve().parent.parent
 ICONS = ROOT / "resources" / "icons"
@@ -307,25 +310,72 @@ def test_prune_drops_libraries_only_pruned_plugins_need() -> None:
     assert not build_app.is_pruned("libglib-2.0.so.0")  # Qt Core links it
 
 
-def test_the_command_line_needs_no_qt_modules() -> None:
-    assert build_app.needs_qt("explorer.ui.results.table_model")
-    assert build_app.needs_qt("explorer.smoke")
-    assert not build_app.needs_qt("explorer.core.client")
-    assert not build_app.needs_qt("explorer.exporting.cli")
-    assert not build_app.needs_qt("explorer.sandbox.server")
+def explorer_modules() -> list[str]:
+    import explorer
+
+    found = pkgutil.walk_packages(explorer.__path__, prefix="explorer.")
+    return sorted(["explorer", *(info.name for info in found)])
+
+
+def modules_reaching_qt() -> set[str]:
+    """The explorer modules that import Qt, directly or through others, at any depth."""
+    graph = grimp.build_graph("explorer", include_external_packages=True)
+    direct = set().union(*(graph.find_modules_that_directly_import(q) for q in QT_PACKAGES))
+    return direct.union(*(graph.find_downstream_modules(module) for module in direct))
+
+
+def test_the_modules_packed_without_qt_never_import_qt(tmp_path: Path) -> None:
+    """explorer-cli's analysis leaves out what `needs_qt` names; nothing else may reach Qt.
+
+    The import graph sees imports inside functions too (explorer.smoke imports Qt only when it
+    runs); importing each module in a process where Qt is blocked checks the same at run time.
+    """
+    headless = [name for name in explorer_modules() if not build_app.needs_qt(name)]
+    assert "explorer.exporting.cli" in headless
+    assert "explorer.ui.results.table_model" not in headless
+
+    assert modules_reaching_qt() & set(headless) == set()
+
+    result = python_without_qt(
+        "import importlib\n" + "".join(f"importlib.import_module({name!r})\n" for name in headless),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert BLOCKED not in result.stderr
 
 
 # ------------------------------------------------------------------ the frozen app
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh build (never a stale dist/): PyInstaller's log shows only if the build fails."""
-    folder = tmp_path_factory.mktemp("frozen")
-    path, seconds = build_app.build(folder / "dist", folder / "work", quiet=True)
-    size_mb = build_app.folder_size(path) / 1e6
-    sys.stderr.write(f"\nbuilt the bundle in {seconds:.0f} s: {size_mb:.0f} MB\n")
-    return Path(path)
+    """One fresh build per test run (never a stale dist/), whichever xdist workers ask for it.
+
+    The first worker to take the lock builds into the run's shared temporary folder; any other
+    finds the finished bundle (or the build's failure) there. PyInstaller's log shows only if the
+    build fails.
+    """
+    import fcntl  # the frozen tests run on Linux only
+
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's folder sits in the run's own folder; alone, the base is the run's.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "frozen"
+    failure = folder / "build-failed.txt"
+    with (shared / "frozen.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not folder.exists():
+            folder.mkdir()
+            try:
+                path, seconds = build_app.build(folder / "dist", folder / "work", quiet=True)
+            except SystemExit as exc:
+                failure.write_text(str(exc), encoding="utf-8")
+            else:
+                size_mb = build_app.folder_size(path) / 1e6
+                sys.stderr.write(f"\nbuilt the bundle in {seconds:.0f} s: {size_mb:.0f} MB\n")
+    if failure.exists():
+        pytest.fail(f"the bundle did not build: {failure.read_text(encoding='utf-8')}")
+    return folder / "dist" / "explorer"
 
 
 def run_frozen(

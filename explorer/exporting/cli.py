@@ -26,15 +26,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from explorer.cli import (
-    EXIT_API,
-    EXIT_AUTH,
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_NETWORK,
-    EXIT_OK,
-    EXIT_USAGE,
-)
 from explorer.core import catalogs
 from explorer.core.catalog import (
     Catalog,
@@ -73,6 +64,15 @@ from explorer.core.safefiles import FileLocked, NotARegularFile
 from explorer.core.secrets import SecretStore, open_secret_store_async
 from explorer.core.session import load_profile_catalog, open_connection
 from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
+from explorer.exitcodes import (
+    EXIT_API,
+    EXIT_AUTH,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
 DEFAULT_CATALOG = "scalepad+sandbox+scout"  # for --base-url without --catalog
 ENV_API_KEY = "EXPLORER_API_KEY"

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from explorer.exitcodes import EXIT_USAGE
 from explorer.sandbox.runner import add_arguments, config_from_args, run_foreground
 
 
@@ -26,5 +27,5 @@ def handler(args: argparse.Namespace) -> int:
         config = config_from_args(args)
     except ValueError as exc:
         print(f"explorer-cli sandbox: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     return run_foreground(config, verbose=args.verbose)

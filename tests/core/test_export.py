@@ -562,22 +562,24 @@ def test_an_unwritable_folder_is_an_export_error(tmp_path: Path) -> None:
 def sandbox_export(
     handle: Any, endpoint_id: str, out: Path, *, page_size: int = 50, **kwargs: Any
 ) -> ExportResult:
+    return asyncio.run(export_from_sandbox(handle, endpoint_id, out, page_size=page_size, **kwargs))
+
+
+async def export_from_sandbox(
+    handle: Any, endpoint_id: str, out: Path, *, page_size: int = 50, **kwargs: Any
+) -> ExportResult:
     endpoint = load_catalog_endpoint(endpoint_id)
-
-    async def go() -> ExportResult:
-        client = ApiClient(
-            handle.url,
-            auth=ApiKeyAuth(handle.api_key),
-            governor=RateGovernor(kwargs.pop("limit", 10_000), kwargs.pop("period_s", 1.0)),
-            backoff_base_s=0.01,  # injected faults are retried without long waits
-        )
-        query = Query(endpoint_id=endpoint.id, page_size=page_size)
-        try:
-            return await export_csv(client, endpoint, query, out, **kwargs)
-        finally:
-            await client.aclose()
-
-    return asyncio.run(go())
+    client = ApiClient(
+        handle.url,
+        auth=ApiKeyAuth(handle.api_key),
+        governor=RateGovernor(kwargs.pop("limit", 10_000), kwargs.pop("period_s", 1.0)),
+        backoff_base_s=0.01,  # injected faults are retried without long waits
+    )
+    query = Query(endpoint_id=endpoint.id, page_size=page_size)
+    try:
+        return await export_csv(client, endpoint, query, out, **kwargs)
+    finally:
+        await client.aclose()
 
 
 def load_catalog_endpoint(endpoint_id: str) -> Endpoint:
@@ -633,27 +635,28 @@ def test_twenty_thousand_records_at_the_documented_rate_limit(
 ) -> None:
     """Issue 6: each record exactly once, in the API's order, without one 429; faults too."""
     clean, faulty = tmp_path / "clean.csv", tmp_path / "faulty.csv"
-    result = sandbox_export(
-        make_sandbox(scale=2, rate="50/5"),
-        SANDBOX_HARDWARE,
-        clean,
-        page_size=200,
-        limit=50,
-        period_s=5.0,
-    )
+    budget = {"page_size": 200, "limit": 50, "period_s": 5.0}
+
+    async def both() -> list[ExportResult]:
+        # Two servers, two budgets: the exports wait for their rate limits at the same time.
+        return await asyncio.gather(
+            export_from_sandbox(
+                make_sandbox(scale=2, rate="50/5"), SANDBOX_HARDWARE, clean, **budget
+            ),
+            export_from_sandbox(
+                make_sandbox(scale=2, rate="50/5", fault_rate=0.05),
+                SANDBOX_HARDWARE,
+                faulty,
+                **budget,
+            ),
+        )
+
+    result, faulty_result = asyncio.run(both())
     assert result.rows_written == result.total_count == 20_000
     assert result.rate_limited == 0
     ids = [row[0] for row in read_rows(clean)[1:]]
     assert len(set(ids)) == 20_000
-    result = sandbox_export(
-        make_sandbox(scale=2, rate="50/5", fault_rate=0.05),
-        SANDBOX_HARDWARE,
-        faulty,
-        page_size=200,
-        limit=50,
-        period_s=5.0,
-    )
-    assert result.rate_limited == 0
+    assert faulty_result.rate_limited == 0
     assert faulty.read_bytes() == clean.read_bytes()
 
 

@@ -47,6 +47,7 @@ class FakeListApi:
     requests: list[httpx.QueryParams] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
+    request_arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def ids(self) -> list[str]:
         return [f"r{i:05d}" for i in range(self.count)]
@@ -55,6 +56,7 @@ class FakeListApi:
         self.requests.append(request.url.params)
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        self.request_arrived.set()
         try:
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)
@@ -348,8 +350,8 @@ def test_cancelling_an_offset_walk_stops_its_requests_and_leaves_a_usable_resume
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            await asyncio.sleep(0.05)
-            assert api.in_flight == 0  # the pages fetched ahead were cancelled too
+            # The walk stops the pages it fetched ahead before its cancellation completes.
+            assert api.in_flight == 0
             point = _resume_round_trip(got[-1])
             return [p async for p in iter_pages(client, OFFSET_EP, None, resume=point)]
 
@@ -403,7 +405,7 @@ def test_page_fetcher_keeps_a_page_whose_first_caller_was_cancelled() -> None:
         async with client_for(api) as client:
             fetcher = PageFetcher(client, CURSOR_EP, None)
             first = asyncio.create_task(fetcher.fetch_next())
-            await asyncio.sleep(0.01)
+            await api.request_arrived.wait()
             first.cancel()
             pages = []
             while (page := await fetcher.fetch_next()) is not None:
@@ -438,7 +440,7 @@ def test_page_fetcher_cancel_stops_the_running_fetch() -> None:
         async with client_for(api) as client:
             fetcher = PageFetcher(client, CURSOR_EP, None)
             task = asyncio.create_task(fetcher.fetch_next())
-            await asyncio.sleep(0.01)
+            await api.request_arrived.wait()
             assert fetcher.fetching
             fetcher.cancel()
             with pytest.raises(asyncio.CancelledError):

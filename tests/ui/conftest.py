@@ -147,6 +147,44 @@ async def wait_for_condition(
         await asyncio.sleep(interval)
 
 
+async def settle(timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    """Wait until nothing is left to run: no task but the caller's, no Qt event waiting.
+
+    A check that nothing happened (no request sent, no row added) is sound from then on:
+    whatever could have done it has finished, however slow the machine. A fixed sleep only
+    hopes so. Each quiet round lets Qt process its posted events and due zero-time timers (a
+    view asking the model for more rows, a queued refresh), which may start new tasks.
+    """
+    from PySide6.QtCore import QCoreApplication
+
+    me = asyncio.current_task()
+    deadline = time.monotonic() + timeout
+    quiet_rounds = 0
+    while quiet_rounds < 3:
+        others = [t for t in asyncio.all_tasks() if t is not me and not t.done() and not _runs(t)]
+        if not others:
+            quiet_rounds += 1
+            QCoreApplication.sendPostedEvents()
+            await asyncio.sleep(0)
+            continue
+        quiet_rounds = 0
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"still running after {timeout} s: {others}")
+        await asyncio.wait(others, timeout=remaining)
+
+
+def _runs(task: asyncio.Task[Any]) -> bool:
+    """True for the task of `run(...)` itself (asyncio.wait_for around the test's coroutine)."""
+    return getattr(task.get_coro(), "__qualname__", "") == "wait_for"
+
+
+@pytest.fixture
+def settled() -> Callable[..., Awaitable[None]]:
+    """`await settled()` inside a coroutine driven by `run`: see `settle`."""
+    return settle
+
+
 @pytest.fixture
 def until() -> Callable[..., Awaitable[Any]]:
     """`await until(lambda: ..., timeout=15)` inside a coroutine driven by `run`."""

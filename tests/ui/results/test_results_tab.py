@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, Qt
 from explorer.core.catalog import Operator
 from explorer.core.query import FilterCondition, Query
 from explorer.ui.results.table_model import RawValueRole as RAW
+from tests.ui.conftest import settle
 
 HARDWARE = "GET /core/v1/assets/hardware"
 CLIENTS = "GET /core/v1/clients"
@@ -33,11 +34,11 @@ def first_page_then_scroll(tab, until):
 def first_page_then_scroll_at(tab, until, page_size):
     async def scenario():
         await until(loaded(tab, page_size))
-        await asyncio.sleep(0.1)  # nothing more is fetched while the view is not at the end
+        await settle()  # nothing more is fetched while the view is not at the end
         before = tab.model.rowCount()
         tab.table.scrollToBottom()
         await until(loaded(tab, before + 1))
-        await asyncio.sleep(0.2)
+        await settle()
         return before
 
     return scenario()
@@ -90,7 +91,7 @@ def test_cancel_load_all_keeps_rows_and_stops(qtbot, make_tab, app_context, run,
         await asyncio.gather(tab.load_all_task, return_exceptions=True)
         kept = tab.model.rowCount()
         sent = len(requests_to(app_context, "/core/v1/assets/hardware"))
-        await asyncio.sleep(0.3)
+        await settle()
         return kept, sent
 
     kept, sent = run(cancel_midway())
@@ -140,7 +141,7 @@ def test_header_click_on_an_unsortable_column_says_why(qtbot, make_tab, app_cont
     run(until(loaded(tab, 1)))
     sent = len(requests_to(app_context, "/core/v1/clients"))
     header_click(tab, qtbot, "id")
-    run(asyncio.sleep(0.1))
+    run(settle())
     assert len(requests_to(app_context, "/core/v1/clients")) == sent
     assert "cannot sort by id" in tab.status_label.text()
     assert "num_hardware_assets" in tab.status_label.text()
@@ -297,7 +298,7 @@ def test_invalid_form_runs_nothing(qtbot, make_tab, app_context, run, until):
     query = Query(endpoint_id=HARDWARE, filters=(FilterCondition("colour", Operator.EQ, ("red",)),))
     sent = len(requests_to(app_context, "/core/v1/assets/hardware"))
     tab = make_tab(app_context, HARDWARE, query)
-    run(asyncio.sleep(0.1))
+    run(settle())
     assert len(requests_to(app_context, "/core/v1/assets/hardware")) == sent
     assert not tab.builder.run_button.isEnabled()
     assert tab.count_label.text() == "Not run yet"
@@ -312,7 +313,7 @@ def test_close_tab_cancels_what_runs(qtbot, make_tab, app_context, run, until):
     run(tab.close_tab())
     assert tab.load_all_task.done()
     kept = tab.model.rowCount()
-    run(asyncio.sleep(0.2))
+    run(settle())
     assert tab.model.rowCount() == kept
 
 
@@ -352,7 +353,7 @@ def test_non_get_endpoints_are_never_sent(qtbot, make_tab, app_context, run):
     query = Query(endpoint_id="DELETE /quoter/v1/items/{id}", path_params={"id": "x1"})
     tab = make_tab(app_context, "DELETE /quoter/v1/items/{id}", query)
     tab.builder.request_run()
-    run(asyncio.sleep(0.1))
+    run(settle())
     assert not [e for e in app_context.request_log.entries() if e.method != "GET"]
     assert "only GET endpoints" in tab.status_label.text()
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QTableView
 from explorer.core.catalog import Endpoint, Link, PaginationKind, SchemaField
 from explorer.ui.results.find_bar import FindProxyModel
 from explorer.ui.results.table_model import LinkRole, RawValueRole, RecordTableModel
+from tests.ui.conftest import settle
 
 
 @dataclass
@@ -132,7 +133,7 @@ def test_fetch_more_twice_fetches_one_page(model, run, until):
     model.fetchMore(QModelIndex())
     assert not model.canFetchMore(QModelIndex())
     run(until(lambda: model.rowCount() == 4))
-    run(asyncio.sleep(0.05))
+    run(settle())
     assert fetcher.calls == [0]
     assert model.canFetchMore(QModelIndex())
 
@@ -242,7 +243,7 @@ def test_a_stale_page_after_a_new_query_is_dropped(model, run, until):
     model.start(ENDPOINT, slow)
     model.start(ENDPOINT, ScriptedFetcher(make_records(2, start=100), 2))
     run(until(lambda: model.rowCount() == 2))
-    run(asyncio.sleep(0.08))
+    run(settle())  # the first query's page has arrived or was cancelled by now
     assert ids(model) == ["r100", "r101"]
 
 
@@ -270,24 +271,29 @@ def test_many_rows_store_compactly_and_data_stays_cheap(model, qapp):
 
     records = make_records(100_000)
     model.start(ENDPOINT, None, fetch_first=False)
-    tracemalloc.start()
+    traced_from = 90_000  # tracing slows every allocation down: measure the last 10,000 rows
     for start in range(0, len(records), 1000):
+        if start == traced_from:
+            tracemalloc.start()
         model._add_page(FakePage(records[start : start + 1000], 100_000, start // 1000, False))
     current, _peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del records
     assert model.rowCount() == 100_000
-    # About 32 MB today; keeping the nested dicts instead would take several times that.
-    assert current / 1e6 < 60, f"{current / 1e6:.0f} MB kept for 100,000 small rows"
+    # About 32 MB for 100,000 rows today; keeping the nested dicts would take several times that.
+    kept_mb = current / (100_000 - traced_from) * 100_000 / 1e6
+    assert kept_mb < 60, f"{kept_mb:.0f} MB kept for 100,000 small rows"
 
     view = QTableView()
     view.setModel(model)
     view.resize(1200, 800)
-    started = time.perf_counter()
+    started = (
+        time.process_time()
+    )  # this process's CPU time: other work on the machine is not counted
     for row in range(99_000, 99_060):
         for column in range(model.columnCount()):
             model.data(model.index(row, column))
-    assert time.perf_counter() - started < 0.2
+    assert time.process_time() - started < 0.2
     view.scrollToBottom()
     view.grab()
     view.deleteLater()
