@@ -817,8 +817,13 @@ class PageFetcher:
 
     @property
     def paging_summary(self) -> str:
-        """The style in use and where it came from, `link-header (detection)`, for the window."""
+        """The style in use, in full notation, and where it came from (for a tooltip)."""
         return paging_summary(self._walk.endpoint)
+
+    @property
+    def paging_source(self) -> str:
+        """Where the style in use came from: catalog, document, profile, override, detection."""
+        return self._walk.endpoint.paging_source or "catalog"
 
     @property
     def fetching(self) -> bool:

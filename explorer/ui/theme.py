@@ -7,6 +7,7 @@ use saturated mid-tones with white text; everything else follows the system pale
 from __future__ import annotations
 
 import logging
+import os
 from functools import cache
 
 from PySide6.QtCore import Qt
@@ -96,9 +97,45 @@ class ExplorerStyle(QProxyStyle):
         return super().styleHint(hint, option, widget, returnData)
 
 
+def dark_palette() -> QPalette:
+    """A dark Fusion palette, for EXPLORER_THEME=dark (a desktop whose theme Qt cannot read)."""
+    palette = QPalette()
+    colors = {
+        QPalette.ColorRole.Window: "#2b2d31",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1e1f22",
+        QPalette.ColorRole.AlternateBase: "#26282c",
+        QPalette.ColorRole.ToolTipBase: "#1e1f22",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#34363b",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.Highlight: "#3d6fb6",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+        QPalette.ColorRole.Mid: "#4a4d52",
+        QPalette.ColorRole.Link: "#8cb4ff",
+    }
+    for role, color in colors.items():
+        palette.setColor(role, QColor(color))
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7b7f85"))
+    return palette
+
+
 def apply_theme(app: QApplication) -> None:
-    """Fusion (consistent on every platform, follows the system's light or dark palette)."""
+    """Fusion (consistent on every platform, follows the system's light or dark palette;
+    EXPLORER_THEME=dark or light forces one)."""
     app.setStyle(ExplorerStyle("Fusion"))
+    wanted = os.environ.get("EXPLORER_THEME", "").strip().lower()
+    if wanted == "dark":
+        app.setPalette(dark_palette())
+    elif wanted == "light":
+        app.setPalette(app.style().standardPalette())
     app.setStyleSheet(
         _STYLE_SHEET % {"warning": WARNING_COLOR, "error": ERROR_COLOR, "success": SUCCESS_COLOR}
     )

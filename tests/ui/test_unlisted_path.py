@@ -51,5 +51,6 @@ def test_the_tab_says_how_it_pages_and_where_that_came_from(window, run, until):
     run(until(lambda: settled(window) and tab.model.rowCount() > 0))
     text = tab.endpoint_label.text()
     assert text.startswith("GET /core/v1/assets/hardware · pages by ")
-    assert text.endswith("(catalog)")
-    assert tab.model.paging_summary in text
+    assert text.endswith(" (catalog)")
+    assert tab.model.paging_short in text
+    assert tab.model.paging_summary in tab.endpoint_label.toolTip()  # the full notation

@@ -257,7 +257,7 @@ class ResultsTab(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([760, 460])  # the record panel wide enough to read, resizable
+        self.splitter.setSizes([820, 400])  # the record panel wide enough to read, resizable
         self.splitter.setCollapsible(0, True)
         self.splitter.setCollapsible(1, False)
         if endpoint.pagination is PaginationKind.SINGLE:
@@ -277,6 +277,7 @@ class ResultsTab(QWidget):
         self.model.loading_changed.connect(lambda _on: self._update_counts())
         self.model.fetch_failed.connect(self._fetch_failed)
         self.model.page_loaded.connect(lambda _n: self._fit_columns_once())
+        self.model.page_loaded.connect(lambda _n: self._select_first_row())
         self.model.modelReset.connect(self._forget_fit)
         self.model.notice.connect(self.show_status)
         self.model.modelReset.connect(self.detail.clear)
@@ -545,6 +546,11 @@ class ResultsTab(QWidget):
             return
         self.banner.show_error(exc, kept=kept, action="Retry", on_action=self.retry)
 
+    def _select_first_row(self) -> None:
+        """After a query's first rows, show the first record (the panel is never idle)."""
+        if self.model.rowCount() and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+
     def _single_loaded(self, count: int) -> None:
         if count:
             self.table.setCurrentIndex(self.proxy.index(0, 0))
@@ -634,12 +640,15 @@ class ResultsTab(QWidget):
         if self.model.is_loading:
             text += " · loading…"
         self.count_label.setText(text)
-        paging = self.model.paging_summary
+        paging = self.model.paging_short
         label = f"{self._endpoint.method} {self._endpoint.path}"
         if paging:
             label += f" · pages by {paging}"  # the style in use, also when it was detected
         if self.endpoint_label.text() != label:
             self.endpoint_label.setText(label)
+            detail = self.model.paging_summary
+            tip = self._endpoint.description or self._endpoint.summary
+            self.endpoint_label.setToolTip(f"{tip}\nPaging: {detail}" if detail else tip)
         self._run_button_sync.start()  # once the flags of this turn have settled
         can_load = self.model.has_more and self.model.error is None
         self.load_all_button.setEnabled(can_load)

@@ -184,6 +184,15 @@ class RecordTableModel(QAbstractTableModel):
         return self._in_flight or self._loading_all
 
     @property
+    def paging_short(self) -> str:
+        """`cursor (catalog)`, `link-header (detection)`: the style and its source, briefly."""
+        style = getattr(self._fetcher, "paging_style", "")
+        source = getattr(self._fetcher, "paging_source", "")
+        if not isinstance(style, str) or not style:
+            return ""
+        return f"{style} ({source})" if isinstance(source, str) and source else style
+
+    @property
     def paging_summary(self) -> str:
         """How the rows are paged, once known (`cursor (catalog)`, `link-header (detection)`)."""
         summary = getattr(self._fetcher, "paging_summary", "")
