@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from explorer.core.catalog import SecurityScheme
 from explorer.core.errors import AuthError, ConfigError, ExplorerError, error_from_response
 from explorer.core.ratelimit import LoopLock
 from explorer.core.settings import ApiKeySettings, AuthKind, JwtSettings, OAuth2Settings
@@ -662,3 +663,18 @@ def auth_for(
             identity or "", secret, oauth2 or OAuth2Settings(), origin=base_url
         )
     return JwtAuth(base_url, username or "", secret, jwt)
+
+
+def scheme_settings(scheme: SecurityScheme) -> dict[str, Any]:
+    """The Profile fields that make a profile use a document's security scheme."""
+    if not scheme.kind:
+        raise ConfigError(
+            f"The security scheme {scheme.name!r} cannot be used.",
+            explanation=scheme.note or f"explorer cannot use the scheme {scheme.name!r}.",
+        )
+    changes: dict[str, Any] = {"auth_kind": AuthKind(scheme.kind), "scheme_name": scheme.name}
+    if scheme.kind == AuthKind.API_KEY:
+        changes["key_placement"] = ApiKeySettings(scheme.location, scheme.param_name)
+    elif scheme.kind == AuthKind.OAUTH2:
+        changes["oauth2"] = OAuth2Settings(scheme.token_url, scheme.scopes)
+    return changes
