@@ -208,12 +208,14 @@ class OAuth2ClientCredentials(SchemeAuth):
         self._token: str | None = None
         self._renew_due = 0.0
         self._lock = LoopLock()
+        self._client_auth = settings.client_auth
+        self._tried_post = False
         self.fetches = 0  # token requests sent
         self.curl_variables = {"header:authorization": "Bearer $EXPLORER_TOKEN"}
 
     def curl_templates(self, request: httpx.Request) -> dict[str, str]:
         if str(request.url.copy_with(query=None)) == str(httpx.URL(self.token_url)):
-            if self.settings.client_auth == "basic":
+            if "Authorization" in request.headers:
                 return {"basic": "$EXPLORER_CLIENT_ID:$EXPLORER_CLIENT_SECRET"}
             return {}
         return super().curl_templates(request)
@@ -238,16 +240,40 @@ class OAuth2ClientCredentials(SchemeAuth):
         if self._token is None or self._clock() >= self._renew_due:
             async with self._lock.get():
                 if self._token is None or self._clock() >= self._renew_due:
-                    await self._accept((yield self._token_request()))
+                    steps = self._token_steps()
+                    step = await anext(steps, None)
+                    while step is not None:
+                        step = await _asend(steps, (yield step))
         sent_with = self._apply(request)
         response = yield request
         if response.status_code != 401:
             return
         async with self._lock.get():
             if self._token == sent_with:  # nobody has fetched a fresh token yet
-                await self._accept((yield self._token_request()))
+                steps = self._token_steps()
+                step = await anext(steps, None)
+                while step is not None:
+                    step = await _asend(steps, (yield step))
         self._apply(request)
         yield request  # the one replay
+
+    async def _token_steps(self) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Ask for a token; a token URL that refuses client_secret_basic is asked once more with
+        the secret in the body (client_secret_post), which is then kept for this connection."""
+        reply = yield self._token_request(self._client_auth)
+        await reply.aread()
+        if (
+            self._client_auth == "basic"
+            and reply.status_code in (400, 401)
+            and not self._tried_post
+        ):
+            self._tried_post = True
+            retry = yield self._token_request("post")
+            await retry.aread()
+            if retry.is_success:
+                self._client_auth = "post"
+                reply = retry
+        self._accept(reply)
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -259,12 +285,12 @@ class OAuth2ClientCredentials(SchemeAuth):
             request.headers["Authorization"] = f"Bearer {self._token}"
         return self._token
 
-    def _token_request(self) -> httpx.Request:
+    def _token_request(self, client_auth: str) -> httpx.Request:
         form = {"grant_type": "client_credentials"}
         if self.settings.scopes:
             form["scope"] = " ".join(self.settings.scopes)
         headers = {"Accept": "application/json"}
-        if self.settings.client_auth == "post":
+        if client_auth == "post":
             form["client_id"] = self._client_id
             form["client_secret"] = self._client_secret
         else:
@@ -272,8 +298,7 @@ class OAuth2ClientCredentials(SchemeAuth):
         self.fetches += 1
         return httpx.Request("POST", self.token_url, data=form, headers=headers)
 
-    async def _accept(self, reply: httpx.Response) -> None:
-        await reply.aread()
+    def _accept(self, reply: httpx.Response) -> None:
         if not reply.is_success:
             raise self._token_error(reply)
         body = _json_or_text(reply)
