@@ -58,6 +58,7 @@ class SchemeAuth(httpx.Auth):
     """A scheme that sends a credential to one origin only; `label` names it in messages."""
 
     label = "authentication"
+    rejected_note = ""  # a vendor's advice added to the 401 explanation (ScalePad's admin rights)
     #: What a copied cURL writes where the secret went, with $EXPLORER_* shell variables, keyed
     #: "header:<lower-case name>", "query:<name>" or "basic" (the value for `curl -u`).
     curl_variables: dict[str, str]
@@ -79,9 +80,10 @@ class SchemeAuth(httpx.Auth):
 
     def rejected_explanation(self) -> str:
         """What a 401 means for this scheme, in words naming it."""
+        advice = f" {self.rejected_note}" if self.rejected_note else ""
         return (
             f"The API rejected the credentials ({self.label}, 401): check them in the profile "
-            "(Edit profile), or the environment variable that supplies them."
+            f"(Edit profile), or the environment variable that supplies them.{advice}"
         )
 
     def __repr__(self) -> str:

@@ -29,7 +29,14 @@ from typing import Any, Protocol
 import httpx
 
 from explorer import __version__
-from explorer.core.auth import IDENTITY_NAMES, SECRET_NAMES, STORED_IDENTITY, auth_for, scheme_label
+from explorer.core.auth import (
+    IDENTITY_NAMES,
+    SECRET_NAMES,
+    STORED_IDENTITY,
+    SchemeAuth,
+    auth_for,
+    scheme_label,
+)
 from explorer.core.errors import (
     ApiError,
     AuthError,
@@ -452,6 +459,10 @@ async def connect(
             oauth2=profile.oauth2,
             jwt=profile.jwt,
         )
+        if isinstance(auth, SchemeAuth) and "scalepad" in profile.catalog.lower():
+            auth.rejected_note = (
+                "ScalePad keys stop working when their user loses Administrator rights."
+            )
     if profile.tls_warning:
         log.warning("%s", profile.tls_warning)
     # Loading CA certificates takes tens of milliseconds (httpx would do it in the constructor,
