@@ -776,10 +776,10 @@ class ProfileDialog(QDialog):
     def _show_where_secret(self) -> None:
         location = getattr(self.secrets, "location", "this session only")
         kind = self.auth_kind_value()
-        what = SECRET_NAMES.get(kind, "secret")
+        what, verb = SECRET_NAMES.get(kind, "secret"), "is"
         if kind in STORED_IDENTITY:
-            what = f"{IDENTITY_NAMES[kind]} and {what}"
-        text = f"The {what} is kept in: {location}; never in the settings file."
+            what, verb = f"{IDENTITY_NAMES[kind]} and {what}", "are"
+        text = f"The {what} {verb} kept in: {location}; never in the settings file."
         if kind is AuthKind.NONE:
             text = f"No secret is sent ({scheme_label(kind)})."
         self.where_secret.setText(text)
@@ -870,7 +870,9 @@ class ProfileDialog(QDialog):
         if not catalog.security_schemes:
             text += " It declares no authentication."
         elif len(catalog.security_schemes) > 1:
-            text += f" It offers {len(catalog.security_schemes)} ways to authenticate; choose one."
+            text += (
+                f" It declares {len(catalog.security_schemes)} security schemes: choose one below."
+            )
         self._set_catalog_status(text)
         self._validate()
 
@@ -997,6 +999,7 @@ def _hint_label(parent: QWidget) -> QLabel:
     label.setProperty("role", "hint")
     label.setWordWrap(True)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
 
 
