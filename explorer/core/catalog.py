@@ -180,6 +180,9 @@ class Endpoint:
     # The security requirement: alternatives, each a securitySchemes name (several joined with
     # "+" when all are needed; "" when none is). None: the document's global requirement applies.
     security: tuple[str, ...] | None = None
+    # Query parameters that carry a credential (an apiKey scheme `in: query`): the profile adds
+    # them on the wire, so a pasted URL's value is dropped and never reaches a query or a title.
+    credential_params: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -470,6 +473,7 @@ def _endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
         id_field=e.get("id_field", "id"),
         tags=tuple(e.get("tags", ())),
         security=tuple(e["security"]) if e.get("security") is not None else None,
+        credential_params=tuple(e.get("credential_params", ())),
         **{key: e[key] for key in _PAGING_KEYS if key in e},
     )
 

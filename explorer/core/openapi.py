@@ -887,6 +887,14 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
             doc.operation_ids[f"ref:#/paths/{_pointer_part(path)}/{method}"] = endpoint.id
             built.append((product, resource, endpoint, links))
 
+    servers = _servers(raw)
+    schemes = _security_schemes(raw, servers)
+    in_query = tuple(s.param_name for s in schemes if s.kind == "api_key" and s.location == "query")
+    if in_query:
+        built = [
+            (product, resource, dataclasses.replace(endpoint, credential_params=in_query), links)
+            for product, resource, endpoint, links in built
+        ]
     by_id = {endpoint.id: endpoint for _, _, endpoint, _ in built}
     groups: dict[str, dict[str, list[Endpoint]]] = {}
     for product, resource, endpoint, links in built:
@@ -898,8 +906,6 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
         if resolved_links:
             endpoint = Endpoint(**{**endpoint.__dict__, "links": resolved_links})
         groups.setdefault(product, {}).setdefault(resource, []).append(endpoint)
-    servers = _servers(raw)
-    schemes = _security_schemes(raw, servers)
     requirement = _requirement(raw.get("security"))
     default = Catalog("", security_schemes=schemes, security=requirement).default_scheme()
     tag_descriptions = {

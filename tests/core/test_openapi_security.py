@@ -110,3 +110,21 @@ def test_bundled_examples_name_the_scheme_a_profile_should_take(
     assert catalog.auth_hint == kind
     default = catalog.default_scheme()
     assert (default.name if default else None) == scheme
+
+
+def test_a_pasted_url_never_keeps_a_query_string_key(multi: Catalog) -> None:
+    from explorer.core.query import build_url, parse_url
+    from explorer.core.savedquery import SavedQuery, to_json
+
+    records = multi.find("GET /v1/records")
+    assert records is not None
+    assert records.credential_params == ("access_key",)
+    query = parse_url(
+        "http://127.0.0.1:9/api/v1/records?access_key=CANARY-key-77&page_size=10", multi
+    )
+    assert "access_key" not in query.params
+    assert "CANARY" not in build_url("http://127.0.0.1:9/api", query, records)
+    assert "CANARY" not in to_json(SavedQuery(query=query, profile="p"))
+    again = Catalog.from_json(multi.to_json()).find("GET /v1/records")
+    assert again is not None
+    assert again.credential_params == ("access_key",)
