@@ -243,3 +243,24 @@ def test_a_redirect_or_a_link_to_another_host_never_carries_the_credential(
     for _, path, headers in api.seen:
         if "/oauth/token" not in path:
             assert CLIENT_SECRET not in str(headers)
+
+
+def test_the_jwt_login_exports_and_a_wrong_password_exits_3_naming_the_login(
+    sandbox, cli_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    out = tmp_path / "units.csv"
+    argv = ["export", "/v1/Units", "--out", str(out), "--base-url", sandbox.url]
+    argv += ["--catalog", "scout"]
+    monkeypatch.setenv("EXPLORER_USERNAME", sandbox.scout_username)
+    monkeypatch.setenv("EXPLORER_PASSWORD", sandbox.scout_password)
+    status, output = run(capsys, *argv)
+    assert status == 0, output
+    with out.open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) > 1
+    monkeypatch.setenv("EXPLORER_PASSWORD", "CANARY-wrong-jwt1")
+    status, output = run(capsys, *argv)
+    assert status == EXIT_AUTH
+    assert "login at /v1/Token" in output
+    assert "ScalePad" not in output
+    assert "CANARY" not in output
+    assert sandbox.scout_password not in output
