@@ -58,6 +58,7 @@ class SchemeAuth(httpx.Auth):
     """A scheme that sends a credential to one origin only; `label` names it in messages."""
 
     label = "authentication"
+    secret_words = "credentials"  # what the user checks: "API key", "token", ...
     rejected_note = ""  # a vendor's advice added to the 401 explanation (ScalePad's admin rights)
     #: What a copied cURL writes where the secret went, with $EXPLORER_* shell variables, keyed
     #: "header:<lower-case name>", "query:<name>" or "basic" (the value for `curl -u`).
@@ -82,8 +83,8 @@ class SchemeAuth(httpx.Auth):
         """What a 401 means for this scheme, in words naming it."""
         advice = f" {self.rejected_note}" if self.rejected_note else ""
         return (
-            f"The API rejected the credentials ({self.label}, 401): check them in the profile "
-            f"(Edit profile), or the environment variable that supplies them.{advice}"
+            f"The API rejected the credentials ({self.label}, 401): check the {self.secret_words} "
+            f"in the profile (Edit profile), or for explorer-cli in its environment variables.{advice}"
         )
 
     def __repr__(self) -> str:
@@ -108,6 +109,7 @@ class ApiKeyAuth(SchemeAuth):
         self.placement = placement or ApiKeySettings()
         where = self.placement.location
         self.label = f"API key in the {where} {self.placement.name!r}"
+        self.secret_words = "API key"
         name, prefix = self.placement.name, self.placement.prefix
         self.curl_variables = {
             "header": {f"header:{name.lower()}": f"{prefix}$EXPLORER_API_KEY"},
@@ -137,6 +139,7 @@ class BearerAuth(SchemeAuth):
     """A static token in `Authorization: Bearer <token>`."""
 
     label = "bearer token"
+    secret_words = "token"
 
     def __init__(self, token: str, *, origin: str | httpx.URL | None = None) -> None:
         super().__init__(origin)
@@ -161,6 +164,7 @@ class BasicAuth(SchemeAuth):
     """HTTP basic (RFC 7617): username and password on every request to the API."""
 
     label = "HTTP basic username and password"
+    secret_words = "username and password"
 
     def __init__(
         self, username: str, password: str, *, origin: str | httpx.URL | None = None
