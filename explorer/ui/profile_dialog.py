@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -211,6 +211,7 @@ class ProfileDialog(QDialog):
         outer.addWidget(self.presets_row)
         self.presets_row.setVisible(self.original is None)  # an existing profile keeps its kind
         self.preset_note = _hint_label(self)
+        self.preset_note.setVisible(self.original is None)
         outer.addWidget(self.preset_note)
 
         # The fields scroll inside a fixed-size dialog: rows and hints that come and go never
@@ -994,11 +995,32 @@ class ProfileDialog(QDialog):
         self.accept()
 
 
+class _WrappedLabel(QLabel):
+    """A word-wrapped label as tall as its text at its real width: Qt sizes wrapped labels by a
+    guessed width, which leaves either a gap or a clipped last line inside a form."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self.width() > 50 and self.text():
+            return QSize(hint.width(), self.heightForWidth(self.width()))
+        return hint
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.width() > 50 and self.text():
+            return QSize(hint.width(), self.heightForWidth(self.width()))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()
+
+
 def _hint_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
+    label = _WrappedLabel(parent)
     label.setProperty("role", "hint")
     label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
 
