@@ -17,7 +17,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make the package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import export_throughput, fetch, memory, spec_import, startup, ui_stall
+from benchmarks import dedup, export_throughput, fetch, memory, spec_import, startup, ui_stall
 from benchmarks.common import Figure, load_text, not_measured, print_figures, summary_table
 
 # Figures each benchmark reports, so a benchmark that fails still shows its rows as not measured.
@@ -34,6 +34,7 @@ FIGURES: dict[str, tuple[str, ...]] = {
     "export": ("export_rows_per_s",),
     "startup": ("startup_ms",),
     "spec_import": ("spec_import_ms",),
+    "dedup": ("dedup_mb_per_million_ids",),
 }
 
 
@@ -49,6 +50,7 @@ def benchmarks(quick: bool, explain: bool = False) -> dict[str, Callable[[], lis
             "export": lambda: export_throughput.run(records=5_000),
             "startup": lambda: startup.run(repeats=1),
             "spec_import": lambda: spec_import.run(min_bytes=200_000, repeats=1),
+            "dedup": lambda: dedup.run(count=20_000),
         }
     return {
         "fetch": fetch.run,
@@ -57,6 +59,7 @@ def benchmarks(quick: bool, explain: bool = False) -> dict[str, Callable[[], lis
         "export": export_throughput.run,
         "startup": startup.run,
         "spec_import": spec_import.run,
+        "dedup": dedup.run,
     }
 
 

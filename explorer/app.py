@@ -180,6 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--smoke", action="store_true", help="check this installation without a window, then exit"
     )
     parser.add_argument(
+        "query_file",
+        nargs="?",
+        type=Path,
+        metavar="FILE.query.json",
+        help="open this saved query (with the profile it was saved from)",
+    )
+    parser.add_argument(
         "--config-dir",
         type=Path,
         metavar="DIR",
@@ -249,13 +256,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_exception_hooks(loop)
     try:
         with loop:
-            run_until_complete(loop, run_window(demo=args.demo))
+            run_until_complete(loop, run_window(demo=args.demo, query_file=args.query_file))
     finally:
         asyncio.set_event_loop(None)
     return 0
 
 
-async def run_window(*, demo: bool = False) -> None:
+async def run_window(*, demo: bool = False, query_file: Path | None = None) -> None:
     """Build the services and the window, and return when the window has closed."""
     from explorer.ui.async_utils import spawn
     from explorer.ui.main_window import MainWindow
@@ -265,7 +272,7 @@ async def run_window(*, demo: bool = False) -> None:
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
-    spawn(window.start(demo=demo), owner=window, context="Starting")
+    spawn(window.start(demo=demo, query_file=query_file), owner=window, context="Starting")
     try:
         await closed.wait()
     finally:

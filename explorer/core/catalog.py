@@ -19,10 +19,31 @@ from explorer.core.errors import SpecError
 
 
 class PaginationKind(StrEnum):
-    CURSOR = "cursor"  # ?cursor=&page_size=  -> {data, total_count, next_cursor}
+    """How the next page is asked for. Each kind's end rule is in core/paging.py's docstring."""
+
+    CURSOR = "cursor"  # ?cursor=&page_size=  -> {data, total_count, next_cursor} (also: tokens)
     OFFSET = "offset"  # ?page=&page_size=    -> {data, total_count?, has_more?} (pages can run concurrently)
-    NONE = "none"  # one request returns the whole list (a bare array or {data: [...]})
+    NEXT_URL = "next_url"  # follow the URL in a body field (`next`, `@odata.nextLink`, ...)
+    LINK_HEADER = "link_header"  # follow the RFC 8288 `Link: <...>; rel="next"` header
+    LAST_ID = "last_id"  # ?starting_after=<id of the last record> while `has_more` is true
+    NONE = "none"  # one request returns the whole list, unless the answer shows more pages
     SINGLE = "single"  # one record, e.g. GET /clients/{id}
+
+
+# The kinds that send a page-size parameter on their first request.
+SIZED_KINDS = frozenset(
+    {
+        PaginationKind.CURSOR,
+        PaginationKind.OFFSET,
+        PaginationKind.NEXT_URL,
+        PaginationKind.LINK_HEADER,
+        PaginationKind.LAST_ID,
+    }
+)
+# Cursor parameters that carry a server's opaque continuation token rather than a cursor by name.
+_TOKEN_PARAMS = frozenset(
+    {"continue", "pagetoken", "page_token", "offset", "page", "continuation_token", "nextpagetoken"}
+)
 
 
 class FieldType(StrEnum):
@@ -174,9 +195,19 @@ class Endpoint:
         "page"  # OFFSET: the page number, or the record offset when offset_counts_records
     )
     offset_counts_records: bool = False  # `offset=` counts records (limit/offset), not pages
+    # Envelope fields are dotted paths into the body (`response_metadata.next_cursor`,
+    # `page.totalElements`); records_key too (`_embedded.pets`).
     next_cursor_key: str = "next_cursor"
     total_key: str = "total_count"
     has_more_key: str = "has_more"
+    next_url_key: str = "next"  # NEXT_URL: the body field holding the next page's URL
+    first_page: int = 1  # OFFSET by page number: the number of the first page (HAL/Spring: 0)
+    max_pages: int | None = None  # pages per walk before it stops with an error (None: default)
+    # Where the paging description came from: "" (the bundled catalog), "document" (read from
+    # an OpenAPI operation), "detection" (nothing said; learnt from the first answer),
+    # "override" (--paging) or "profile" (the profile's paging settings).
+    paging_source: str = ""
+    listed: bool = True  # False: a path no catalog describes (its filters cannot be checked)
     # The security requirement: alternatives, each a securitySchemes name (several joined with
     # "+" when all are needed; "" when none is). None: the document's global requirement applies.
     security: tuple[str, ...] | None = None
@@ -209,7 +240,29 @@ class Endpoint:
             return frozenset({self.page_size_param, self.cursor_param})
         if self.pagination is PaginationKind.OFFSET:
             return frozenset({self.page_size_param, self.page_param})
+        if self.pagination is PaginationKind.LAST_ID:
+            return frozenset({self.page_size_param, self.cursor_param})
+        if self.pagination in (PaginationKind.NEXT_URL, PaginationKind.LINK_HEADER):
+            return frozenset({self.page_size_param})
         return frozenset()
+
+    @property
+    def sends_page_size(self) -> bool:
+        return self.pagination in SIZED_KINDS
+
+    @property
+    def paging_style(self) -> str:
+        """The style's name in the --paging notation (`page`, `token`, `link-header`, ...)."""
+        kind = self.pagination
+        if kind is PaginationKind.OFFSET:
+            return "offset" if self.offset_counts_records else "page"
+        if kind is PaginationKind.CURSOR and self.cursor_param.lower() in _TOKEN_PARAMS:
+            return "token"
+        return kind.value.replace("_", "-")
+
+    def describe_paging(self) -> str:
+        """The paging in the --paging notation, e.g. `cursor:param=cursor,next=next_cursor`."""
+        return describe_paging(self)
 
     @property
     def is_list(self) -> bool:
@@ -238,6 +291,8 @@ class Catalog:
     servers: tuple[str, ...] = ()
     auth_hint: str = ""  # an AuthKind value, or "none": what a new profile for this API should use
     source: str = ""  # where it came from: "bundled:scalepad", a file path or a URL
+    # What could not be read and was left out or left empty (a remote $ref, a broken schema).
+    warnings: tuple[str, ...] = ()
     security_schemes: tuple[SecurityScheme, ...] = ()  # what an OpenAPI document declares
     security: tuple[str, ...] = ()  # the document's global requirement (see Endpoint.security)
 
@@ -418,6 +473,13 @@ def catalog_from_dict(raw: dict[str, Any], *, source: str = "") -> Catalog:
 
 
 def _endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
+    endpoint = _plain_endpoint_from_dict(e)
+    if isinstance(e.get("paging"), str):  # the --paging notation, e.g. "link-header:size=per_page"
+        endpoint = Endpoint(**{**endpoint.__dict__, **_paging_changes(e["paging"], "")})
+    return endpoint
+
+
+def _plain_endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
     return Endpoint(
         method=e.get("method", "GET").upper(),
         path=e["path"],
@@ -486,4 +548,144 @@ _PAGING_KEYS = (
     "next_cursor_key",
     "total_key",
     "has_more_key",
+    "next_url_key",
+    "first_page",
+    "max_pages",
+    "paging_source",
 )
+
+
+# ------------------------------------------------------------------ the --paging notation
+# STYLE[:OPTION=VALUE,...], e.g. `link-header:size=per_page,max=100`,
+# `last-id:param=starting_after,more=has_more`, `cursor:next=response_metadata.next_cursor`.
+# The same text works on the CLI (--paging), in a catalog endpoint ("paging": "...") and so in a
+# profile's catalog. README.md ("Paging") documents it.
+PAGING_STYLES: dict[str, tuple[PaginationKind, dict[str, Any]]] = {
+    "none": (PaginationKind.NONE, {}),
+    "single": (PaginationKind.SINGLE, {}),
+    "page": (PaginationKind.OFFSET, {"page_param": "page", "offset_counts_records": False}),
+    "offset": (PaginationKind.OFFSET, {"page_param": "offset", "offset_counts_records": True}),
+    "cursor": (PaginationKind.CURSOR, {}),
+    "token": (PaginationKind.CURSOR, {}),
+    "next-url": (PaginationKind.NEXT_URL, {}),
+    "link-header": (PaginationKind.LINK_HEADER, {}),
+    "last-id": (PaginationKind.LAST_ID, {"cursor_param": "starting_after"}),
+}
+# option -> (Endpoint field, how the value is read)
+_PAGING_OPTIONS: dict[str, tuple[str, type]] = {
+    "param": ("", str),  # the page, offset, cursor, token or last-id parameter (by style)
+    "size": ("page_size_param", str),
+    "max": ("page_size_max", int),
+    "default": ("page_size_default", int),
+    "next": ("", str),  # the body field of the next cursor/token (or URL, for next-url)
+    "records": ("records_key", str),
+    "total": ("total_key", str),
+    "more": ("has_more_key", str),
+    "id": ("id_field", str),
+    "first": ("first_page", int),
+    "pages": ("max_pages", int),
+}
+
+
+def _paging_changes(text: str, source: str) -> dict[str, Any]:
+    """The Endpoint fields a paging notation sets; SpecError saying what is wrong."""
+    style, _, rest = text.strip().partition(":")
+    style = style.strip().lower().replace("_", "-")
+    if style not in PAGING_STYLES:
+        raise SpecError(
+            f"Unknown paging style {style!r}",
+            explanation=f"The paging style {style!r} is not known; use one of "
+            f"{', '.join(PAGING_STYLES)}, e.g. link-header or cursor:next=meta.next_cursor.",
+        )
+    kind, changes = PAGING_STYLES[style]
+    out: dict[str, Any] = {"pagination": kind, **changes}
+    if source:
+        out["paging_source"] = source
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        name, eq, value = item.partition("=")
+        name = name.strip().lower()
+        if not eq or name not in _PAGING_OPTIONS:
+            raise SpecError(
+                f"Bad paging option {item!r}",
+                explanation=f"Write paging options as NAME=VALUE with NAME one of "
+                f"{', '.join(_PAGING_OPTIONS)}; {item!r} is not one.",
+            )
+        target, reader = _PAGING_OPTIONS[name]
+        try:
+            parsed = reader(value.strip())
+        except ValueError:
+            raise SpecError(
+                f"Bad paging option {item!r}",
+                explanation=f"The paging option {name} takes a whole number, not {value!r}.",
+            ) from None
+        if name == "param":
+            target = "page_param" if kind is PaginationKind.OFFSET else "cursor_param"
+        elif name == "next":
+            target = "next_url_key" if kind is PaginationKind.NEXT_URL else "next_cursor_key"
+        out[target] = parsed
+    return out
+
+
+def unlisted_endpoint(path: str) -> Endpoint:
+    """A GET list endpoint no catalog describes: records and paging come from its answers."""
+    return Endpoint(
+        "GET",
+        path,
+        summary="not in the catalog",
+        pagination=PaginationKind.NONE,
+        records_key="",
+        paging_source="detection",
+        listed=False,
+    )
+
+
+def paging_summary(endpoint: Endpoint) -> str:
+    """`link-header (document)`: the style in use and where it came from, for a tooltip."""
+    return f"{endpoint.describe_paging()} ({endpoint.paging_source or 'catalog'})"
+
+
+def paging_problem(text: str) -> str | None:
+    """What is wrong with a paging notation, or None when it reads."""
+    try:
+        _paging_changes(text, "")
+    except SpecError as exc:
+        return exc.explanation
+    return None
+
+
+def with_profile_paging(endpoint: Endpoint, overrides: tuple[tuple[str, str], ...]) -> Endpoint:
+    """The endpoint with the paging a profile sets for it (Profile.paging), if any."""
+    notation = dict(overrides).get(endpoint.id)
+    return with_paging(endpoint, notation, source="profile") if notation else endpoint
+
+
+def with_paging(endpoint: Endpoint, text: str, *, source: str = "override") -> Endpoint:
+    """The endpoint with the paging the notation describes (SpecError for a bad notation)."""
+    return Endpoint(**{**endpoint.__dict__, **_paging_changes(text, source)})
+
+
+def describe_paging(endpoint: Endpoint) -> str:
+    """The endpoint's paging written in the notation (only what the style uses)."""
+    style = endpoint.paging_style
+    kind = endpoint.pagination
+    options: list[tuple[str, Any]] = []
+    if kind is PaginationKind.OFFSET:
+        options.append(("param", endpoint.page_param))
+    if kind in (PaginationKind.CURSOR, PaginationKind.LAST_ID):
+        options.append(("param", endpoint.cursor_param))
+    if kind is PaginationKind.CURSOR:
+        options.append(("next", endpoint.next_cursor_key))
+    if kind is PaginationKind.NEXT_URL:
+        options.append(("next", endpoint.next_url_key))
+    if endpoint.sends_page_size:
+        options.append(("size", endpoint.page_size_param))
+        if endpoint.page_size_max:
+            options.append(("max", endpoint.page_size_max))
+    if kind is PaginationKind.LAST_ID:
+        options.append(("more", endpoint.has_more_key))
+    if kind is PaginationKind.OFFSET and endpoint.first_page != 1:
+        options.append(("first", endpoint.first_page))
+    if endpoint.records_key not in ("data", "") and kind is not PaginationKind.SINGLE:
+        options.append(("records", endpoint.records_key))
+    tail = ",".join(f"{k}={v}" for k, v in options)
+    return f"{style}:{tail}" if tail else style

@@ -79,6 +79,35 @@ class PaginationError(ExplorerError):
     )
 
 
+class _SaysWhatHappened(PaginationError):
+    """A paging error whose explanation starts with what happened (the message)."""
+
+    default_explanation = "The walk stopped early; the records so far are kept."
+
+    def __init__(self, message: str, *, explanation: str | None = None) -> None:
+        super().__init__(
+            message, explanation=explanation or f"{message} {self.default_explanation}"
+        )
+
+
+class PagingLoop(_SaysWhatHappened):
+    """The server sent the walk back where it had been: a repeated request, or only repeats."""
+
+    default_explanation = (
+        "The walk stopped instead of looping; the records so far are kept. Check the paging "
+        "style (--paging) or narrow the query."
+    )
+
+
+class PageLimitReached(_SaysWhatHappened):
+    """The walk reached its cap on pages while the API still said there were more."""
+
+    default_explanation = (
+        "The records so far are kept; raise the limit (--max-pages) or narrow the query, and "
+        "resume."
+    )
+
+
 class NetworkError(ExplorerError):
     default_explanation = (
         "The server could not be reached; check the base URL, your connection or proxy, "

@@ -185,6 +185,35 @@ RECORDS_SLICE = 500
 # ---------------------------------------------------------------- paths and state
 
 
+def resolve_out_path(text: str, base_dir: Path, *, suffix: str = ".csv") -> Path:
+    """The file a typed path names: `~` expanded, relative to `base_dir`, `suffix` added to a
+    name without one. Raises ExportError saying what is wrong (blocking: it stats the path)."""
+    typed = text.strip()
+    if not typed:
+        raise ExportError("No file", explanation="Type or choose the file to write.")
+    path = Path(typed).expanduser()
+    if not path.is_absolute():
+        path = base_dir / path
+    if typed.endswith(("/", os.sep)) or path.is_dir() or not path.name:
+        raise ExportError(
+            f"{path} is a folder",
+            explanation=f"{path} is a folder; add a file name, for example {path / 'export.csv'}.",
+        )
+    if not path.suffix:
+        path = path.with_name(path.name + suffix)
+    if not path.parent.is_dir():
+        raise ExportError(
+            f"No folder {path.parent}",
+            explanation=f"The folder {path.parent} does not exist; choose another place.",
+        )
+    if path.exists() and not path.is_file():
+        raise ExportError(
+            f"{path} is not a regular file",
+            explanation=f"{path} exists and is not a regular file; choose another name.",
+        )
+    return path
+
+
 def partial_path_for(out_path: str | os.PathLike[str]) -> Path:
     out = Path(out_path)
     return out.with_name(out.name + ".partial")

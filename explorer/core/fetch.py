@@ -28,8 +28,6 @@ from explorer.core.query import Query, build_params, build_path, build_query_str
 if TYPE_CHECKING:
     from explorer.core.client import ApiClient
 
-PAGED = (PaginationKind.CURSOR, PaginationKind.OFFSET)
-
 
 @dataclass(frozen=True)
 class Request:
@@ -64,7 +62,7 @@ def request_for(endpoint: Endpoint, query: Query, default_page_size: int | None 
     return Request(
         path=build_path(query, endpoint),
         params=[(str(k), str(v)) for k, v in build_params(query, endpoint)],
-        page_size=size if endpoint.pagination in PAGED else None,
+        page_size=size if endpoint.sends_page_size else None,
     )
 
 
@@ -119,7 +117,7 @@ def preview_url(
     """The exact URL of the query's first request, paging parameters included."""
     request = request_for(endpoint, query, default_page_size)
     params = request.params
-    if endpoint.pagination in PAGED:
+    if endpoint.sends_page_size:
         first = first_request_params(endpoint, request.params, request.page_size)
         params = [(str(k), str(v)) for k, v in first]
     url = base_url.rstrip("/") + request.path

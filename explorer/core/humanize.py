@@ -38,3 +38,45 @@ def eta(rows: int, total: int | None, rows_per_s: float) -> float | None:
     if total is None or rows_per_s <= 0:
         return None
     return max(0.0, (total - rows) / rows_per_s)
+
+
+_BYTE_STEPS = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
+def human_bytes(count: int | float) -> str:
+    """`7,516,192,768` -> `7.5 GB` (decimal units, as disks and most APIs count)."""
+    value = float(count)
+    if abs(value) < 1000:
+        return f"{int(value):,} B"
+    for unit in _BYTE_STEPS[1:]:
+        value /= 1000
+        if abs(value) < 1000 or unit == _BYTE_STEPS[-1]:
+            return f"{value:,.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def looks_like_datetime(text: str) -> bool:
+    """A cheap test for an ISO 8601 date-time (`2026-08-01T14:03:00Z`), run per painted cell."""
+    return (
+        len(text) >= 16
+        and text[4] == "-"
+        and text[7] == "-"
+        and text[10] in "T "
+        and text[13] == ":"
+    )
+
+
+def local_datetime(text: str) -> str | None:
+    """An ISO 8601 date-time in the local time zone, `2026-08-01 16:03`; None if unreadable.
+
+    A value without a zone is shown as it is written (the API's own clock)."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    seconds = f":{moment.second:02d}" if moment.second else ""
+    return f"{moment:%Y-%m-%d %H:%M}{seconds}"

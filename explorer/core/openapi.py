@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import os
 import re
 from collections.abc import Awaitable, Callable
@@ -45,6 +46,7 @@ from explorer.core.catalog import (
 from explorer.core.errors import SpecError
 
 Fetch = Callable[[str], Awaitable[bytes]]
+log = logging.getLogger(__name__)
 
 _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster
 
@@ -64,6 +66,7 @@ _PAGE_SIZE_NAMES = (
     "max_results",
     "maxresults",
     "count",
+    "$top",
 )
 _CURSOR_NAMES = (
     "cursor",
@@ -76,6 +79,9 @@ _CURSOR_NAMES = (
     "continuation_token",
     "continuationtoken",
     "next",
+    "continue",
+    "page_info",
+    "$skiptoken",
 )
 _PAGE_NAMES = ("page", "page_number", "pagenumber", "page[number]")
 _OFFSET_NAMES = ("offset", "skip", "start")
@@ -84,6 +90,7 @@ _RECORD_KEYS = (
     "data",
     "items",
     "results",
+    "value",
     "records",
     "values",
     "content",
@@ -92,8 +99,64 @@ _RECORD_KEYS = (
     "list",
 )
 _NEXT_KEYS = ("next_cursor", "nextcursor", "next_page_token", "nextpagetoken", "cursor", "next")
+# Envelope fields (dotted paths, as normalised by _norm) that hold the next page's URL, and
+# those that hold a cursor or token with the parameter it goes back in when none is declared.
+_NEXT_URL_PATHS = (
+    "@odata.nextlink",
+    "next_page_uri",
+    "nextrecordsurl",
+    "links.next",
+    "links.next.href",
+    "links.pages.next",
+    "_links.next.href",
+    "_links.next",
+    "next",
+    "next_page_url",
+    "nextlink",
+)
+_CURSOR_PATHS = {
+    "response_metadata.next_cursor": "cursor",
+    "meta.next_cursor": "cursor",
+    "metadata.continue": "continue",
+    "next_page.offset": "offset",
+    "paging.next.after": "after",
+    "pagination.next": "until",
+    "next_page": "page",
+}
+_LAST_ID_PARAMS = ("starting_after", "after")
+# Totals inside an envelope object (not `count`: Vercel's pagination.count counts one page).
+_NESTED_TOTALS = ("total_count", "totalcount", "total", "totalelements", "total_results")
+# Envelope objects looked into for nested paging fields (only these: a record's own nested
+# objects are not envelope fields, and large documents have many).
+_ENVELOPE_PARTS = frozenset(
+    {
+        "meta",
+        "metadata",
+        "response_metadata",
+        "links",
+        "_links",
+        "next",
+        "next_page",
+        "paging",
+        "pagination",
+        "page",
+        "pages",
+    }
+)
+# "(max 100)", "maximum of 1000", "no larger than 1000": a page size's limit said in words
+_SIZE_MAX_TEXT = re.compile(
+    r"\b(?:max(?:imum)?|at most|up to|no larger than|between \d+ and)\s*"
+    r"(?:is\s*|of\s*|value of\s*)?(\d{1,3}(?:,\d{3})+|\d+)",
+    re.IGNORECASE,
+)
 _TOTAL_KEYS = ("total_count", "totalcount", "total", "count", "total_results", "totalresults")
 _HAS_MORE_KEYS = ("has_more", "hasmore", "has_next", "hasnext", "more")
+# Top-level envelope fields that can take part in paging (the others are not looked at).
+_ENVELOPE_NAMES = (
+    _ENVELOPE_PARTS
+    | {part for path in (*_NEXT_URL_PATHS, *_CURSOR_PATHS) for part in (path, path.split(".")[0])}
+    | set(_NEXT_KEYS + _TOTAL_KEYS + _HAS_MORE_KEYS)
+)
 _GENERIC_PREFIXES = frozenset({"api", "apis", "rest", "service", "services", "public", "ws"})
 _VERSION = re.compile(r"^v\d+(\.\d+)*$|^\d+(\.\d+)*$", re.IGNORECASE)
 _OPERATOR_WORDS = re.compile(r"\b(eq|in|lt|lte|gt|gte|cont)\b")
@@ -198,13 +261,27 @@ class _Document:
     # id(schema node with allOf/oneOf/anyOf) -> its merged form (nodes live as long as `root`)
     merge_memo: dict[int, tuple[dict[str, Any], _Pointers]] = field(default_factory=dict)
     operation_ids: dict[str, str] = field(default_factory=dict)  # operationId -> endpoint id
+    base: Path | None = None  # the document's file: relative `$ref`s are read next to it
+    files: dict[Path, Any] = field(default_factory=dict)  # other files read for `$ref`s
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+            log.warning("%s", text)
 
     def lookup(self, ref: str, where: str) -> Any:
-        """The target of a local `$ref` (`#/components/schemas/X`); SpecError when it dangles."""
+        """The target of a `$ref`: in this document (`#/components/schemas/X`) or in a local
+        file (`schemas/pet.yaml#/Pet`, relative to the document); SpecError when a local one
+        dangles. A remote or unreadable reference is named in `warnings` and gives None."""
+        root: Any = self.root
         if not ref.startswith("#"):
-            return None  # another file or URL: not followed, the schema stays opaque
-        node: Any = self.root
-        for raw in ref[1:].split("/")[1:] if ref != "#" else []:
+            root = self._file(ref.partition("#")[0], ref, where)
+            if root is None:
+                return None
+        node: Any = root
+        pointer = ref.partition("#")[2]
+        for raw in pointer.split("/")[1:] if pointer else []:
             part = unquote(raw).replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and part in node:
                 node = node[part]
@@ -217,6 +294,29 @@ class _Document:
                     explanation=f"The document refers to {ref} (at {where}), which it does not define; fix or remove that $ref.",
                 )
         return node
+
+    def _file(self, name: str, ref: str, where: str) -> Any:
+        """The parsed file a reference names (read once, its own references made absolute)."""
+        if is_url(name) or name.startswith("//"):
+            self.warn(f"The reference {ref} (at {where}) is remote and was not followed.")
+            return None
+        if not os.path.isabs(name) and self.base is None:
+            self.warn(
+                f"The reference {ref} (at {where}) names another file, but the document was not "
+                "read from a file, so it was not followed."
+            )
+            return None
+        path = Path(name) if os.path.isabs(name) else (self.base or Path()).parent / name
+        path = path.resolve()
+        if path not in self.files:
+            try:
+                text = _decode(path.read_bytes(), str(path))
+                self.files[path] = _absolute_refs(parse_text(text, source=str(path)), path)
+            except (OSError, SpecError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+                self.warn(f"The reference {ref} (at {where}) could not be read: {reason}.")
+                self.files[path] = None
+        return self.files[path]
 
     def resolve(self, node: Any, where: str) -> Any:
         """Follow `$ref` chains to the node they name (a loop of pure references is an error)."""
@@ -233,6 +333,24 @@ class _Document:
             where = node["$ref"].lstrip("#") or where
             node = target
         return node
+
+
+def _absolute_refs(node: Any, path: Path) -> Any:
+    """Rewrite the `$ref`s of a file read for a reference to name their file absolutely, so a
+    `#/...` inside it means that file, not the main document."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and not is_url(ref):
+                name, _, pointer = ref.partition("#")
+                target = path if not name else (path.parent / name).resolve()
+                item["$ref"] = f"{target}#{pointer}"
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return node
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -448,6 +566,8 @@ class _Paging:
     offset: str | None = None
     size_max: int | None = None
     size_default: int | None = None
+    page_default: int | None = None  # the page parameter's default: 0 for zero-based pages
+    token_params: set[str] = field(default_factory=set)  # page/offset typed string: a token
     # The same parameters as plain ones, for an endpoint that turns out not to page.
     as_params: list[QueryParam] = field(default_factory=list)
 
@@ -566,7 +686,7 @@ def _read_parameters(doc: _Document, raw_params: list[tuple[Any, str]]) -> _Para
             out.sort_param = name
             out.sort_fields = _sort_fields(schema, str(param.get("description") or ""))
         elif low in _PAGE_SIZE_NAMES + _CURSOR_NAMES + _PAGE_NAMES + _OFFSET_NAMES and _take_paging(
-            out.paging, name, low, schema
+            out.paging, name, low, schema, str(param.get("description") or "")
         ):
             out.paging.as_params.append(_query_param(param, name, ftype, schema, description))
         else:
@@ -590,18 +710,30 @@ def _query_param(
     )
 
 
-def _take_paging(paging: _Paging, name: str, low: str, schema: dict[str, Any]) -> bool:
+def _size_max_in_words(description: str) -> int | None:
+    match = _SIZE_MAX_TEXT.search(description)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def _take_paging(
+    paging: _Paging, name: str, low: str, schema: dict[str, Any], description: str = ""
+) -> bool:
     """Record a paging parameter by its name; False when that role is already taken."""
     if low in _PAGE_SIZE_NAMES and paging.page_size is None:
         paging.page_size = name
-        paging.size_max = _int_or_none(schema.get("maximum"))
+        paging.size_max = _int_or_none(schema.get("maximum")) or _size_max_in_words(description)
         paging.size_default = _int_or_none(schema.get("default"))
         return True
+    if low in _PAGE_NAMES + _OFFSET_NAMES and schema.get("type") == "string":
+        paging.token_params.add(name)  # Asana's `offset`, Stripe search's `page`: opaque
     if low in _CURSOR_NAMES and paging.cursor is None:
         paging.cursor = name
         return True
     if low in _PAGE_NAMES and paging.page is None:
         paging.page = name
+        paging.page_default = _int_or_none(schema.get("default"))
+        if paging.page_default is None and re.search(r"zero-based|0-based|from 0", description):
+            paging.page_default = 0
         return True
     if low in _OFFSET_NAMES and paging.offset is None:
         paging.offset = name
@@ -633,10 +765,82 @@ class _Shape:
     next_key: str | None = None
     total_key: str | None = None
     has_more_key: str | None = None
+    next_url_key: str | None = None  # a body field holding the next page's URL
+    cursor_param: str | None = None  # the parameter a nested cursor field goes back in
+    link_header: bool = False  # the response declares a `Link` header
+
+
+def _envelope_paths(
+    doc: _Document, properties: dict[str, Any], pointers: _Pointers, depth: int = 3
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Normalised dotted path -> (dotted path, merged schema) of an envelope's fields."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for key, value in properties.items():
+        name = str(key)
+        if depth == 3 and _norm(name) not in _ENVELOPE_NAMES:
+            continue  # a record's own field: not merged (large documents have many)
+        sub, sub_pointers = _merged(doc, value, pointers.of(key))
+        out[_norm(name)] = (name, sub)
+        inner = sub.get("properties")
+        if depth > 1 and isinstance(inner, dict) and _norm(name) in _ENVELOPE_PARTS:
+            for path, (real, schema) in _envelope_paths(
+                doc, inner, sub_pointers, depth - 1
+            ).items():
+                out.setdefault(f"{_norm(name)}.{path}", (f"{name}.{real}", schema))
+    return out
+
+
+def _is_url_field(name: str, schema: dict[str, Any]) -> bool:
+    """`next` and the like hold a URL (not a cursor) when the schema or its words say so."""
+    if "properties" in schema:
+        return False  # `_links.next` is {href}: the href is the URL
+    if name.rsplit(".", 1)[-1] != "next":
+        return True
+    words = f"{schema.get('format', '')} {schema.get('description', '')}".lower()
+    return bool(re.search(r"\bur[il]\b|uri-reference|\blink\b|address", words))
+
+
+def _read_envelope(shape: _Shape, paths: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    """The paging fields of an envelope, at any depth."""
+    for norm in _NEXT_URL_PATHS:
+        found = paths.get(norm)
+        if found is not None and _is_url_field(norm, found[1]):
+            shape.next_url_key = found[0]
+            break
+    for norm, param in _CURSOR_PATHS.items():
+        found = paths.get(norm)
+        if found is not None and "properties" not in found[1]:
+            shape.next_key, shape.cursor_param = found[0], param
+            break
+    top = {k: v for k, v in paths.items() if "." not in k}
+    if shape.next_key is None:
+        shape.next_key = next((top[k][0] for k in _NEXT_KEYS if k in top and k != "next"), None)
+        if shape.next_key is None and "next" in top and shape.next_url_key is None:
+            shape.next_key = top["next"][0]
+    for keys, attr in ((_TOTAL_KEYS, "total_key"), (_HAS_MORE_KEYS, "has_more_key")):
+        found_key = next((top[k][0] for k in keys if k in top), None)
+        if found_key is None:  # nested: meta.has_more, page.totalElements
+            nested = _NESTED_TOTALS if attr == "total_key" else keys
+            found_key = next(
+                (real for norm, (real, _) in paths.items() if norm.rsplit(".", 1)[-1] in nested),
+                None,
+            )
+        setattr(shape, attr, found_key)
+
+
+def _last_segment(path: str) -> str:
+    """`/2010-04-01/Accounts/{sid}/Messages.json` -> `messages`."""
+    segments = [s for s in path.split("/") if s and not s.startswith("{")]
+    return _norm(segments[-1].rsplit(".", 1)[0]) if segments else ""
+
+
+def _declares_link_header(doc: _Document, response: dict[str, Any]) -> bool:
+    headers = response.get("headers")
+    return isinstance(headers, dict) and any(str(h).lower() == "link" for h in headers)
 
 
 def _response_shape(
-    doc: _Document, operation: dict[str, Any], where: str
+    doc: _Document, operation: dict[str, Any], where: str, path: str = ""
 ) -> tuple[_Shape, dict[str, Any], str]:
     responses = operation.get("responses")
     if responses is None:
@@ -663,22 +867,32 @@ def _response_shape(
     merged, pointers = _merged(doc, schema, swhere)
     if _schema_type(merged, swhere) is FieldType.ARRAY:
         items = merged.get("items", {})
-        return _Shape("array", "", items, _join(swhere, "items")), chosen_response, chosen_where
+        shape = _Shape("array", "", items, _join(swhere, "items"))
+        shape.link_header = _declares_link_header(doc, chosen_response)
+        return shape, chosen_response, chosen_where
     properties = merged.get("properties")
     if not isinstance(properties, dict):
         return _Shape("object", "", schema, swhere), chosen_response, chosen_where
     lowered = {_norm(str(k)): str(k) for k in properties}
     shape = _Shape("object", "", schema, swhere)
-    shape.next_key = next((lowered[k] for k in _NEXT_KEYS if k in lowered), None)
-    shape.total_key = next((lowered[k] for k in _TOTAL_KEYS if k in lowered), None)
-    shape.has_more_key = next((lowered[k] for k in _HAS_MORE_KEYS if k in lowered), None)
+    shape.link_header = _declares_link_header(doc, chosen_response)
+    _read_envelope(shape, _envelope_paths(doc, properties, pointers))
     arrays = []
     for key, value in properties.items():
-        sub, _ = _merged(doc, value, pointers.of(key))
+        sub, sub_pointers = _merged(doc, value, pointers.of(key))
         if _schema_type(sub, swhere) is FieldType.ARRAY:
             arrays.append((str(key), sub.get("items", {}), _join(pointers.of(key), "items")))
-    preferred = [a for a in arrays if _norm(a[0]) in _RECORD_KEYS]
-    envelope_keys = shape.next_key or shape.total_key or shape.has_more_key
+        elif _norm(str(key)) == "_embedded" and isinstance(sub.get("properties"), dict):
+            for inner, raw in sub["properties"].items():  # HAL: _embedded.<resource>
+                inner_schema, _ = _merged(doc, raw, sub_pointers.of(inner))
+                if _schema_type(inner_schema, swhere) is FieldType.ARRAY:
+                    where_items = _join(sub_pointers.of(inner), "items")
+                    arrays.insert(0, (f"{key}.{inner}", inner_schema.get("items", {}), where_items))
+    segment = _last_segment(path)
+    preferred = [
+        a for a in arrays if _norm(a[0]) in _RECORD_KEYS or a[0].startswith("_embedded.")
+    ] or [a for a in arrays if _norm(a[0]) == segment]
+    envelope_keys = shape.next_key or shape.total_key or shape.has_more_key or shape.next_url_key
     if preferred or (arrays and envelope_keys):
         key, items, iwhere = (preferred or arrays)[0]
         shape.kind, shape.records_key, shape.record_schema, shape.record_where = (
@@ -791,7 +1005,8 @@ def import_openapi(document: str | bytes | os.PathLike[str], *, source: str = ""
     ):
         path = Path(document)
         source = source or str(path)
-        document = _read_file(path)
+        text = _decode(_read_file(path), source)
+        return _catalog_from_openapi(parse_text(text, source=source), source, path)
     text = _decode(document, source) if isinstance(document, bytes) else document
     raw = parse_text(text, source=source)
     return _catalog_from_openapi(raw, source)
@@ -812,7 +1027,7 @@ def _read_file(path: Path) -> bytes:
         ) from exc
 
 
-def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
+def _catalog_from_openapi(raw: Any, source: str, base: Path | None = None) -> Catalog:
     if not isinstance(raw, dict):
         raise SpecError(
             "This is not an OpenAPI document: it is not an object at the top",
@@ -847,11 +1062,13 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
             explanation="The OpenAPI document defines no paths (endpoints); check that it is the complete API description.",
         )
     paths = _expect_dict(paths, "/paths", "'paths'")
-    doc = _Document(raw, str(version))
+    doc = _Document(raw, str(version), base=base.expanduser().resolve() if base else None)
     info = _dict(raw.get("info"))
     title = str(info.get("title") or "API")
 
     built: list[tuple[str, str, Endpoint, list[_RawLink]]] = []
+    failures: list[SpecError] = []
+    readable = 0
     for path_key, item_raw in paths.items():
         path = str(path_key)
         where = _join("/paths", path)
@@ -865,16 +1082,22 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
             if method not in item:
                 continue
             owhere = _join(where, method)
-            operation = _expect_dict(item[method], owhere, f"The operation {method.upper()} {path}")
-            own = operation.get("parameters", [])
-            if not isinstance(own, list):
-                raise SpecError("'parameters' must be a list", location=_join(owhere, "parameters"))
-            params = _read_parameters(
-                doc,
-                [(p, _join(where, "parameters", i)) for i, p in enumerate(shared)]
-                + [(p, _join(owhere, "parameters", i)) for i, p in enumerate(own)],
+            operation = _expect_dict(
+                doc.resolve(item[method], owhere), owhere, f"The operation {method.upper()} {path}"
             )
-            endpoint, links = _endpoint(doc, method, path, operation, owhere, params)
+            # One bad parameter or schema costs this operation that part of its description,
+            # not the document its other operations (unless none of them can be read).
+            params: _Params | None = None
+            try:
+                params = _operation_params(doc, operation, owhere, shared, where)
+                endpoint, links = _endpoint(doc, method, path, operation, owhere, params)
+            except SpecError as exc:
+                failures.append(exc)
+                lost = "its schema" if params is not None else "its parameters and schema"
+                doc.warn(f"{method.upper()} {path} is listed without {lost}: {exc}")
+                endpoint, links = _bare_endpoint(method, path, operation, params), []
+            else:
+                readable += 1
             if "security" in operation:
                 endpoint = dataclasses.replace(
                     endpoint, security=_requirement(operation["security"])
@@ -887,6 +1110,8 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
             doc.operation_ids[f"ref:#/paths/{_pointer_part(path)}/{method}"] = endpoint.id
             built.append((product, resource, endpoint, links))
 
+    if failures and not readable:
+        raise failures[0]
     servers = _servers(raw)
     schemes = _security_schemes(raw, servers)
     in_query = tuple(s.param_name for s in schemes if s.kind == "api_key" and s.location == "query")
@@ -930,31 +1155,57 @@ def _catalog_from_openapi(raw: Any, source: str) -> Catalog:
         source=source,
         security_schemes=schemes,
         security=requirement,
+        warnings=tuple(doc.warnings),
+    )
+
+
+def _operation_params(
+    doc: _Document, operation: dict[str, Any], owhere: str, shared: list[Any], where: str
+) -> _Params:
+    own = operation.get("parameters", [])
+    if not isinstance(own, list):
+        raise SpecError("'parameters' must be a list", location=_join(owhere, "parameters"))
+    return _read_parameters(
+        doc,
+        [(p, _join(where, "parameters", i)) for i, p in enumerate(shared)]
+        + [(p, _join(owhere, "parameters", i)) for i, p in enumerate(own)],
+    )
+
+
+def _bare_endpoint(
+    method: str, path: str, operation: dict[str, Any], params: _Params | None
+) -> Endpoint:
+    """An operation whose schema could not be read: its path and the parameters that could
+    (paging and filters among them as plain parameters), paging detected from the answer."""
+    is_get = method == "get"
+    declared = {p.name: p for p in params.path} if params else {}
+    query = (params.query + params.paging.as_params) if params else []
+    return Endpoint(
+        method=method.upper(),
+        path=path,
+        summary=_first_line(operation.get("summary")) or str(operation.get("operationId") or ""),
+        pagination=PaginationKind.NONE if is_get else PaginationKind.SINGLE,
+        path_params=tuple(declared.get(n, PathParam(n)) for n in re.findall(r"{([^}/]+)}", path)),
+        filters=tuple(params.filters) if params else (),
+        params=tuple(query),
+        records_key="",
+        paging_source="detection" if is_get else "",
     )
 
 
 def _endpoint(
     doc: _Document, method: str, path: str, operation: dict[str, Any], where: str, params: _Params
 ) -> tuple[Endpoint, list[_RawLink]]:
-    shape, response, rwhere = _response_shape(doc, operation, where)
+    shape, response, rwhere = _response_shape(doc, operation, where, path)
     paging = params.paging
-    if method != "get":
-        pagination = PaginationKind.SINGLE
-    elif paging.cursor or (shape.next_key and paging.page_size):
-        pagination = PaginationKind.CURSOR
-    elif paging.page or paging.offset:
-        pagination = PaginationKind.OFFSET
-    elif shape.kind in ("array", "envelope"):
-        pagination = PaginationKind.NONE
-    elif shape.kind == "object" or path.rstrip("/").endswith("}"):
-        pagination = PaginationKind.SINGLE
-    else:
-        pagination = PaginationKind.NONE
+    pagination, extras = _paging_of(method, path, shape, paging)
     records_key = shape.records_key
     query_params = list(params.query)
     if pagination in (PaginationKind.NONE, PaginationKind.SINGLE):
         query_params.extend(paging.as_params)  # e.g. petstore's `limit` without any paging
         paging = _Paging()
+    elif extras.get("cursor_param"):  # a cursor named only by the envelope (Vercel's `until`)
+        query_params = [q for q in query_params if q.name != extras["cursor_param"]]
     record_fields: tuple[SchemaField, ...] = ()
     if shape.record_schema is not None:
         flattened = _flatten(doc, shape.record_schema, shape.record_where, MAX_DEPTH, frozenset())
@@ -964,30 +1215,16 @@ def _endpoint(
         "id"
         if "id" in names or not names
         else next((n for n in names if "." not in n and re.search(r"(id|Id|ID|uuid)$", n)), "")
+        or next((n for n in names if n.rsplit(".", 1)[-1] in ("id", "uid", "uuid")), "")
     )
     summary = (
         _first_line(operation.get("summary"))
         or str(operation.get("operationId") or "")
         or _first_line(operation.get("description"))
     )
-    page_param = paging.page or paging.offset or "page"
     # declared path parameters first, in template order; undeclared ones as strings
     declared = {p.name: p for p in params.path}
     path_params = tuple(declared.get(n, PathParam(n)) for n in re.findall(r"{([^}/]+)}", path))
-    extras: dict[str, Any] = {}
-    if paging.page_size:
-        extras["page_size_param"] = paging.page_size
-    if paging.cursor:
-        extras["cursor_param"] = paging.cursor
-    if pagination is PaginationKind.OFFSET:
-        extras["page_param"] = page_param
-        extras["offset_counts_records"] = bool(paging.offset and not paging.page)
-    if shape.next_key:
-        extras["next_cursor_key"] = shape.next_key
-    if shape.total_key:
-        extras["total_key"] = shape.total_key
-    if shape.has_more_key:
-        extras["has_more_key"] = shape.has_more_key
     endpoint = Endpoint(
         method=method.upper(),
         path=path,
@@ -1010,6 +1247,63 @@ def _endpoint(
         **extras,
     )
     return endpoint, _links(doc, response, rwhere)
+
+
+def _paging_of(
+    method: str, path: str, shape: _Shape, paging: _Paging
+) -> tuple[PaginationKind, dict[str, Any]]:
+    """The paging an operation documents: its kind and the Endpoint fields that describe it.
+
+    In order: a declared `Link` header; a next-URL field in the envelope; a last-id parameter
+    (`starting_after`) with `has_more` and no cursor field; a cursor or token (a parameter, or
+    an envelope field such as `metadata.continue`); page or offset parameters.
+    """
+    extras: dict[str, Any] = {}
+    if paging.page_size:
+        extras["page_size_param"] = paging.page_size
+    if shape.total_key:
+        extras["total_key"] = shape.total_key
+    if shape.has_more_key:
+        extras["has_more_key"] = shape.has_more_key
+    if method != "get":
+        return PaginationKind.SINGLE, extras
+    listing = shape.kind in ("array", "envelope")
+    cursor = paging.cursor
+    tokens = [p for p in (paging.offset, paging.page) if p in paging.token_params]
+    if shape.next_key and not cursor:
+        cursor = next(iter(tokens), None) or shape.cursor_param or "cursor"
+    if listing and shape.link_header:
+        kind = PaginationKind.LINK_HEADER
+    elif listing and shape.next_url_key:
+        kind = PaginationKind.NEXT_URL
+        extras["next_url_key"] = shape.next_url_key
+    elif (
+        paging.cursor
+        and _norm(paging.cursor) in _LAST_ID_PARAMS
+        and shape.has_more_key
+        and not shape.next_key
+    ):
+        kind = PaginationKind.LAST_ID
+        extras["cursor_param"] = paging.cursor
+    elif cursor and (paging.cursor or paging.page_size or shape.cursor_param or tokens):
+        kind = PaginationKind.CURSOR
+        extras["cursor_param"] = cursor
+        if shape.next_key:
+            extras["next_cursor_key"] = shape.next_key
+    elif paging.page or paging.offset:
+        kind = PaginationKind.OFFSET
+        extras["page_param"] = paging.page or paging.offset
+        extras["offset_counts_records"] = bool(paging.offset and not paging.page)
+        if paging.page and paging.page_default == 0:
+            extras["first_page"] = 0
+        if shape.next_key:
+            extras["next_cursor_key"] = shape.next_key
+    elif shape.kind == "object" or (not listing and path.rstrip("/").endswith("}")):
+        return PaginationKind.SINGLE, extras
+    else:  # nothing said: the first answer tells (core/paging.py detects it)
+        return PaginationKind.NONE, {**extras, "paging_source": "detection"}
+    extras["paging_source"] = "document"
+    return kind, extras
 
 
 def _servers(raw: dict[str, Any]) -> tuple[str, ...]:
@@ -1109,15 +1403,16 @@ def load_document(source: str) -> Catalog:
     """A file holding an OpenAPI document or a catalog in this project's JSON form."""
     path = Path(source).expanduser()
     data = _read_file(path)
-    return catalog_or_openapi(data, source=str(source))
+    return catalog_or_openapi(data, source=str(source), base=path)
 
 
-def catalog_or_openapi(data: bytes | str, *, source: str) -> Catalog:
+def catalog_or_openapi(data: bytes | str, *, source: str, base: Path | None = None) -> Catalog:
+    """`base`: the file the data came from, for `$ref`s to files next to it."""
     text = _decode(data, source) if isinstance(data, bytes) else data
     raw = parse_text(text, source=source)
     if isinstance(raw, dict) and "products" in raw and "name" in raw and "openapi" not in raw:
         return catalog_from_dict(raw, source=source)
-    return _catalog_from_openapi(raw, source)
+    return _catalog_from_openapi(raw, source, base)
 
 
 def is_url(source: str) -> bool:

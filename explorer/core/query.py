@@ -27,6 +27,7 @@ from explorer.core.catalog import (
     FilterField,
     Operator,
     match_template,
+    unlisted_endpoint,
 )
 from explorer.core.errors import QueryError
 
@@ -84,6 +85,9 @@ class Query:
     page_size: int | None = None
     params: dict[str, str] = field(default_factory=dict)
     columns: tuple[str, ...] = ()
+    # Further values of a repeated parameter (`tags=dog&tags=cat`: params holds dog, this holds
+    # ("tags", "cat")); each is sent right after the parameter's first value.
+    more_values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -297,14 +301,18 @@ def build_params(query: Query, endpoint: Endpoint) -> list[tuple[str, str]]:
     if query.sorts:
         out.append((endpoint.sort_param or "sort", ",".join(s.spec() for s in query.sorts)))
     paging = endpoint.paging_params
-    for name, value in _ordered_params(query, endpoint):
-        if name in paging or str(value) == "":
+    more: dict[str, list[str]] = {}
+    for key, extra in query.more_values:
+        more.setdefault(key.lower(), []).append(extra)
+    for name, first in _ordered_params(query, endpoint):
+        if name in paging:
             continue
         declared = endpoint.param(name)
-        text = str(value)
-        if declared is not None:
-            text = normalise_value(text, declared.type)
-        out.append((name, text))
+        for value in (first, *more.pop(name.lower(), ())):
+            text = str(value)
+            if text == "":
+                continue
+            out.append((name, normalise_value(text, declared.type) if declared else text))
     return out
 
 
@@ -384,7 +392,12 @@ def parse_sort_spec(text: str) -> tuple[SortKey, ...]:
 
 
 def parse_cli_filter(text: str) -> FilterCondition:
-    """`field=op:value` (or `filter[field]=op:value`) from the command line."""
+    """`field=op:value` (or `filter[field]=op:value`) from the command line.
+
+    For every operator but `in` the value is one literal value (`cont:Sprockets, Inc.`), unless
+    it starts with a double quote (then it is read as one quoted value); `in` takes a comma list
+    whose items holding a comma are in double quotes (`in:A,"B, C"`).
+    """
     name, eq, rest = text.partition("=")
     name = name.strip()
     if name.startswith("filter[") and name.endswith("]"):
@@ -394,6 +407,11 @@ def parse_cli_filter(text: str) -> FilterCondition:
             f"Cannot read the filter {text!r}",
             explanation=f"Write a filter as field=op:value, e.g. client.name=cont:Acme (not {text!r}).",
         )
+    op_text, colon, value = rest.partition(":")
+    literal = not value.lstrip().startswith('"')  # a value written in quotes is read as quoted
+    if colon and literal and op_text.strip().lower() in _OPERATORS - {Operator.IN.value}:
+        # One literal value, commas included: build_params adds the quotes the API needs.
+        return FilterCondition(name, Operator(op_text.strip().lower()), (value,))
     condition = parse_filter_text(name, rest)
     if condition.problem:
         raise QueryError(f"Filter {text!r}: {condition.problem}", explanation=condition.problem)
@@ -421,10 +439,14 @@ def _find_endpoint(catalog: Catalog, path: str) -> Endpoint | None:
     return None
 
 
-def parse_url(text: str, catalog_or_endpoint: Catalog | Endpoint) -> Query:
+def parse_url(
+    text: str, catalog_or_endpoint: Catalog | Endpoint, *, allow_unlisted: bool = False
+) -> Query:
     """A pasted URL, path (`/core/v1/clients?...`) or query string (`filter[a]=eq:1&sort=-b`).
 
     With a Catalog the path picks the endpoint; with an Endpoint a bare query string is enough.
+    With `allow_unlisted`, a path the catalog does not list gives a query for that path
+    (`unlisted_endpoint`) whose every pair is a plain parameter.
     Values the grammar cannot read (an unbalanced quote) stay on their filter row as a problem.
     """
     raw = text.strip()
@@ -463,6 +485,8 @@ def parse_url(text: str, catalog_or_endpoint: Catalog | Endpoint) -> Query:
                 explanation="Paste the whole URL (with its path), or open the endpoint and paste the query string there.",
             )
         found = _find_endpoint(catalog_or_endpoint, path)
+        if found is None and allow_unlisted and "{" not in path:
+            return _unlisted_query(path, _split_pairs(query_text))
         if found is None:
             raise QueryError(
                 f"No endpoint of this catalog matches {path}",
@@ -472,6 +496,18 @@ def parse_url(text: str, catalog_or_endpoint: Catalog | Endpoint) -> Query:
         path_values = _match_template_anywhere(endpoint.path, path) or {}
 
     return _query_from_pairs(endpoint, path_values, _split_pairs(query_text))
+
+
+def _unlisted_query(path: str, pairs: list[tuple[str, str]]) -> Query:
+    params: dict[str, str] = {}
+    more: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if key in params:
+            more.append((key, value))
+        else:
+            params[key] = value
+    endpoint = unlisted_endpoint(path.rstrip("/") or "/")
+    return Query(endpoint_id=endpoint.id, params=params, more_values=tuple(more))
 
 
 def _match_template_anywhere(template: str, path: str) -> dict[str, str] | None:
@@ -490,13 +526,14 @@ def _query_from_pairs(
     sorts: tuple[SortKey, ...] = ()
     page_size: int | None = None
     params: dict[str, str] = {}
+    more: list[tuple[str, str]] = []
     sort_names = {endpoint.sort_param or "sort", "sort", "sort_by"}
     for key, value in pairs:
         if key.startswith("filter[") and key.endswith("]"):
             filters.append(parse_filter_text(key[len("filter[") : -1], value))
         elif key in sort_names:
             sorts = sorts + parse_sort_spec(value)
-        elif key == endpoint.page_size_param and endpoint.pagination.value in ("cursor", "offset"):
+        elif key == endpoint.page_size_param and endpoint.sends_page_size:
             if not _INT.fullmatch(value.strip()):
                 raise QueryError(
                     f"{key}={value!r} is not a whole number",
@@ -509,7 +546,11 @@ def _query_from_pairs(
             continue  # a pasted API key: the profile sends its own; never kept in a query
         else:
             declared = endpoint.param(key)
-            params[declared.name if declared else key] = value
+            name = declared.name if declared else key
+            if name in params:
+                more.append((name, value))
+            else:
+                params[name] = value
     return Query(
         endpoint_id=endpoint.id,
         path_params=path_values,
@@ -517,6 +558,7 @@ def _query_from_pairs(
         sorts=sorts,
         page_size=page_size,
         params=params,
+        more_values=tuple(more),
     )
 
 
@@ -536,6 +578,8 @@ def _validate_filter(row: int, condition: FilterCondition, endpoint: Endpoint) -
         return [QueryIssue(row, name, condition.problem)]
     issues: list[QueryIssue] = []
     known: FilterField | None = endpoint.filter_field(name)
+    if known is None and not endpoint.listed:
+        return []  # a path no catalog describes: the API judges its filters
     if known is None:
         if not endpoint.filters:
             return [QueryIssue(row, name, f"{endpoint.id} documents no filters; remove this row.")]
@@ -616,12 +660,14 @@ def validate(query: Query, endpoint: Endpoint) -> list[QueryIssue]:
                     QueryIssue(None, declared.name, f"{declared.name} is required; enter a value.")
                 )
             continue
-        problem = type_problem(str(value), declared.type, declared.enum_values)
-        if problem is None and declared.enum_values and str(value) not in declared.enum_values:
-            problem = f"{value!r} is not one of {', '.join(declared.enum_values)}."
-        if problem:
-            issues.append(QueryIssue(None, declared.name, f"{declared.name}: {problem}"))
-    if query.page_size is not None and endpoint.pagination.value in ("cursor", "offset"):
+        wanted = declared.name.lower()
+        for item in (value, *(v for k, v in query.more_values if k.lower() == wanted)):
+            problem = type_problem(str(item), declared.type, declared.enum_values)
+            if problem is None and declared.enum_values and str(item) not in declared.enum_values:
+                problem = f"{item!r} is not one of {', '.join(declared.enum_values)}."
+            if problem:
+                issues.append(QueryIssue(None, declared.name, f"{declared.name}: {problem}"))
+    if query.page_size is not None and endpoint.sends_page_size:
         if query.page_size < 1:
             issues.append(
                 QueryIssue(None, endpoint.page_size_param, "The page size must be at least 1.")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from explorer.core import catalogs
-from explorer.core.catalog import Catalog, Endpoint, PaginationKind
+from explorer.core.catalog import Catalog, Endpoint
 from explorer.core.client import ApiClient, SecretSource, connect
 from explorer.core.paging import PageFetcher
 from explorer.core.ratelimit import Governors, RateGovernor
@@ -88,9 +88,7 @@ def probe_endpoint(catalog: Catalog) -> Endpoint | None:
         and not any(p.required for p in e.params)
         and e.is_list
     ]
-    paged = [
-        e for e in candidates if e.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
-    ]
+    paged = [e for e in candidates if e.sends_page_size]
     best = paged or candidates
     return best[0] if best else None
 

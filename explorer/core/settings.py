@@ -21,6 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
+from explorer.core.catalog import paging_problem
 from explorer.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,9 @@ class Profile:
     key_placement: ApiKeySettings = field(default_factory=ApiKeySettings)
     oauth2: OAuth2Settings = field(default_factory=OAuth2Settings)
     scheme_name: str = ""  # the document's securitySchemes name this profile follows, if any
+    # Paging overrides by endpoint id, in the --paging notation (README: Paging), e.g.
+    # (("GET /v1/customers", "last-id:size=limit,max=100"),); settings.json holds them as an object.
+    paging: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         problems = profile_problems(self)
@@ -197,6 +201,9 @@ class Profile:
         raw["jwt"] = self.jwt.to_dict()
         raw["key_placement"] = self.key_placement.to_dict()
         raw["oauth2"] = self.oauth2.to_dict()
+        raw.pop("paging")
+        if self.paging:
+            raw["paging"] = dict(self.paging)
         return raw
 
     @classmethod
@@ -208,6 +215,14 @@ class Profile:
         # Files from before these settings: an api_key profile meant the `x-api-key` header.
         values["key_placement"] = ApiKeySettings.from_dict(values.get("key_placement") or {})
         values["oauth2"] = OAuth2Settings.from_dict(values.get("oauth2") or {})
+        paging = values.get("paging") or {}
+        if not isinstance(paging, dict):
+            raise ConfigError(
+                f"Profile {values.get('name')!r}: 'paging' is not an object",
+                explanation='In settings.json, a profile\'s "paging" maps endpoint ids to '
+                'paging styles, e.g. {"GET /v1/customers": "last-id"}.',
+            )
+        values["paging"] = tuple((str(k), str(v)) for k, v in paging.items())
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> Profile:
@@ -235,6 +250,10 @@ def profile_problems(profile: Profile) -> list[str]:
         problems.append("the rate period must be more than 0 seconds")
     if not 1 <= profile.page_size <= 1000:
         problems.append("the page size must be between 1 and 1000")
+    for endpoint_id, notation in profile.paging:
+        problem = paging_problem(notation)
+        if problem:
+            problems.append(f"the paging of {endpoint_id}: {problem}")
     return problems
 
 

@@ -2,8 +2,8 @@
 
     explorer-cli export ENDPOINT --out FILE.csv [--profile NAME | --base-url URL]
         [--filter 'FIELD=OP:VALUE']... [--sort SPEC] [--page-size N] [--columns a,b.c]
-        [--param NAME=VALUE]... [--rate N/SECONDS] [--resume]
-    explorer-cli endpoints [--profile NAME | --spec FILE_OR_URL]
+        [--param NAME=VALUE]... [--rate N/SECONDS] [--resume] [--paging STYLE] [--max-pages N]
+    explorer-cli endpoints [--profile NAME | --spec FILE_OR_URL] [--details]
 
 Credentials: a profile's secret comes from the keychain; the environment overrides it, by scheme:
 EXPLORER_API_KEY (API key), EXPLORER_TOKEN (bearer), EXPLORER_USERNAME and EXPLORER_PASSWORD (basic,
@@ -37,7 +37,13 @@ from explorer.cli import (
 )
 from explorer.core import catalogs
 from explorer.core.auth import scheme_settings
-from explorer.core.catalog import Catalog, Endpoint
+from explorer.core.catalog import (
+    Catalog,
+    Endpoint,
+    unlisted_endpoint,
+    with_paging,
+    with_profile_paging,
+)
 from explorer.core.errors import (
     ApiError,
     AuthError,
@@ -84,6 +90,7 @@ ENV_FOR: dict[AuthKind, tuple[str, ...]] = {
 }
 COMMAND_LINE_PROFILE = "command line"
 RESUME_HINT = "run the same command with --resume to continue."
+TYPO_RATIO = 0.9  # an unlisted path this close to a listed one is taken for a typo of it
 
 
 class UsageProblem(ExplorerError):
@@ -122,6 +129,21 @@ def register(subparsers: Any) -> None:
         help="filter[FIELD]=OP:VALUE; OP is eq, in, lt, lte, gt, gte or cont (default eq). The "
         "value is taken literally and quoted for the API as needed; for in, a comma-separated "
         'list where an item holding a comma is written in double quotes: type=in:SERVER,"A, B"',
+    )
+    export.add_argument(
+        "--paging",
+        metavar="STYLE[:OPTION=VALUE,...]",
+        help="how the endpoint pages, when the catalog does not say or says wrong: none "
+        "(detect from the first answer), page, offset, cursor, token, next-url, link-header or "
+        "last-id, with options param, size, max, next, records, total, more, id, first, pages; "
+        "e.g. link-header:size=per_page or 'cursor:next=response_metadata.next_cursor' "
+        "(README: Paging)",
+    )
+    export.add_argument(
+        "--max-pages",
+        type=_positive_int,
+        metavar="N",
+        help="stop with an error after N pages that still promise more (default 100,000)",
     )
     export.add_argument("--sort", metavar="SPEC", help="e.g. name or -record_updated_at,+name")
     export.add_argument("--page-size", type=_positive_int, metavar="N", help="records per request")
@@ -179,7 +201,13 @@ def register(subparsers: Any) -> None:
     endpoints = subparsers.add_parser(
         "endpoints",
         help="list the endpoints of a catalog",
-        description="List method, path, pagination kind and summary of each endpoint.",
+        description="List method, path, paging style and summary of each endpoint.",
+    )
+    endpoints.add_argument(
+        "--details",
+        action="store_true",
+        help="also show each endpoint's paging in the --paging notation and where it came from "
+        "(catalog, document, detection or override)",
     )
     source = endpoints.add_mutually_exclusive_group()
     source.add_argument("--profile", metavar="NAME", help="the catalog of this saved profile")
@@ -265,8 +293,15 @@ def parse_delimiter(text: str) -> str:
 # ---------------------------------------------------------------- catalogs and endpoints
 
 
-def find_endpoint(catalog: Catalog, text: str) -> tuple[Endpoint, dict[str, str]]:
-    """The endpoint named by an id ("GET /core/v1/clients") or a path, and path params it fills."""
+def find_endpoint(
+    catalog: Catalog, text: str, *, allow_unknown: bool = False, trust_path: bool = False
+) -> tuple[Endpoint, dict[str, str]]:
+    """The endpoint named by an id ("GET /core/v1/clients") or a path, and path params it fills.
+
+    With `allow_unknown`, a GET path the catalog does not list is an endpoint of its own whose
+    paging is detected from the first answer (or set with --paging), unless it is nearly a
+    listed path (a typo) and `trust_path` (--paging given) does not say it is meant.
+    """
     text = text.strip()
     method, _, rest = text.partition(" ")
     if rest and method.isalpha():
@@ -278,14 +313,41 @@ def find_endpoint(catalog: Catalog, text: str) -> tuple[Endpoint, dict[str, str]
     path = path.split("?", 1)[0].rstrip("/") or "/"
     endpoint = catalog.find(f"{method} {path}")
     matched = (endpoint, {}) if endpoint is not None else catalog.match_path(path, method)
+    typo = difflib.get_close_matches(path, [e.path for e in catalog.endpoints()], 1, TYPO_RATIO)
+    if (
+        matched is None
+        and allow_unknown
+        and method == "GET"
+        and "{" not in path
+        and (trust_path or not typo)
+    ):
+        _say(
+            f"{method} {path} is not in the catalog {catalog.name!r}; exporting it as it "
+            "answers (paging from --paging, else detected from the first answer)."
+            + _close_matches(catalog, path)
+        )
+        return unlisted_endpoint(path), {}
     if matched is None:
         raise UsageProblem(
             f"unknown endpoint {text!r}",
             explanation=f"No endpoint {method} {path} in the catalog {catalog.name!r}."
             + _close_matches(catalog, path)
-            + " 'explorer-cli endpoints' lists them all.",
+            + " 'explorer-cli endpoints' lists them all"
+            + ("; --paging none exports this path as it is." if allow_unknown else "."),
         )
     return matched
+
+
+def with_paging_options(
+    endpoint: Endpoint, notation: str | None, max_pages: int | None
+) -> Endpoint:
+    """The endpoint with --paging and --max-pages applied (a bad notation is a usage error)."""
+    if notation:
+        try:
+            endpoint = with_paging(endpoint, notation)
+        except SpecError as exc:
+            raise UsageProblem(f"bad --paging {notation!r}", explanation=exc.explanation) from exc
+    return replace(endpoint, max_pages=max_pages) if max_pages else endpoint
 
 
 def _close_matches(catalog: Catalog, path: str) -> str:
@@ -425,9 +487,13 @@ def build_query(args: argparse.Namespace, endpoint: Endpoint, path_values: dict[
         name, value = parse_assignment(text, "--path-param")
         path_params[name] = value
     params: dict[str, str] = {}
+    more_values: list[tuple[str, str]] = []  # a repeated --param sends every value
     for text in args.param:
         name, value = parse_assignment(text, "--param")
-        params[name] = value
+        if name in params:
+            more_values.append((name, value))
+        else:
+            params[name] = value
     filters = tuple(parse_cli_filter(with_default_operator(text)) for text in args.filter)
     sorts = parse_sort_spec(args.sort) if args.sort else ()
     columns = tuple(c.strip() for c in (args.columns or "").split(",") if c.strip())
@@ -439,6 +505,7 @@ def build_query(args: argparse.Namespace, endpoint: Endpoint, path_values: dict[
         page_size=args.page_size,
         params=params,
         columns=columns,
+        more_values=tuple(more_values),
     )
     check_query(query, endpoint)  # a QueryError: exit status 2 with every problem named
     return query
@@ -466,7 +533,12 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
             "name, e.g. --out servers.csv.",
         )
     resolved = await resolve_profile(args)
-    endpoint, path_values = find_endpoint(resolved.catalog, args.endpoint)
+    endpoint, path_values = find_endpoint(
+        resolved.catalog, args.endpoint, allow_unknown=True, trust_path=bool(args.paging)
+    )
+    endpoint = with_paging_options(
+        with_profile_paging(endpoint, resolved.profile.paging), args.paging, args.max_pages
+    )
     if endpoint.method.upper() != "GET":
         raise UsageProblem(
             f"{endpoint.id} is not a GET endpoint",
@@ -537,18 +609,25 @@ async def _endpoints(args: argparse.Namespace) -> int:
         catalog = await load_profile_catalog(profile, profile.catalog or DEFAULT_CATALOG)
     else:
         catalog = await catalogs.load_catalog(DEFAULT_CATALOG)
-    sys.stdout.write(format_endpoints(catalog) + "\n")
+    for warning in catalog.warnings:
+        _say(f"warning: {warning}")
+    sys.stdout.write(format_endpoints(catalog, details=args.details) + "\n")
     return EXIT_OK
 
 
-def format_endpoints(catalog: Catalog) -> str:
-    rows = [("METHOD", "PATH", "PAGINATION", "SUMMARY")]
-    rows += [(e.method, e.path, e.pagination.value, e.summary) for e in catalog.endpoints()]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+def format_endpoints(catalog: Catalog, *, details: bool = False) -> str:
+    """One aligned line an endpoint: method, path, paging style (and its notation and source)."""
+    head = ("METHOD", "PATH", "PAGINATION") + (("PAGING", "SOURCE") if details else ())
+    rows = [(*head, "SUMMARY")]
+    for e in catalog.endpoints():
+        more = (e.describe_paging(), e.paging_source or "catalog") if details else ()
+        rows.append((e.method, e.path, e.paging_style, *more, e.summary))
+    columns = len(head)
+    widths = [max(len(r[i]) for r in rows) for i in range(columns)]
     return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:columns], widths, strict=True))
         + "  "
-        + row[3]
+        + row[columns]
         for row in rows
     ).rstrip()
 

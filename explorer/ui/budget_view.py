@@ -2,8 +2,10 @@
 
 A bar shows the requests in the current window against the limit; a strip shows the last minute of
 requests (429s in red); while the governor holds requests back the text counts down the wait.
-Updates arrive through `RateGovernor.subscribe` and are repainted at most 10 times a second; when
-nothing happens no timer runs, so the view costs no CPU while idle.
+Updates arrive through `RateGovernor.subscribe` and are repainted at most 10 times a second. While
+the window holds requests (or 429s of the last minute), a slow timer re-reads the governor so the
+gauge falls back as they age out; once the window is empty no timer runs, so the view costs no CPU
+while idle.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from explorer.ui import theme
 from explorer.ui.bridge import follow
 
 REPAINT_INTERVAL_MS = 100  # at most 10 repaints a second
+FALL_BACK_INTERVAL_MS = 250  # how often a non-empty window is re-read as requests age out
 TIMELINE_SPAN_S = 60.0
 
 
@@ -83,8 +86,15 @@ class BudgetBar(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
         bar = QRectF(0.5, 0.5, self.width() - 1, self.height() - 1)
-        p.setPen(pal.color(QPalette.ColorRole.Mid))
-        p.setBrush(pal.color(QPalette.ColorRole.Base))
+        # Track and border from the text colour, so the gauge reads in light and dark themes.
+        border, track = (
+            QColor(pal.color(QPalette.ColorRole.Text)),
+            QColor(pal.color(QPalette.ColorRole.Text)),
+        )
+        border.setAlphaF(0.55)
+        track.setAlphaF(0.12)
+        p.setPen(border)
+        p.setBrush(track)
         p.drawRoundedRect(bar, 3, 3)
         if self._fraction > 0:
             fill = QRectF(bar.x(), bar.y(), bar.width() * self._fraction, bar.height())
@@ -189,6 +199,9 @@ class BudgetView(QWidget):
         self._countdown = QTimer(self)
         self._countdown.setInterval(REPAINT_INTERVAL_MS)
         self._countdown.timeout.connect(self._tick_countdown)
+        self._fall_back = QTimer(self)
+        self._fall_back.setInterval(FALL_BACK_INTERVAL_MS)
+        self._fall_back.timeout.connect(self._reread)
         self.setToolTip("Rate-limit budget of this profile")
 
     # ------------------------------------------------------------ public API
@@ -207,6 +220,7 @@ class BudgetView(QWidget):
             self._unsubscribe()
         self._unsubscribe = None
         self._governor = None
+        self._fall_back.stop()
 
     def note_request(self, status: int | None) -> None:
         """Add a tick to the timeline (called for each logged response)."""
@@ -222,12 +236,14 @@ class BudgetView(QWidget):
         return (
             not self._repaint_timer.isActive()
             and not self._countdown.isActive()
+            and not self._fall_back.isActive()
             and self.timeline.is_idle
         )
 
     # ------------------------------------------------------------ internals
     def _on_snapshot(self, snapshot: BudgetSnapshot) -> None:
         self._state = BudgetState.from_snapshot(snapshot)
+        self._follow_ageing()
         if self._state.waiting_s > 0:
             self._wait_deadline = self._clock() + self._state.waiting_s
             if not self._countdown.isActive():
@@ -242,6 +258,27 @@ class BudgetView(QWidget):
                 self._state = BudgetState.from_snapshot(self._governor.snapshot())
         self._refresh()
 
+    def _follow_ageing(self) -> None:
+        """Keep re-reading while something in the window can still age out; stop when empty."""
+        state = self._state
+        ageing = (
+            state is not None
+            and self._governor is not None
+            and (state.used > 0 or state.recent_429 > 0 or state.effective_limit < state.limit)
+        )
+        if ageing and not self._fall_back.isActive():
+            self._fall_back.start()
+        elif not ageing:
+            self._fall_back.stop()
+
+    def _reread(self) -> None:
+        if self._governor is None:
+            self._fall_back.stop()
+            return
+        self._state = BudgetState.from_snapshot(self._governor.snapshot())
+        self._follow_ageing()
+        self._refresh()
+
     def _refresh(self) -> None:
         state = self._state
         if state is None:
@@ -254,9 +291,12 @@ class BudgetView(QWidget):
             role = "warning"
         else:
             text = f"{state.used}/{state.effective_limit} in {state.period_s:g} s"
+            role = "hint"
+            if state.effective_limit < state.limit:
+                text += f" (lowered from {state.limit} after 429s)"
+                role = "warning"
             if state.remaining == 0 and state.next_slot_s > 0:
                 text += f" · next in {state.next_slot_s:.1f} s"
-            role = "hint"
             if state.recent_429:
                 text += f" · {state.recent_429}×429"
                 role = "warning"

@@ -6,6 +6,7 @@ path parameters (`PathParamDialog`) when it has any, and opens a results tab.
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.catalog import Catalog, Endpoint, FieldType, PathParam
+from explorer.core.catalog import Catalog, Endpoint, FieldType, PathParam, paging_summary
 from explorer.ui import theme
 
 #: The Endpoint of a leaf row (None on product and resource rows).
@@ -118,6 +119,8 @@ def _endpoint_item(endpoint: Endpoint, product: str, resource: str) -> QStandard
         tip += f"<br>{endpoint.summary}"
     if endpoint.description and endpoint.description != endpoint.summary:
         tip += f"<br><span>{endpoint.description[:400]}</span>"
+    if endpoint.is_list:
+        tip += f"<br>Paging: {html.escape(paging_summary(endpoint))}"
     item.setToolTip(tip)
     return item
 

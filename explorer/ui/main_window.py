@@ -7,30 +7,37 @@ for an `AppContext` whenever the active profile changes; each results tab gets t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDockWidget,
+    QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QTabBar,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from explorer.core.catalog import Endpoint
+from explorer.core.catalog import Endpoint, unlisted_endpoint, with_profile_paging
 from explorer.core.errors import ExplorerError
 from explorer.core.query import Query, build_url, parse_url
+from explorer.core.savedquery import SUFFIX, SavedQuery, load_query, save_query
 from explorer.core.settings import Profile
 from explorer.ui import theme
 from explorer.ui.async_utils import (
@@ -47,6 +54,13 @@ from explorer.ui.endpoint_tree import EndpointTree, PathParamDialog
 from explorer.ui.profile_dialog import ProfileDialog
 from explorer.ui.request_log_view import RequestLogView
 from explorer.ui.results.tab import ResultsTab
+from explorer.ui.saved_queries import (
+    default_folder,
+    file_name_for,
+    forget_query,
+    recent_queries,
+    remember_query,
+)
 from explorer.ui.welcome import WelcomePage
 
 log = logging.getLogger(__name__)
@@ -74,7 +88,10 @@ class MainWindow(QMainWindow):
         self._switch_task: asyncio.Task[Any] | None = None
         self._wanted_profile: str | None = None  # the last profile asked for, even if it failed
         self._page_shown: QWidget | None = None
-        self._log_was_visible = True  # the log dock's visibility in the workspace
+        # The log dock's visibility in the workspace: closed until the user opens it, so the
+        # grid gets the screen (the toolbar's Request log button and Ctrl+Shift+L open it).
+        self._log_was_visible = False
+        self._tree_width = 0  # the endpoint tree's width before it folded away
         self.setWindowTitle("Explorer")
         self.setWindowIcon(theme.icon("explorer"))
         self._build()
@@ -102,6 +119,27 @@ class MainWindow(QMainWindow):
         self.edit_profile_action.triggered.connect(self.edit_profile)
         toolbar.addAction(self.new_profile_action)
         toolbar.addAction(self.edit_profile_action)
+        toolbar.addSeparator()
+        self.queries_menu = QMenu("Saved queries", self)
+        self.queries_menu.aboutToShow.connect(self._fill_queries_menu)
+        self.save_query_action = QAction("Save query…", self)
+        self.save_query_action.setShortcut(QKeySequence("Ctrl+S"))
+        self.save_query_action.setToolTip("Save the current tab's query to a file (Ctrl+S)")
+        self.save_query_action.triggered.connect(self.save_current_query)
+        self.open_query_action = QAction("Open query…", self)
+        self.open_query_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.open_query_action.triggered.connect(self.choose_query_file)
+        self.addActions([self.save_query_action, self.open_query_action])  # shortcuts everywhere
+        queries_button = QToolButton(self)
+        queries_button.setText("Saved queries")
+        queries_button.setIcon(theme.icon("toolbar/filter"))
+        queries_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        queries_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        queries_button.setMenu(self.queries_menu)
+        queries_button.setToolTip("Save the current query, open a saved one, or a recent one")
+        self.queries_button = queries_button
+        toolbar.addWidget(queries_button)
+        self._query_dialog: QFileDialog | None = None
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -144,7 +182,9 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([400, 900])
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setCollapsible(0, True)  # the endpoint tree folds away for the grid
+        self.splitter.setCollapsible(1, False)
+        self.splitter.splitterMoved.connect(lambda *_: self._splitter_moved())
 
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.welcome)
@@ -167,6 +207,15 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
         self.log_view.entry_added.connect(self._on_request_logged)
+        self.endpoints_action = QAction(theme.icon("toolbar/search"), "Endpoints", self)
+        self.endpoints_action.setCheckable(True)
+        self.endpoints_action.setChecked(True)
+        self.endpoints_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.endpoints_action.setToolTip(
+            "Show or hide the endpoint list (Ctrl+B); it folds away when a tab opens"
+        )
+        self.endpoints_action.toggled.connect(self.show_endpoints)
+        toolbar.insertAction(self.new_profile_action, self.endpoints_action)
         log_action = self.log_dock.toggleViewAction()
         log_action.setIcon(theme.icon("toolbar/log"))
         log_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
@@ -183,7 +232,7 @@ class MainWindow(QMainWindow):
 
         for keys, slot in (
             ("Ctrl+L", self._focus_url_or_search),
-            ("Ctrl+K", self.tree.focus_search),
+            ("Ctrl+K", self.search_endpoints),
             ("Ctrl+W", self.close_current_tab),
             ("Ctrl+T", self.open_selected_endpoint),
             ("Ctrl+Shift+N", lambda: self.new_profile()),
@@ -196,11 +245,13 @@ class MainWindow(QMainWindow):
         self._update_pages()
 
     # ------------------------------------------------------------ start-up
-    async def start(self, *, demo: bool = False) -> None:
-        """Open the demo, the last profile, or the welcome page."""
+    async def start(self, *, demo: bool = False, query_file: Path | None = None) -> None:
+        """Open the demo, the last profile, or the welcome page; then a saved query file."""
         settings = self.services.settings
         if demo:
             await self.start_demo_async()
+            if query_file is not None:
+                await self.open_saved_query(query_file)
             return
         name = settings.last_profile
         if name is None and settings.profiles:
@@ -208,6 +259,8 @@ class MainWindow(QMainWindow):
         if name is not None and settings.profile(name) is not None:
             await self.switch_profile(name)
         self._update_pages()
+        if query_file is not None:
+            await self.open_saved_query(query_file)
 
     # ------------------------------------------------------------ profiles
     def _refresh_profiles(self) -> None:
@@ -287,6 +340,8 @@ class MainWindow(QMainWindow):
         has_context = self.context is not None
         self._show_page(self.splitter if has_context else self.welcome)
         self.tab_stack.setCurrentWidget(self.tabs if self.tabs.count() else self.empty_tabs)
+        if has_context and not self.tabs.count():
+            self.show_endpoints(True)  # nothing open: the endpoint list is where to start
 
     def _show_page(self, page: QWidget) -> None:
         """The welcome page hides the log and the budget (nothing to show yet); the workspace
@@ -402,7 +457,9 @@ class MainWindow(QMainWindow):
         if endpoint is not None:
             self.open_endpoint(endpoint)
 
-    def open_endpoint(self, endpoint: Endpoint, query: Query | None = None) -> None:
+    def open_endpoint(
+        self, endpoint: Endpoint, query: Query | None = None, *, title: str = ""
+    ) -> None:
         """Open a results tab; ask for path parameters first when the endpoint has any."""
         if self.context is None:
             return
@@ -412,7 +469,7 @@ class MainWindow(QMainWindow):
                 self._ask_path_params(endpoint, query), owner=self, context="Opening the endpoint"
             )
             return
-        self.open_tab(endpoint, query)
+        self.open_tab(endpoint, query, title=title)
 
     async def _ask_path_params(self, endpoint: Endpoint, query: Query | None) -> None:
         dialog = PathParamDialog(endpoint, self, initial=dict(query.path_params) if query else None)
@@ -429,18 +486,158 @@ class MainWindow(QMainWindow):
             query = _with_path_params(query, values)
         self.open_tab(endpoint, query)
 
-    def open_tab(self, endpoint: Endpoint, query: Query | None = None) -> ResultsTab | None:
+    def open_tab(
+        self, endpoint: Endpoint, query: Query | None = None, *, title: str = ""
+    ) -> ResultsTab | None:
         if self.context is None:
             return None
-        tab = ResultsTab(self.context, endpoint, query, parent=self.tabs)
-        title = endpoint.summary or endpoint.path
-        index = self.tabs.addTab(tab, title)
+        endpoint = with_profile_paging(endpoint, self.context.profile.paging)
+        tab = ResultsTab(self.context, endpoint, query, parent=self.tabs, title=title)
+        index = self.tabs.addTab(tab, title or endpoint.summary or endpoint.path)
         self.tabs.setTabToolTip(index, f"{endpoint.method} {endpoint.path}")
+        # Our own quiet close button (the style's is a red square on the active tab).
+        close = QToolButton(self.tabs)
+        close.setIcon(theme.icon("toolbar/cancel"))
+        close.setAutoRaise(True)
+        close.setIconSize(QSize(14, 14))
+        close.setToolTip("Close this tab (Ctrl+W)")
+        close.setAccessibleName("Close tab")
+        close.clicked.connect(lambda _c=False, t=tab: self.close_tab_at(self.tabs.indexOf(t)))
+        self.tabs.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, close)
         self.tabs.setCurrentIndex(index)
         tab.title_changed.connect(lambda text, t=tab: self._retitle(t, text))
         tab.open_related.connect(self._open_related)
+        tab.edit_profile_requested.connect(self.edit_profile)
         self._update_pages()
+        self.show_endpoints(False)  # the grid gets the screen; Ctrl+B or Ctrl+K bring it back
         return tab
+
+    # ------------------------------------------------------------ saved queries
+    def _fill_queries_menu(self) -> None:
+        menu = self.queries_menu
+        menu.clear()
+        menu.addAction(self.save_query_action)
+        self.save_query_action.setEnabled(self.current_tab() is not None)
+        if self.current_tab() is None:
+            self.save_query_action.setToolTip("Open a tab first: its query is what gets saved")
+        menu.addAction(self.open_query_action)
+        if self.context is None:
+            return
+        recent = recent_queries(self.services.settings, self.context.profile.name)
+        menu.addSeparator()
+        if not recent:
+            none = menu.addAction("No recent queries for this profile")
+            none.setEnabled(False)
+        for path in recent:
+            action = menu.addAction(path.name.removesuffix(SUFFIX))
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self.open_query_file(p))
+
+    def current_tab(self) -> ResultsTab | None:
+        tab = self.tabs.currentWidget()
+        return tab if isinstance(tab, ResultsTab) else None
+
+    def save_current_query(self) -> QFileDialog | None:
+        """Ask where to save the current tab's query (a non-modal file dialog)."""
+        tab = self.current_tab()
+        if tab is None or self.context is None:
+            self.statusBar().showMessage("Open a tab first: its query is what gets saved.")
+            return None
+        title = self.tabs.tabText(self.tabs.indexOf(tab))
+        start = default_folder() / file_name_for(title)
+        dialog = QFileDialog(self, "Save query", str(start), f"Saved queries (*{SUFFIX})")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(lambda path: self._start_save_query(tab, Path(path)))
+        self._query_dialog = dialog
+        dialog.open()  # open(), not exec(): no nested event loop under qasync
+        return dialog
+
+    def _start_save_query(self, tab: ResultsTab, path: Path) -> None:
+        spawn(self.save_query_to(tab, path), owner=self, context="Saving the query")
+
+    async def save_query_to(self, tab: ResultsTab, path: Path) -> Path | None:
+        if self.context is None:
+            return None
+        if not path.name.endswith(SUFFIX):
+            path = path.with_name(path.name.removesuffix(".json") + SUFFIX)
+        title = self.tabs.tabText(self.tabs.indexOf(tab))
+        query = dataclasses.replace(tab.query, columns=tuple(tab.model.visible_columns()))
+        saved = SavedQuery(profile=self.context.profile.name, query=query, name=title)
+        written = await asyncio.to_thread(save_query, path, saved)
+        remember_query(self.services.settings, self.context.profile.name, written)
+        self.context.save_settings()
+        self.statusBar().showMessage(f"Saved the query to {written}", STATUS_MESSAGE_MS)
+        return written
+
+    def choose_query_file(self) -> QFileDialog:
+        dialog = QFileDialog(
+            self, "Open a saved query", str(default_folder()), f"Saved queries (*{SUFFIX})"
+        )
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: self.open_query_file(Path(path)))
+        self._query_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_query_file(self, path: Path) -> None:
+        spawn(self.open_saved_query(path), owner=self, context="Opening the saved query")
+
+    async def open_saved_query(self, path: Path) -> ResultsTab | None:
+        """Open a saved query in a tab: with the profile it was saved from when that exists."""
+        path = await asyncio.to_thread(_absolute, path)
+        try:
+            saved = await asyncio.to_thread(load_query, path)
+        except ExplorerError as exc:
+            if self.context is not None:
+                forget_query(self.services.settings, self.context.profile.name, path)
+            raise exc
+        wanted = saved.profile
+        if self.services.settings.profile(wanted) is not None and (
+            self.context is None or self.context.profile.name != wanted
+        ):
+            await self.switch_profile(wanted)
+        if self.context is None:
+            self.banner.show_message(
+                f"The saved query is for the profile {wanted!r}, which does not exist here; "
+                "create that profile (or open one with the same API), then open the query again."
+            )
+            return None
+        endpoint = saved.endpoint_in(self.context.catalog)
+        tab = self.open_tab(endpoint, saved.query)
+        remember_query(self.services.settings, self.context.profile.name, path)
+        self.context.save_settings()
+        if saved.profile != self.context.profile.name:
+            self.statusBar().showMessage(
+                f"Saved with the profile {saved.profile!r}; opened with {self.context.profile.name!r}.",
+                STATUS_MESSAGE_MS,
+            )
+        return tab
+
+    def search_endpoints(self) -> None:
+        """Ctrl+K: unfold the endpoint tree and type in its search."""
+        self.show_endpoints(True)
+        self.tree.focus_search()
+
+    def show_endpoints(self, shown: bool) -> None:
+        """Unfold (or fold away) the endpoint tree beside the tabs."""
+        if self.endpoints_action.isChecked() != shown:
+            self.endpoints_action.setChecked(shown)  # comes back here through toggled
+            return
+        sizes = self.splitter.sizes()
+        total = sum(sizes) or self.splitter.width()
+        if shown and sizes[0] == 0:
+            tree = self._tree_width or min(400, total // 3)
+            self.splitter.setSizes([tree, max(1, total - tree)])
+        elif not shown and sizes[0] > 0:
+            self._tree_width = sizes[0]
+            self.splitter.setSizes([0, total])
+
+    def _splitter_moved(self) -> None:
+        shown = self.splitter.sizes()[0] > 0
+        if self.endpoints_action.isChecked() != shown:
+            self.endpoints_action.blockSignals(True)
+            self.endpoints_action.setChecked(shown)
+            self.endpoints_action.blockSignals(False)
 
     def tab_widgets(self) -> list[ResultsTab]:
         return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
@@ -450,10 +647,13 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.tabs.setTabText(index, text)
 
-    def _open_related(self, endpoint_id: str, query: Any) -> None:
+    def _open_related(self, endpoint_id: str, query: Any, title: str = "") -> None:
         if self.context is None:
             return
         endpoint = self.context.catalog.find(endpoint_id)
+        method, _, path = endpoint_id.partition(" ")
+        if endpoint is None and method == "GET" and "{" not in path:
+            endpoint = unlisted_endpoint(path)  # a pasted path the catalog does not list
         if endpoint is None:
             self.show_message(
                 str(Level.WARNING),
@@ -461,7 +661,7 @@ class MainWindow(QMainWindow):
                 "",
             )
             return
-        self.open_endpoint(endpoint, query)
+        self.open_endpoint(endpoint, query, title=title)
 
     def _focus_url_or_search(self) -> None:
         """Ctrl+L: inside a results tab, edit its URL; anywhere else, search the endpoints."""
@@ -635,6 +835,10 @@ class MainWindow(QMainWindow):
         finally:
             self._shutdown_done = True
             QTimer.singleShot(0, self.close)
+
+
+def _absolute(path: Path) -> Path:
+    return path.expanduser().resolve()
 
 
 def _short_url(url: str) -> str:

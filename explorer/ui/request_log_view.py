@@ -92,7 +92,12 @@ def status_explanation(entry: RequestLogEntry) -> str | None:
 
 
 def _failed(entry: RequestLogEntry) -> bool:
-    return entry.status is None or entry.status >= 400
+    """No answer, or an error answer; a 429 is counted apart (the client waits, then retries)."""
+    return entry.status is None or (entry.status >= 400 and entry.status != 429)
+
+
+def _rate_limited(entry: RequestLogEntry) -> bool:
+    return entry.status == 429
 
 
 def _time_text(epoch_s: float) -> str:
@@ -105,23 +110,28 @@ class RequestLogModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._entries: list[RequestLogEntry] = []
-        self.failed = 0  # entries without an answer or with a 4xx/5xx status
+        self.failed = 0  # entries without an answer or with a 4xx/5xx status other than 429
+        self.rate_limited = 0  # 429 answers: waited out and retried by the client
 
     def set_entries(self, entries: list[RequestLogEntry]) -> None:
         self.beginResetModel()
         self._entries = list(entries)[-MAX_ROWS:]
         self.failed = sum(1 for e in self._entries if _failed(e))
+        self.rate_limited = sum(1 for e in self._entries if _rate_limited(e))
         self.endResetModel()
 
     def append(self, entry: RequestLogEntry) -> None:
         if len(self._entries) >= MAX_ROWS:
             self.beginRemoveRows(QModelIndex(), 0, 0)
-            self.failed -= _failed(self._entries.pop(0))
+            gone = self._entries.pop(0)
+            self.failed -= _failed(gone)
+            self.rate_limited -= _rate_limited(gone)
             self.endRemoveRows()
         row = len(self._entries)
         self.beginInsertRows(QModelIndex(), row, row)
         self._entries.append(entry)
         self.failed += _failed(entry)
+        self.rate_limited += _rate_limited(entry)
         self.endInsertRows()
 
     def entry(self, row: int) -> RequestLogEntry:
@@ -376,6 +386,9 @@ class RequestLogView(QWidget):
         text = f"{n} request{'s' if n != 1 else ''}" if n else "No requests yet"
         if failed:
             text += f", {failed} failed"
+        limited = self.model.rate_limited
+        if limited:
+            text += f", {limited} × 429 waited out and retried"
         self.count_label.setText(text)
 
     def _show_current(self, current: QModelIndex, _previous: QModelIndex) -> None:

@@ -11,7 +11,14 @@ from functools import cache
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleHintReturn,
+    QStyleOption,
+    QWidget,
+)
 
 from explorer.resources import resource
 
@@ -74,9 +81,24 @@ QFrame[role="banner"] {
 """
 
 
+class ExplorerStyle(QProxyStyle):
+    """Fusion without icons on dialog buttons (OK had none while Cancel showed a red X)."""
+
+    def styleHint(
+        self,
+        hint: QStyle.StyleHint,
+        option: QStyleOption | None = None,
+        widget: QWidget | None = None,
+        returnData: QStyleHintReturn | None = None,
+    ) -> int:
+        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 0
+        return super().styleHint(hint, option, widget, returnData)
+
+
 def apply_theme(app: QApplication) -> None:
     """Fusion (consistent on every platform, follows the system's light or dark palette)."""
-    app.setStyle("Fusion")
+    app.setStyle(ExplorerStyle("Fusion"))
     app.setStyleSheet(
         _STYLE_SHEET % {"warning": WARNING_COLOR, "error": ERROR_COLOR, "success": SUCCESS_COLOR}
     )

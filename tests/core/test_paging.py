@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import sys
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +15,7 @@ import pytest
 
 from explorer.core.catalog import Endpoint, PaginationKind
 from explorer.core.client import ApiClient
-from explorer.core.errors import PaginationError
+from explorer.core.errors import PaginationError, PagingLoop
 from explorer.core.paging import Page, PageFetcher, ResumePoint, iter_pages
 from explorer.core.ratelimit import RateGovernor
 
@@ -447,29 +449,40 @@ def test_page_fetcher_cancel_stops_the_running_fetch() -> None:
     asyncio.run(scenario())
 
 
-def test_dedup_memory_stays_bounded_on_long_walks() -> None:
-    # A million-record export must not remember every id: only a window of recent pages.
-    from explorer.core.paging import DEDUP_WINDOW_PAGES, _Walk
+def test_duplicates_are_caught_across_the_whole_walk() -> None:
+    # A repeat from the first page is caught on page 43: the walk forgets no id.
+    from explorer.core.paging import _Walk
 
-    api = FakeListApi(count=40 * 25)
-    walk = _Walk(client_for(api), CURSOR_EP, {}, 25, None, None)
-    for number in range(1, 41):
+    walk = _Walk(client_for(FakeListApi()), CURSOR_EP, {}, 25, None, None)
+    for number in range(1, 43):
         records = [{"id": f"p{number}-{i}"} for i in range(25)]
         walk.take(walk.parse({"data": records, "next_cursor": f"c{number}"}), number)
-    assert len(walk.recent_ids) == DEDUP_WINDOW_PAGES
-    assert len(walk.window_ids) == DEDUP_WINDOW_PAGES * 25
-    # A repeat from the previous page, or from the oldest page still in the window, is caught.
-    page = walk.take(walk.parse({"data": [{"id": "p40-3"}], "next_cursor": "c41"}), 41)
+    page = walk.take(
+        walk.parse({"data": [{"id": "p1-0"}, {"id": "new"}], "next_cursor": "c43"}), 43
+    )
+    assert page.records == [{"id": "new"}]
+    assert page.duplicates_dropped == 1
+    assert len(walk.seen_ids) == 42 * 25 + 1
+    # A page of nothing but repeats is not an empty page: the walk stops with an error.
+    page = walk.take(walk.parse({"data": [{"id": "p2-0"}], "next_cursor": "c44"}), 44)
     assert page.records == []
-    assert page.duplicates_dropped == 1
-    oldest_kept = 41 - DEDUP_WINDOW_PAGES + 1  # page 41 pushed the previous oldest out
-    page = walk.take(walk.parse({"data": [{"id": f"p{oldest_kept}-0"}], "next_cursor": "c42"}), 42)
-    assert page.duplicates_dropped == 1
-    # An id from a page that has left the window is forgotten: the record is handed over.
-    page = walk.take(walk.parse({"data": [{"id": "p1-0"}], "next_cursor": "c43"}), 43)
-    assert page.records == [{"id": "p1-0"}]
-    assert page.duplicates_dropped == 0
-    assert len(walk.window_ids) == sum(len(ids) for ids in walk.recent_ids)
+    assert not page.is_last
+    with pytest.raises(PagingLoop, match="only records already fetched"):
+        walk.raise_pending()
+
+
+def test_seen_ids_keep_about_nine_bytes_an_id() -> None:
+    from explorer.core.paging import SeenIds
+
+    seen = SeenIds()
+    assert all(seen.add(f"id-{i}") for i in range(100_000))
+    assert not seen.add("id-5")
+    assert seen.add(5)  # the number 5 is not the text "5" or "id-5"
+    assert "id-99999" in seen
+    assert "id-100000" not in seen
+    assert len(seen) == 100_001
+    headers = 8192 * sys.getsizeof(array("Q"))
+    assert 8 * 100_001 + headers <= seen.nbytes() <= 9 * 100_001 + headers
 
 
 def limit_offset_transport(count: int, seen: list[httpx.QueryParams]) -> httpx.MockTransport:
@@ -515,3 +528,33 @@ def test_limit_offset_endpoints_use_their_own_parameter_and_envelope_names() -> 
     assert asyncio.run(run()) == list(range(120))
     assert [(p["offset"], p["limit"]) for p in seen] == [("0", "50"), ("50", "50"), ("100", "50")]
     assert all("page" not in p and "page_size" not in p for p in seen)
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "path", "expected"),
+    [
+        ({"items": [{"id": 1}], "data": {"x": 1}}, "", "/x", "items"),
+        ({"_embedded": {"people": [{"id": 1}]}, "page": {}}, "", "/people", "_embedded"),
+        ({"meta": {}, "widgets": [{"id": 1}]}, "", "/api/widgets", "widgets"),
+        (
+            {"tags": ["a"], "messages": [{"sid": 1}], "calls": [{"sid": 2}]},
+            "",
+            "/M/Messages.json",
+            "messages",
+        ),
+        ({"wrap": {"rows": [{"id": 1}]}}, "wrap.rows", "/x", "wrap.rows"),
+        ({"tags": ["a", "b"], "name": "one record"}, "", "/x", None),
+    ],
+)
+def test_records_are_found_by_the_stated_rule(
+    body: dict[str, Any], key: str, path: str, expected: str | None
+) -> None:
+    from explorer.core.paging import locate_records, value_at
+
+    found = locate_records(body, key, path)
+    if expected is None:
+        assert found is None
+    elif expected == "_embedded":
+        assert found is body["_embedded"]["people"]
+    else:
+        assert found is value_at(body, expected)

@@ -31,22 +31,61 @@ def test_shows_requests_in_window_against_the_limit(qtbot, run, until):
     assert "1 left" in view.toolTip()
 
 
-def test_counts_down_a_429_pause_then_goes_idle(qtbot, run, until):
-    governor = RateGovernor(limit=5, period_s=30.0)
-    view = make_view(qtbot, governor)
+class Clock:
+    """A clock the test moves by hand, shared by the governor and the view."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_clocked(qtbot, limit: int, period_s: float) -> tuple[RateGovernor, BudgetView, Clock]:
+    clock = Clock()
+    governor = RateGovernor(limit=limit, period_s=period_s, clock=clock)
+    view = BudgetView(clock=clock)
+    qtbot.addWidget(view)
+    view.attach(governor)
+    view.show()
+    return governor, view, clock
+
+
+def test_counts_down_a_429_pause_then_falls_back_and_goes_idle(qtbot, run, until):
+    governor, view, clock = make_clocked(qtbot, limit=5, period_s=30.0)
 
     async def scenario():
         await governor.acquire()
         governor.record_response(429, retry_after=0.4)
-        await until(lambda: "waiting" in view.label.text())
-        first = view.label.text()
-        await until(lambda: view.label.text() != first)  # the countdown moves on its own
-        await until(lambda: "waiting" not in view.label.text(), timeout=3)
+        await until(lambda: view.label.text() == "waiting 0.4 s for the rate limit")
+        clock.now += 0.2
+        await until(lambda: view.label.text() == "waiting 0.2 s for the rate limit")
+        clock.now += 0.3
+        await until(lambda: "waiting" not in view.label.text())
+        assert view.label.text() == "1/3 in 30 s (lowered from 5 after 429s) · 1×429"
+        assert not view.is_idle  # the window is not empty: it is followed as it ages
+        clock.now += 121.0  # the request left the window, the 429 the minute; the limit recovered
         await until(lambda: view.is_idle)
 
     run(scenario())
-    assert "1×429" in view.label.text()
-    assert view.state.recent_429 == 1
+    assert view.label.text() == "0/5 in 30 s"
+    assert view.state.recent_429 == 0
+
+
+def test_the_gauge_falls_back_as_the_window_empties_then_no_timer_runs(qtbot, run, until):
+    governor, view, clock = make_clocked(qtbot, limit=4, period_s=5.0)
+
+    async def scenario():
+        for _ in range(3):
+            await governor.acquire()
+        await until(lambda: view.label.text() == "3/4 in 5 s")
+        assert not view.is_idle
+        clock.now += 5.5  # nothing new was sent: the three requests leave the window
+        await until(lambda: view.label.text() == "0/4 in 5 s")
+        await until(lambda: view.is_idle)
+
+    run(scenario())
+    assert view.bar.fraction == 0.0
 
 
 def test_lowered_limit_is_explained(qtbot, run, until):

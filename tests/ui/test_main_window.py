@@ -82,7 +82,7 @@ def test_demo_starts_the_sandbox_child_opens_it_and_stops_it_on_close(
     assert demo.running
     assert window.context.profile.name == "Demo"
     assert window.pages.currentWidget() is window.splitter
-    assert window.log_dock.isVisible()
+    assert not window.log_dock.isVisible()  # closed by default: the grid gets the screen
     assert window.budget.isVisible()
     assert window.tree.model.endpoint_count() > 100
     assert [window.profile_combo.itemText(i) for i in range(2)] == ["Demo", "Demo Scout"]
@@ -201,9 +201,12 @@ def test_related_record_request_opens_a_new_tab(window, run, until):
     open_by_id(window, "GET /core/v1/assets/hardware")
     tab = window.tabs.widget(0)
     tab.open_related.emit(
-        "GET /core/v1/clients/{id}", Query("GET /core/v1/clients/{id}", {"id": "c1"})
+        "GET /core/v1/clients/{id}",
+        Query("GET /core/v1/clients/{id}", {"id": "c1"}),
+        "Client: Wonka Logistics",
     )
     assert window.tabs.count() == 2
+    assert window.tabs.tabText(1) == "Client: Wonka Logistics"
     related = window.tabs.widget(1)
     assert related.endpoint.id == "GET /core/v1/clients/{id}"
     assert related.query.path_params == {"id": "c1"}
@@ -368,3 +371,40 @@ def test_uncaught_errors_in_slots_and_tasks_reach_the_banner(window, run, monkey
     task.cancel()
     run(asyncio.wait([task]))
     assert not window.banner.isVisible()  # a cancellation is not an error
+
+
+def test_the_grid_gets_the_screen_when_a_tab_opens(window, run, until, qtbot):
+    """The endpoint tree folds away for the first tab and comes back on Ctrl+B / Ctrl+K, or
+    when the last tab closes; the request log stays closed unless opened."""
+    window.resize(1440, 900)
+    assert not window.log_dock.isVisible()
+    assert window.splitter.sizes()[0] > 0
+    open_by_id(window, "GET /core/v1/assets/hardware")
+    assert window.splitter.sizes()[0] == 0
+    assert not window.endpoints_action.isChecked()
+    window.search_endpoints()  # Ctrl+K
+    assert window.splitter.sizes()[0] > 0
+    assert window.endpoints_action.isChecked()
+    window.endpoints_action.trigger()  # Ctrl+B folds it again
+    assert window.splitter.sizes()[0] == 0
+    run(until(lambda: settled(window)))
+    window.close_tab_at(0)
+    run(until(lambda: window.tabs.count() == 0))
+    assert window.splitter.sizes()[0] > 0  # nothing open: the list is where to start
+
+
+def test_quiet_close_buttons_on_tabs_and_no_icons_on_dialog_buttons(window, run, until, qtbot):
+    from PySide6.QtWidgets import QStyle, QTabBar, QToolButton
+
+    from explorer.ui.theme import ExplorerStyle
+
+    assert (
+        ExplorerStyle("Fusion").styleHint(QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons) == 0
+    )
+    open_by_id(window, "GET /core/v1/clients")
+    button = window.tabs.tabBar().tabButton(0, QTabBar.ButtonPosition.RightSide)
+    assert isinstance(button, QToolButton)
+    assert button.toolTip() == "Close this tab (Ctrl+W)"
+    run(until(lambda: settled(window)))
+    button.click()
+    run(until(lambda: window.tabs.count() == 0))

@@ -215,3 +215,30 @@ def test_the_view_keeps_the_newest_rows_and_counts_failures(qtbot, monkeypatch, 
     assert view.count_label.text() == "3 requests, 2 failed"
     assert view.model.index(2, 3).data() == "failed"
     qtmodeltester.check(view.model)
+
+
+def test_429s_that_were_waited_out_are_counted_apart_from_failures(qtbot):
+    from explorer.core.requestlog import RequestLogEntry
+
+    log = RequestLog()
+    view = RequestLogView()
+    qtbot.addWidget(view)
+    view.set_request_log(log)
+    for n, status in enumerate((200, 429, 429, 200, 200, 503), start=1):
+        log.add(
+            RequestLogEntry(
+                id=n,
+                time=1_700_000_000.0 + n,
+                method="GET",
+                url=f"https://api.example.com/things?n={n}",
+                status=status,
+                duration_ms=10.0,
+                request_headers=(),
+                response_headers=(),
+                response_size=10,
+                response_body="",
+            )
+        )
+    qtbot.waitUntil(lambda: view.model.rowCount() == 6)
+    assert (view.model.failed, view.model.rate_limited) == (1, 2)
+    assert view.count_label.text() == "6 requests, 1 failed, 2 × 429 waited out and retried"

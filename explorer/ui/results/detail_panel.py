@@ -42,17 +42,18 @@ class DetailPanel(QWidget):
         layout.addWidget(self.title)
 
         self.tabs = QTabWidget()
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Field", "Value"])
+        self.tree.setColumnWidth(0, 180)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tabs.addTab(self.tree, "Fields")
         self.json_view = QPlainTextEdit()
         self.json_view.setReadOnly(True)
         self.json_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.json_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.json_view.setPlaceholderText("Select a row to see its record.")
         self.tabs.addTab(self.json_view, "JSON")
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Field", "Value"])
-        self.tree.setColumnWidth(0, 180)
-        self.tree.setUniformRowHeights(True)
-        self.tabs.addTab(self.tree, "Tree")
         layout.addWidget(self.tabs, 1)
 
         buttons = QHBoxLayout()
@@ -80,6 +81,11 @@ class DetailPanel(QWidget):
             self.tree.addTopLevelItems(_tree_items(record))
             self.tree.expandToDepth(0)
         self._update_buttons()
+
+    def fit_fields(self) -> None:
+        """Size the field-name column to its names (a record shown as a form)."""
+        self.tree.resizeColumnToContents(0)
+        self.tree.setColumnWidth(0, min(self.tree.columnWidth(0) + 12, 320))
 
     def clear(self) -> None:
         self._record = None

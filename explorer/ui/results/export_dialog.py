@@ -46,6 +46,7 @@ from explorer.core.export import (
     ExportIncomplete,
     ExportResult,
     partial_path_for,
+    resolve_out_path,
 )
 from explorer.core.exportjob import ExportJob
 from explorer.ui import theme
@@ -163,12 +164,18 @@ class ExportDialog(QDialog):
         )
         form.addRow("", self.formula_check)
         path_line = QHBoxLayout()
+        self._base_dir = default_path.parent  # where a relative name goes
         self.path_edit = QLineEdit(str(default_path))
         path_line.addWidget(self.path_edit, 1)
         choose = QPushButton("Choose…")
         choose.clicked.connect(self._choose_file)
         path_line.addWidget(choose)
         form.addRow("File", path_line)
+        # What the typed path will write, or why it cannot: said as the user types, in words.
+        self.target_label = QLabel()
+        self.target_label.setProperty("role", "hint")
+        self.target_label.setWordWrap(True)
+        form.addRow("", self.target_label)
         self.resume_check = QCheckBox()
         self.resume_check.setChecked(True)
         self.resume_check.setToolTip(
@@ -179,7 +186,6 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         self.path_edit.textChanged.connect(self._offer_resume)
         self.scope_group.buttonToggled.connect(lambda *_: self._offer_resume())
-        self._offer_resume()
 
         self.problem_label = QLabel()
         self.problem_label.setProperty("role", "error")
@@ -193,6 +199,7 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._file_dialog: QFileDialog | None = None
+        self._offer_resume()
 
     def scope(self) -> ExportScope:
         for scope, button in self.scope_buttons.items():
@@ -202,6 +209,10 @@ class ExportDialog(QDialog):
 
     def set_scope(self, scope: ExportScope) -> None:
         self.scope_buttons[scope].setChecked(True)
+
+    def target(self) -> Path:
+        """The file the typed path names (ExportError says why there is none)."""
+        return resolve_out_path(self.path_edit.text(), self._base_dir)
 
     def request(self) -> ExportRequest:
         options = CsvOptions(
@@ -214,23 +225,11 @@ class ExportDialog(QDialog):
             scope=self.scope(),
             all_columns=self.all_columns_button.isChecked(),
             options=options,
-            path=Path(self.path_edit.text().strip()).expanduser(),
+            path=self.target(),
             resume=self.resume_check.isVisibleTo(self) and self.resume_check.isChecked(),
         )
 
     def _accept(self) -> None:
-        text = self.path_edit.text().strip()
-        problem = None
-        if not text:
-            problem = "Choose a file to write."
-        elif Path(text).expanduser().is_dir():
-            problem = "That is a folder; add a file name, for example export.csv."
-        elif not Path(text).expanduser().parent.is_dir():
-            problem = "That folder does not exist; choose another place."
-        if problem:
-            self.problem_label.setText(problem)
-            self.problem_label.show()
-            return
         try:
             request = self.request()
         except ExplorerError as exc:
@@ -241,9 +240,19 @@ class ExportDialog(QDialog):
         self.accept()
 
     def _offer_resume(self) -> None:
-        text = self.path_edit.text().strip()
-        partial = partial_path_for(Path(text).expanduser()) if text else None
-        # A stat per edit of the path: cheap enough for the GUI thread.
+        """Say where the file goes (or why it cannot), and offer to resume a kept .partial."""
+        self.problem_label.hide()
+        # A few stats per edit of the path: cheap enough for the GUI thread.
+        try:
+            target = self.target()
+        except ExplorerError as exc:
+            target = None
+            self.target_label.setText(exc.explanation)
+        if target is not None:
+            self.target_label.setText(f"Writes {target.name} in {target.parent}")
+        self.export_button.setEnabled(target is not None)
+        self.export_button.setToolTip("" if target is not None else self.target_label.text())
+        partial = partial_path_for(target) if target is not None else None
         kept = partial is not None and partial.is_file()
         self.resume_check.setText(
             f"Resume the interrupted export kept in {partial.name}" if partial else ""
@@ -401,6 +410,7 @@ class ExportProgressDialog(QDialog):
         self.cancel_button.hide()
         self.close_button.show()
         self.open_folder_button.show()
+        self.adjustSize()  # grow to the wrapped summary instead of clipping it
 
     def _show_stopped(self, text: str, *, resumable: bool, cancelled: bool = False) -> None:
         partial = partial_path_for(self.job.path)
@@ -420,6 +430,7 @@ class ExportProgressDialog(QDialog):
         self.cancel_button.hide()
         self.close_button.show()
         self.resume_button.setVisible(kept and resumable)
+        self.adjustSize()
 
     # ------------------------------------------------------------ Qt overrides
     def closeEvent(self, event: Any) -> None:

@@ -8,6 +8,7 @@ A list value (`userIDs`) offers each id, and an `in` filter when the target list
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from explorer.core.catalog import Catalog, Endpoint, Link, LinkMode, Operator
 from explorer.core.flatten import cell_text
+from explorer.core.names import carried_name, link_noun, own_name, singular
 from explorer.core.query import FilterCondition, Query
 from explorer.ui.results.table_model import LinkRole
 
@@ -31,6 +33,7 @@ class RelatedTarget:
     label: str
     endpoint_id: str
     query: Query
+    title: str = ""  # the tab's title: "Client: Wonka Logistics", "Unit 42 · Work order WO-1007"
 
 
 def value_at(record: Any, dotted: str) -> Any:
@@ -52,8 +55,37 @@ def _resource_label(link: Link, catalog: Catalog | None) -> str:
     return link.target_endpoint.split(" ", 1)[-1]
 
 
-def targets_for_link(link: Link, value: Any, catalog: Catalog | None) -> list[RelatedTarget]:
-    """Where a link with this value leads (empty when the value is empty)."""
+def record_title(endpoint: Endpoint, record: Any, catalog: Catalog | None) -> str:
+    """What a record is called in a title: `Work order WO-1007`, `Client: Wonka Logistics`."""
+    noun = singular(_resource_name(endpoint, catalog))
+    name = own_name(record, endpoint.id_field)
+    if name:
+        return f"{noun} {name}" if name[:1].isdigit() or "-" in name else f"{noun}: {name}"
+    ident = value_at(record, endpoint.id_field)
+    return f"{noun} {cell_text(ident)}" if ident not in (None, "") else noun
+
+
+def _resource_name(endpoint: Endpoint, catalog: Catalog | None) -> str:
+    if catalog is not None:
+        for product in catalog.products:
+            for resource in product.resources:
+                if any(e.id == endpoint.id for e in resource.endpoints):
+                    return resource.name
+    return endpoint.summary or endpoint.path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def targets_for_link(
+    link: Link,
+    value: Any,
+    catalog: Catalog | None,
+    record: Any = None,
+    origin: str = "",
+) -> list[RelatedTarget]:
+    """Where a link with this value leads (empty when the value is empty).
+
+    With the `record` the value came from, menus and titles use the names it carries; `origin`
+    (the record's own title) is added to the titles of records opened from it.
+    """
     if value is None or value == "" or value == []:
         return []
     label = _resource_label(link, catalog)
@@ -63,35 +95,44 @@ def targets_for_link(link: Link, value: Any, catalog: Catalog | None) -> list[Re
         return []
     targets: list[RelatedTarget] = []
     if link.mode is LinkMode.RECORD:
+        noun = link_noun(label)
+        noun = singular(noun) if noun else None  # "Open the users" opens one user each
+        name = carried_name(record, link.source_field) if len(values) == 1 else None
         for v in values:
             query = Query(endpoint_id=link.target_endpoint, path_params={link.target_param: v})
-            targets.append(RelatedTarget(f"{label} {v}", link.target_endpoint, query))
+            shown = name or v
+            if noun:
+                text = f"Open {noun} {shown}"
+                title = f"{noun[:1].upper()}{noun[1:]}" + (f": {name}" if name else f" {v}")
+            else:
+                text = title = f"{label} {shown}"
+            if origin:
+                title += f" · {origin}"
+            targets.append(RelatedTarget(text, link.target_endpoint, query, title))
         return targets
+    # A list of records related to this one: "Hardware assets of Wonka Logistics".
+    own = own_name(record) if link.source_field == "id" else None
+    named = bool(own) and re.search(r"\bthis \w+", label) is not None
+    if named:
+        label = re.sub(r"\bthis \w+", str(own), label, count=1)
+
+    def target(text_when_unnamed: str, query: Query) -> RelatedTarget:
+        text = label if named and len(values) == 1 else text_when_unnamed
+        return RelatedTarget(text, link.target_endpoint, query, text)
+
     if link.as_query_param:
         for v in values:
             query = Query(endpoint_id=link.target_endpoint, params={link.target_param: v})
-            targets.append(
-                RelatedTarget(
-                    f"{label} with {link.target_param} = {v}", link.target_endpoint, query
-                )
-            )
+            targets.append(target(f"{label} with {link.target_param} = {v}", query))
         return targets
     if len(values) > 1 and _allows_in(link, catalog):
         condition = FilterCondition(link.target_param, Operator.IN, tuple(values))
         query = Query(endpoint_id=link.target_endpoint, filters=(condition,))
-        targets.append(
-            RelatedTarget(
-                f"{label}: all {len(values)} ({link.target_param} in …)",
-                link.target_endpoint,
-                query,
-            )
-        )
+        targets.append(target(f"{label}: all {len(values)} ({link.target_param} in …)", query))
     for v in values:
         condition = FilterCondition(link.target_param, Operator.EQ, (v,))
         query = Query(endpoint_id=link.target_endpoint, filters=(condition,))
-        targets.append(
-            RelatedTarget(f"{label} with {link.target_param} = {v}", link.target_endpoint, query)
-        )
+        targets.append(target(f"{label} with {link.target_param} = {v}", query))
     return targets
 
 
@@ -108,8 +149,9 @@ def targets_for_field(
 ) -> list[RelatedTarget]:
     """Every target of every link from one field of a record."""
     value = value_at(record, field)
+    origin = record_title(endpoint, record, catalog)
     links = [lk for lk in endpoint.links if lk.source_field == field]
-    return [t for lk in links for t in targets_for_link(lk, value, catalog)]
+    return [t for lk in links for t in targets_for_link(lk, value, catalog, record, origin)]
 
 
 def targets_for_record(
@@ -117,8 +159,10 @@ def targets_for_record(
 ) -> list[RelatedTarget]:
     """Every related record or list reachable from one record (for "Open related" menus)."""
     targets: list[RelatedTarget] = []
+    origin = record_title(endpoint, record, catalog)
     for link in endpoint.links:
-        targets.extend(targets_for_link(link, value_at(record, link.source_field), catalog))
+        value = value_at(record, link.source_field)
+        targets.extend(targets_for_link(link, value, catalog, record, origin))
     return targets
 
 

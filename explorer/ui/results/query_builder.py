@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QCompleter,
     QFormLayout,
@@ -39,7 +40,6 @@ from explorer.core.catalog import (
     FieldType,
     FilterField,
     Operator,
-    PaginationKind,
 )
 from explorer.core.errors import ExplorerError
 from explorer.core.fetch import page_size_cap, page_size_for, preview_url
@@ -58,10 +58,10 @@ from explorer.ui.results.value_editors import ValueEditor, make_editor, make_edi
 OPERATOR_LABELS: dict[Operator, str] = {
     Operator.EQ: "equals",
     Operator.IN: "is one of",
-    Operator.LT: "<",
-    Operator.LTE: "≤",
-    Operator.GT: ">",
-    Operator.GTE: "≥",
+    Operator.LT: "less than",
+    Operator.LTE: "at most",
+    Operator.GT: "greater than",
+    Operator.GTE: "at least",
     Operator.CONT: "contains",
 }
 
@@ -104,6 +104,11 @@ class FilterRow(QFrame):
         # What a pasted URL's value could not be read as; kept until the row is edited.
         self._pasted_problem = condition.problem if condition is not None else ""
         self._issue: str | None = None
+        # A new, empty row is not red before the user has done anything with it: its problem
+        # shows once focus has left the row after an edit, or when Run is pressed. A row that
+        # came from a URL or a saved query is judged at once.
+        self._touched = condition is not None
+        self._edited_since_focus = False
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
@@ -176,12 +181,27 @@ class FilterRow(QFrame):
 
     def set_issue(self, message: str | None) -> None:
         self._issue = message
-        _mark(self, message is not None)
+        shown = message is not None and self._touched
+        _mark(self, shown)
         self.message.setText(message or "")
-        self.message.setVisible(message is not None)
+        self.message.setVisible(shown)
 
     def issue(self) -> str | None:
         return self._issue
+
+    @property
+    def touched(self) -> bool:
+        return self._touched
+
+    def touch(self) -> None:
+        """From now on the row's problem is shown."""
+        if not self._touched:
+            self._touched = True
+            self.set_issue(self._issue)
+
+    def focus_left(self) -> None:
+        if self._edited_since_focus:
+            self.touch()
 
     def editor(self) -> ValueEditor | None:
         return self._editor
@@ -220,10 +240,13 @@ class FilterRow(QFrame):
         if self._editor is not None:
             self._editor_slot.removeWidget(self._editor)
             self._editor.deleteLater()
+        name = field.name if field is not None else ""
         if values:
-            editor = make_editor_for_values(field_type, values, multiple=multiple, choices=choices)
+            editor = make_editor_for_values(
+                field_type, values, multiple=multiple, choices=choices, name=name
+            )
         else:
-            editor = make_editor(field_type, multiple=multiple, choices=choices)
+            editor = make_editor(field_type, multiple=multiple, choices=choices, name=name)
         editor.changed.connect(self._edited)
         self._editor_slot.addWidget(editor)
         self._editor = editor
@@ -231,10 +254,12 @@ class FilterRow(QFrame):
 
     def _edited(self) -> None:
         self._pasted_problem = ""
+        self._edited_since_focus = True
         self.changed.emit()
 
     def _field_changed(self) -> None:
         self._pasted_problem = ""
+        self._edited_since_focus = True
         self._fill_operators(self.operator())
         self._make_editor(self._editor.values() if self._editor is not None else ())
         self.changed.emit()
@@ -245,7 +270,7 @@ class FilterRow(QFrame):
 
 
 class SortEditor(QWidget):
-    """The sort keys in order, each with its direction (▲ ascending, ▼ descending).
+    """The sort keys in order, each with its direction in words (A→Z ascending, Z→A descending).
 
     Signals:
         changed(): a key was added, removed, moved or turned around.
@@ -287,11 +312,17 @@ class SortEditor(QWidget):
         self.add_combo.activated.connect(self._add_chosen)
         layout.addWidget(self.add_combo)
 
-        for text, tip, slot in (
-            ("▲▼", "Turn the selected key around", self._toggle_current),
-            ("◀", "Move the selected key earlier", lambda: self._move(-1)),
-            ("▶", "Move the selected key later", lambda: self._move(1)),
-            ("✕", "Remove the selected key", self._remove_current),
+        self.buttons: dict[str, QToolButton] = {}
+        for key, text, tip, slot in (
+            ("direction", "A→Z / Z→A", "Sort the selected key the other way", self._toggle_current),
+            (
+                "earlier",
+                "Earlier",
+                "Sort by the selected key before the others",
+                lambda: self._move(-1),
+            ),
+            ("later", "Later", "Sort by the selected key after the others", lambda: self._move(1)),
+            ("remove", "Remove", "Stop sorting by the selected key", self._remove_current),
         ):
             button = QToolButton()
             button.setText(text)
@@ -299,12 +330,32 @@ class SortEditor(QWidget):
             button.setAutoRaise(True)
             button.clicked.connect(slot)
             layout.addWidget(button)
+            self.buttons[key] = button
         self._show_empty()
 
     def _show_empty(self) -> None:
         empty = self.list.count() == 0
         self.list.setVisible(not empty)
         self.empty_label.setVisible(empty)
+        for button in self.buttons.values():
+            button.setEnabled(not empty)
+            if empty:
+                button.setToolTip("Add a sort key first")
+
+    def mark_invalid(self, fields: set[str]) -> None:
+        """Show the keys the API cannot sort by in red, with the reason."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            bad = isinstance(key, SortKey) and key.field in fields
+            item.setForeground(QColor(theme.ERROR_COLOR) if bad else QBrush())
+            if isinstance(key, SortKey):
+                direction = "Z→A" if key.descending else "A→Z"
+                item.setToolTip(
+                    f"{key.field} cannot be sorted by here"
+                    if bad
+                    else f"{key.field}, {direction}; double-click to turn it around"
+                )
 
     def sorts(self) -> tuple[SortKey, ...]:
         keys = []
@@ -327,10 +378,10 @@ class SortEditor(QWidget):
 
     @staticmethod
     def _show(item: QListWidgetItem, key: SortKey) -> None:
-        arrow = "▼" if key.descending else "▲"
-        item.setText(f"{arrow} {key.field}")
+        direction = "Z→A" if key.descending else "A→Z"
+        item.setText(f"{key.field} {direction}")
         item.setData(Qt.ItemDataRole.UserRole, key)
-        item.setToolTip(f"{key.field}, {'descending' if key.descending else 'ascending'}")
+        item.setToolTip(f"{key.field}, {direction}; double-click to turn it around")
 
     def _add_chosen(self, index: int) -> None:
         self.add_combo.setCurrentIndex(0)
@@ -413,8 +464,14 @@ class QueryBuilder(QWidget):
         self._rows: list[FilterRow] = []
         self._param_editors: dict[str, ValueEditor] = {}
         self._path_editors: dict[str, ValueEditor] = {}
+        self._touched_params: set[str] = set()  # parameters whose problems show (see FilterRow)
+        self._edited_params: set[str] = set()
         self._issues: list[QueryIssue] = []
         self._columns: tuple[str, ...] = ()
+        # Parameters of the query that have no editor (an endpoint no catalog lists, a pasted
+        # URL's extra parameter), and repeated values: sent as they came.
+        self._undeclared: dict[str, str] = {}
+        self._more_values: tuple[tuple[str, str], ...] = ()
         self._updating = False
         self._default_page_size = default_page_size
 
@@ -456,7 +513,7 @@ class QueryBuilder(QWidget):
         self.page_size.valueChanged.connect(self._changed)
         sort_line.addWidget(self.page_size_label)
         sort_line.addWidget(self.page_size)
-        paged = endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
+        paged = endpoint.sends_page_size
         self.page_size_label.setVisible(paged)
         self.page_size.setVisible(paged)
         self.sort_editor.setVisible(bool(endpoint.sort_fields) or endpoint.is_list)
@@ -515,6 +572,9 @@ class QueryBuilder(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self._refresh)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
         self._refresh()
 
     # ------------------------------------------------------------ public API
@@ -530,11 +590,12 @@ class QueryBuilder(QWidget):
             values = editor.values()
             if values:
                 params[name] = values[0]
+        params.update(self._undeclared)
         path_params = {}
         for name, editor in self._path_editors.items():
             values = editor.values()
             path_params[name] = values[0] if values else ""
-        paged = self._endpoint.pagination in (PaginationKind.CURSOR, PaginationKind.OFFSET)
+        paged = self._endpoint.sends_page_size
         return Query(
             endpoint_id=self._endpoint.id,
             path_params=path_params,
@@ -543,6 +604,7 @@ class QueryBuilder(QWidget):
             page_size=self.page_size.value() if paged else None,
             params=params,
             columns=self._columns,
+            more_values=self._more_values,
         )
 
     def set_query(self, query: Query) -> None:
@@ -566,6 +628,12 @@ class QueryBuilder(QWidget):
                 value = _lookup(query.path_params, name)
                 editor.set_values((str(value),) if value not in (None, "") else ())
             self._columns = tuple(query.columns)
+            # A query from a URL, a link or a saved file is judged at once, in full.
+            self._touched_params.update(self._param_editors)
+            self._touched_params.update(self._path_editors)
+            known = {name.lower() for name in self._param_editors}
+            self._undeclared = {k: v for k, v in query.params.items() if k.lower() not in known}
+            self._more_values = query.more_values
         finally:
             self._updating = False
         self._refresh()
@@ -589,6 +657,34 @@ class QueryBuilder(QWidget):
     def param_editor(self, name: str) -> ValueEditor | None:
         return self._param_editors.get(name) or self._path_editors.get(name)
 
+    def _untouched(self, issue: QueryIssue) -> bool:
+        if issue.row is not None:
+            return 0 <= issue.row < len(self._rows) and not self._rows[issue.row].touched
+        return (
+            issue.field is not None
+            and issue.field
+            in {
+                **self._param_editors,
+                **self._path_editors,
+            }
+            and issue.field not in self._touched_params
+        )
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        """Focus left a filter row or a parameter after an edit: its problem may show now."""
+        for row in self._rows:
+            if (
+                old is not None
+                and row.isAncestorOf(old)
+                and not (new is not None and row.isAncestorOf(new))
+            ):
+                row.focus_left()
+        for name, editor in {**self._param_editors, **self._path_editors}.items():
+            left = old is not None and editor.isAncestorOf(old)
+            if left and name not in self._touched_params and name in self._edited_params:
+                self._touched_params.add(name)
+        self._refresh_timer.start()
+
     def add_filter_row(
         self, condition: FilterCondition | None = None, *, focus: bool = False, refresh: bool = True
     ) -> FilterRow:
@@ -605,6 +701,10 @@ class QueryBuilder(QWidget):
         return row
 
     def request_run(self) -> None:
+        for row in self._rows:
+            row.touch()
+        self._touched_params.update(self._param_editors)
+        self._touched_params.update(self._path_editors)
         self._refresh()
         if self._issues:
             self.message.emit("Fix the marked problems first: " + self.reason_label.text())
@@ -629,7 +729,8 @@ class QueryBuilder(QWidget):
             return False
         source: Catalog | Endpoint = self._catalog if self._catalog is not None else self._endpoint
         try:
-            query = parse_url(text, source)
+            # A path the catalog does not list opens a tab of its own (paging detected).
+            query = parse_url(text, source, allow_unlisted=self._catalog is not None)
         except ExplorerError as exc:
             self._show_url_problem(
                 exc.explanation if exc.explanation != exc.default_explanation else str(exc)
@@ -657,6 +758,7 @@ class QueryBuilder(QWidget):
         for path_param in self._endpoint.path_params:
             editor = make_editor(path_param.type, optional=True)
             editor.changed.connect(self._changed)
+            editor.changed.connect(lambda n=path_param.name: self._edited_params.add(n))
             label = QLabel(f"{path_param.name} *")
             label.setToolTip(path_param.description or "Part of the path; required.")
             self.params_form.addRow(label, editor)
@@ -667,6 +769,7 @@ class QueryBuilder(QWidget):
             if initial is not None:
                 editor.set_values((initial,))
             editor.changed.connect(self._changed)
+            editor.changed.connect(lambda n=param.name: self._edited_params.add(n))
             label = QLabel(f"{param.name}{' *' if param.required else ''}")
             label.setToolTip(param.description or ("Required." if param.required else "Optional."))
             self.params_form.addRow(label, editor)
@@ -715,8 +818,14 @@ class QueryBuilder(QWidget):
                 by_row[issue.row] = issue.message
         for i, row in enumerate(self._rows):
             row.set_issue(by_row.get(i))
+        sort_names = {k.field for k in query.sorts}
+        self.sort_editor.mark_invalid(
+            {i.field for i in issues if i.row is None and i.field in sort_names}
+        )
         for name, editor in {**self._param_editors, **self._path_editors}.items():
             problem = next((i.message for i in issues if i.row is None and i.field == name), None)
+            if name not in self._touched_params:
+                problem = None  # not red before the user has done anything with it
             editor.setStyleSheet(
                 "border: 1px solid #c0392b; border-radius: 3px;" if problem else ""
             )
@@ -725,13 +834,22 @@ class QueryBuilder(QWidget):
         if issues:
             first = issues[0]
             more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-            if first.row is not None:
+            untouched = self._untouched(first)
+            if untouched:
+                # Nothing done wrong yet: say what is left to fill in, calmly.
+                where = f"filter {first.row + 1}" if first.row is not None else first.field
+                reason = f"Fill in {where or 'the marked fields'}, then Run."
+            elif first.row is not None:
                 # The row shows the full message; here a short pointer to it is enough.
                 field = f" ({first.field})" if first.field else ""
                 reason = f"Cannot run: filter {first.row + 1}{field} needs fixing, see above{more}."
             else:
                 reason = f"Cannot run: {first.message}{more}"
             self.reason_label.setText(reason)
+            role = "hint" if untouched else "error"
+            if self.reason_label.property("role") != role:
+                self.reason_label.setProperty("role", role)
+                theme.restyle(self.reason_label)
             self.reason_label.show()
         else:
             self.reason_label.hide()

@@ -9,6 +9,8 @@ itself, because with partial pages that would look global and be wrong.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import logging
 import math
@@ -34,9 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.catalog import Endpoint
-from explorer.core.errors import ExplorerError
+from explorer.core.catalog import Endpoint, PaginationKind
+from explorer.core.errors import AuthError, ExplorerError
 from explorer.core.exportjob import ExportJob
+from explorer.core.flatten import cell_text
 from explorer.core.humanize import format_duration
 from explorer.core.query import Query, SortKey
 from explorer.ui.async_utils import describe_error
@@ -61,7 +64,7 @@ from explorer.ui.results.links import (
     targets_for_record,
 )
 from explorer.ui.results.query_builder import QueryBuilder
-from explorer.ui.results.table_model import LinkRole, RecordTableModel
+from explorer.ui.results.table_model import LinkRole, RawValueRole, RecordTableModel
 
 if TYPE_CHECKING:
     from explorer.core.ratelimit import BudgetSnapshot, RateGovernor
@@ -69,6 +72,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Columns are fitted to the first rows' content once per query, within these bounds (px).
+COLUMN_FIT_SAMPLE_ROWS = 100
+COLUMN_WIDTH_MIN = 48
+COLUMN_WIDTH_CAP = 320
 # Waits shorter than this pass unremarked (a full window frees a slot within moments).
 WAIT_SHOWN_FROM_S = 0.5
 
@@ -77,12 +84,15 @@ class ResultsTab(QWidget):
     """A query on one endpoint and its results.
 
     Signals:
-        open_related(str, object): open another endpoint (id) with a Query, in a new tab.
+        open_related(str, object, str): open another endpoint (id) with a Query, in a new tab,
+            titled by the third argument ("" for the endpoint's own title).
         title_changed(str): the tab's title changed.
+        edit_profile_requested(): the API refused the credential; the profile needs fixing.
     """
 
-    open_related = Signal(str, object)
+    open_related = Signal(str, object, str)
     title_changed = Signal(str)
+    edit_profile_requested = Signal()
 
     def __init__(
         self,
@@ -90,10 +100,13 @@ class ResultsTab(QWidget):
         endpoint: Endpoint,
         query: Query | None = None,
         parent: QWidget | None = None,
+        *,
+        title: str = "",
     ) -> None:
         super().__init__(parent)
         self.context = context
         self._endpoint = endpoint
+        self._fixed_title = title  # "Client: Wonka Logistics" when opened from a link
         self._exports: list[ExportProgressDialog] = []
         self._export_dialog: ExportDialog | None = None
         self._export_dir: Path | None = None
@@ -182,6 +195,7 @@ class ResultsTab(QWidget):
 
         # --- table and detail panel
         self.model = RecordTableModel(self)
+        self._columns_fitted = False  # fitted once per query, after its first rows
         self.controller = ResultsController(context, endpoint, self.model, self)
         self.tasks = self.controller.tasks
         self.controller.status.connect(self.show_status)
@@ -193,7 +207,8 @@ class ResultsTab(QWidget):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # Cells, not rows: select a block and Ctrl+C copies it as TSV for a spreadsheet.
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -219,13 +234,27 @@ class ResultsTab(QWidget):
         self.table.entered.connect(self._cell_entered)
         self.table.selectionModel().currentChanged.connect(self._current_changed)
 
+        copy_cells = QAction("Copy cells", self.table)
+        copy_cells.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        copy_cells.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy_cells.triggered.connect(self.copy_selection)
+        self.table.addAction(copy_cells)
+
         self.detail = DetailPanel()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([900, 320])
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([760, 460])  # the record panel wide enough to read, resizable
+        self.splitter.setCollapsible(0, True)
+        self.splitter.setCollapsible(1, False)
+        if endpoint.pagination is PaginationKind.SINGLE:
+            # One record is a form, not a one-row grid: the fields take the tab.
+            self.table.hide()
+            self.columns_button.hide()
+            self.load_all_button.hide()
+            self.find_bar.hide()
         layout.addWidget(self.splitter, 1)
 
         self.status_label = QLabel()
@@ -236,6 +265,8 @@ class ResultsTab(QWidget):
         self.model.counts_changed.connect(self._update_counts)
         self.model.loading_changed.connect(lambda _on: self._update_counts())
         self.model.fetch_failed.connect(self._fetch_failed)
+        self.model.page_loaded.connect(lambda _n: self._fit_columns_once())
+        self.model.modelReset.connect(self._forget_fit)
         self.model.notice.connect(self.show_status)
         self.model.modelReset.connect(self.detail.clear)
         self.model.modelReset.connect(lambda: self._show_sort_indicator())
@@ -385,6 +416,56 @@ class ResultsTab(QWidget):
         dialog.start(resume=request.resume)
         return dialog
 
+    def _forget_fit(self) -> None:
+        self._columns_fitted = False
+
+    def _fit_columns_once(self) -> None:
+        """After a query's first rows: each column as wide as its content, within a cap."""
+        if self._columns_fitted or self.model.rowCount() == 0:
+            return
+        self._columns_fitted = True
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        sample = range(min(self.model.rowCount(), COLUMN_FIT_SAMPLE_ROWS))
+        for column in range(self.model.columnCount()):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
+            widest = metrics.horizontalAdvance(title) + 28  # room for the sort arrow
+            for row in sample:
+                text = self.model.index(row, column).data() or ""
+                widest = max(widest, metrics.horizontalAdvance(text) + 16)
+                if widest >= COLUMN_WIDTH_CAP:
+                    break
+            header.resizeSection(column, max(COLUMN_WIDTH_MIN, min(widest, COLUMN_WIDTH_CAP)))
+
+    def selection_tsv(self) -> str:
+        """The selected cells as tab-separated text, values as the API sent them (ISO dates,
+        exact bytes); a block of rows and columns pastes into a spreadsheet cell for cell."""
+        indexes = [self.proxy.mapToSource(i) for i in self.table.selectedIndexes()]
+        if not indexes:
+            return ""
+        rows = sorted({i.row() for i in indexes})
+        columns = sorted({i.column() for i in indexes})
+        picked = {(i.row(), i.column()) for i in indexes}
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+        for row in rows:
+            writer.writerow(
+                [
+                    cell_text(self.model.index(row, c).data(RawValueRole))
+                    if (row, c) in picked
+                    else ""
+                    for c in columns
+                ]
+            )
+        return buffer.getvalue()
+
+    def copy_selection(self) -> None:
+        text = self.selection_tsv()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+            cells = len(self.table.selectedIndexes())
+            self.show_status(f"Copied {cells:,} cell{'s' if cells != 1 else ''} (tab-separated).")
+
     def focus_url(self) -> None:
         """Put the cursor in the URL line (for a window shortcut such as Ctrl+L)."""
         self.builder.focus_url()
@@ -404,8 +485,8 @@ class ResultsTab(QWidget):
         return targets_for_field(self._endpoint, column, record, self.context.catalog)
 
     def follow(self, target: RelatedTarget) -> None:
-        self.open_related.emit(target.endpoint_id, target.query)
-        self.show_status(f"Opened {target.label} in a new tab.")
+        self.open_related.emit(target.endpoint_id, target.query, target.title)
+        self.show_status(f"Opened {target.title or target.label} in a new tab.")
 
     async def close_tab(self) -> None:
         """Cancel what runs and wait for it to stop (the window closes the tab after this)."""
@@ -419,11 +500,18 @@ class ResultsTab(QWidget):
 
     # ------------------------------------------------------------ running
     def _show_failure(self, exc: BaseException, kept: int) -> None:
+        if isinstance(exc, AuthError):
+            # Retrying the same credential cannot help: offer to fix it.
+            self.banner.show_error(
+                exc, kept=kept, action="Edit profile…", on_action=self.edit_profile_requested.emit
+            )
+            return
         self.banner.show_error(exc, kept=kept, action="Retry", on_action=self.retry)
 
     def _single_loaded(self, count: int) -> None:
         if count:
             self.table.setCurrentIndex(self.proxy.index(0, 0))
+            self.detail.fit_fields()
 
     def _load_all_running(self, running: bool) -> None:
         self.load_all_button.setVisible(not running)
@@ -486,9 +574,7 @@ class ResultsTab(QWidget):
 
     # ------------------------------------------------------------ reactions
     def _fetch_failed(self, exc: BaseException) -> None:
-        self.banner.show_error(
-            exc, kept=self.model.loaded_count, action="Retry", on_action=self.retry
-        )
+        self._show_failure(exc, self.model.loaded_count)
         self._update_counts()
 
     def _update_counts(self) -> None:
@@ -507,6 +593,12 @@ class ResultsTab(QWidget):
         if self.model.is_loading:
             text += " · loading…"
         self.count_label.setText(text)
+        paging = self.model.paging_summary
+        label = f"{self._endpoint.method} {self._endpoint.path}"
+        if paging:
+            label += f" · pages by {paging}"  # the style in use, also when it was detected
+        if self.endpoint_label.text() != label:
+            self.endpoint_label.setText(label)
         self.load_all_button.setEnabled(self.model.has_more and self.model.error is None)
         self.export_button.setEnabled(self.controller.query is not None)
 
@@ -640,7 +732,7 @@ class ResultsTab(QWidget):
         return menu
 
     def _other_endpoint_pasted(self, endpoint_id: str, query: Query) -> None:
-        self.open_related.emit(endpoint_id, query)
+        self.open_related.emit(endpoint_id, query, "")
         self.show_status(f"That URL is for {endpoint_id}; it opened in a new tab.")
 
     def _export_finished(self, result: Any) -> None:
@@ -668,6 +760,11 @@ class ResultsTab(QWidget):
         )
 
     def _emit_title(self) -> None:
+        if self._fixed_title:
+            if self._fixed_title != self._last_title:
+                self._last_title = self._fixed_title
+                self.title_changed.emit(self._fixed_title)
+            return
         base = self._endpoint.summary or self._endpoint.path
         query = self.controller.query or self.builder.query()
         extras = []

@@ -29,6 +29,8 @@ from PySide6.QtCore import (
 
 from explorer.core.catalog import Endpoint, FieldType
 from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_columns
+from explorer.core.humanize import human_bytes, local_datetime, looks_like_datetime
+from explorer.core.names import name_fields_for
 from explorer.core.records import RecordStore
 from explorer.ui import memory
 from explorer.ui.async_utils import TaskOwner
@@ -91,6 +93,8 @@ class RecordTableModel(QAbstractTableModel):
         self._shown_index: list[int] = []
         self._shown_link: list[bool] = []
         self._shown_numeric: list[bool] = []
+        self._shown_bytes: list[bool] = []
+        self._shown_name_index: list[int] = []
         self._show_new_columns = True
         self._rows: list[tuple[Any, ...]] = []
         self.records = RecordStore()  # the raw records, shared with the export
@@ -180,6 +184,12 @@ class RecordTableModel(QAbstractTableModel):
         return self._in_flight or self._loading_all
 
     @property
+    def paging_summary(self) -> str:
+        """How the rows are paged, once known (`cursor (catalog)`, `link-header (detection)`)."""
+        summary = getattr(self._fetcher, "paging_summary", "")
+        return summary if isinstance(summary, str) else ""
+
+    @property
     def fetch_task(self) -> asyncio.Task[Any] | None:
         """The page request in flight, if any."""
         return self.tasks.get("fetch")
@@ -259,7 +269,13 @@ class RecordTableModel(QAbstractTableModel):
         self._shown = [c for c in columns if c in positions]
         self._shown_index = [positions[c] for c in self._shown]
         self._shown_link = [c in self._link_fields for c in self._shown]
+        # A link cell shows the name the record carries beside the id (client.name), if any.
+        self._shown_name_index = [
+            next((positions[n] for n in name_fields_for(c) if n in positions), -1) if link else -1
+            for c, link in zip(self._shown, self._shown_link, strict=True)
+        ]
         self._shown_numeric = [self._field_types.get(c) in _NUMERIC for c in self._shown]
+        self._shown_bytes = [c.endswith("bytes") for c in self._shown]
 
     # ------------------------------------------------------------ fetching
     def cancel_fetch(self) -> None:
@@ -406,7 +422,10 @@ class RecordTableModel(QAbstractTableModel):
         i = self._shown_index[column]
         value = values[i] if i < len(values) else ""
         if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(value)
+            named = self._shown_name_index[column]
+            if named >= 0 and named < len(values) and type(values[named]) is str and values[named]:
+                return values[named]  # the name, not the id; the id is in the tooltip and copies
+            return self._display(value, column)
         if role == RawValueRole:
             return value
         if role == LinkRole:
@@ -417,10 +436,22 @@ class RecordTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             text = cell_text(value)
+            if text != self.data(index):
+                return text  # the value as the API sent it (ISO time, exact bytes)
             return text if len(text) > 40 else None
         if role == ColumnNameRole:
             return self._shown[column]
         return None
+
+    def _display(self, value: Any, column: int) -> str:
+        """What a cell shows: dates in local time, byte counts readable; raw on copy/export."""
+        if type(value) is str:
+            if looks_like_datetime(value):
+                return local_datetime(value) or value
+            return value
+        if self._shown_bytes[column] and type(value) in (int, float):
+            return human_bytes(value)
+        return cell_text(value)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -28,8 +28,6 @@ from explorer.core.catalog import FieldType
 from explorer.core.errors import QueryError
 from explorer.core.query import encode_value, parse_values
 
-_INTEGER = QRegularExpression(r"-?\d*")
-_NUMBER = QRegularExpression(r"-?\d*(\.\d*)?([eE][-+]?\d*)?")
 _DATE_FORMAT = "yyyy-MM-dd"
 
 
@@ -103,6 +101,112 @@ class TextEditor(ValueEditor):
 
     def focus_widget(self) -> QWidget:
         return self.edit
+
+
+_BYTE_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+}
+_NUMBER_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*([A-Za-z]*)\s*$")
+
+
+def parse_number(text: str, *, integer: bool, bytes_unit: bool) -> str:
+    """The number a typed text means, as the API wants it (raises ValueError saying why not).
+
+    Byte counts take units (`8GB` = 8,000,000,000; `8 GiB` = 8,589,934,592); nothing is ever
+    dropped silently: text that is not a number is refused with the reason.
+    """
+    match = _NUMBER_TEXT.match(text)
+    if match is None:
+        kind = "a whole number" if integer else "a number"
+        raise ValueError(f"“{text.strip()}” is not {kind}")
+    number, unit = match.group(1), match.group(2).lower()
+    if unit:
+        if not bytes_unit:
+            raise ValueError(f"“{text.strip()}” is not a number (no units here)")
+        if unit not in _BYTE_UNITS:
+            raise ValueError(
+                f"“{match.group(2)}” is not a size unit; use B, KB, MB, GB, TB (or KiB, MiB, GiB)"
+            )
+        value = float(number) * _BYTE_UNITS[unit]
+        if value != int(value):
+            raise ValueError(f"“{text.strip()}” is not a whole number of bytes")
+        return str(int(value))
+    if integer and not re.fullmatch(r"-?\d+", number):
+        raise ValueError(f"“{text.strip()}” is not a whole number")
+    return number
+
+
+class NumberEditor(ValueEditor):
+    """A number typed as text. Nothing typed is dropped: text that is not a number is kept and
+    refused with the reason; byte counts accept units and say the exact value."""
+
+    def __init__(
+        self, parent: QWidget | None = None, *, integer: bool = False, bytes_unit: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self._integer = integer
+        self._bytes = bytes_unit
+        self.edit = QLineEdit()
+        if bytes_unit:
+            self.edit.setPlaceholderText("bytes, or 8GB, 512 MiB")
+        else:
+            self.edit.setPlaceholderText("a whole number" if integer else "a number")
+        self.edit.setClearButtonEnabled(True)
+        self.edit.textChanged.connect(self._text_changed)
+        self._layout.addWidget(self.edit)
+        self.hint = QLabel()
+        self.hint.setProperty("role", "hint")
+        self.hint.hide()
+        self._layout.addWidget(self.hint)
+
+    def _parsed(self) -> tuple[str | None, str]:
+        text = self.edit.text().strip()
+        if not text:
+            return None, ""
+        try:
+            return parse_number(text, integer=self._integer, bytes_unit=self._bytes), ""
+        except ValueError as exc:
+            return None, str(exc)
+
+    def values(self) -> tuple[str, ...]:
+        value, problem = self._parsed()
+        if problem:
+            return (self.edit.text().strip(),)  # kept as typed; problem() refuses it
+        return (value,) if value is not None else ()
+
+    def problem(self) -> str:
+        return self._parsed()[1]
+
+    def set_values(self, values: tuple[str, ...]) -> bool:
+        if len(values) > 1:
+            return False
+        text = values[0] if values else ""
+        if text:
+            try:
+                parse_number(text, integer=self._integer, bytes_unit=False)
+            except ValueError:
+                return False
+        self.edit.setText(text)
+        return True
+
+    def focus_widget(self) -> QWidget:
+        return self.edit
+
+    def _text_changed(self) -> None:
+        value, _ = self._parsed()
+        shown = self._bytes and value is not None and value != self.edit.text().strip()
+        self.hint.setText(f"= {int(value):,} bytes" if shown and value is not None else "")
+        self.hint.setVisible(bool(shown))
+        self.changed.emit()
 
 
 class ChoiceEditor(ValueEditor):
@@ -333,18 +437,22 @@ def make_editor(
     choices: tuple[str, ...] = (),
     optional: bool = False,
     parent: QWidget | None = None,
+    name: str = "",
 ) -> ValueEditor:
-    """The editor that fits a type; `multiple` for the `in` operator; `optional` allows "no value"."""
+    """The editor that fits a type; `multiple` for the `in` operator; `optional` allows "no value";
+    `name` is the field's (a `..._bytes` field takes size units)."""
     if multiple:
         return ListEditor(parent, choices=choices)
     if choices:
         return ChoiceEditor(choices, parent, optional=optional)
     if field_type is FieldType.BOOLEAN:
         return ChoiceEditor(("true", "false"), parent, optional=optional)
-    if field_type is FieldType.INTEGER:
-        return TextEditor(parent, placeholder="a whole number", pattern=_INTEGER)
-    if field_type is FieldType.NUMBER:
-        return TextEditor(parent, placeholder="a number", pattern=_NUMBER)
+    if field_type in (FieldType.INTEGER, FieldType.NUMBER):
+        return NumberEditor(
+            parent,
+            integer=field_type is FieldType.INTEGER,
+            bytes_unit=name.endswith("bytes"),
+        )
     if field_type is FieldType.DATE and not optional:
         return DateEditor(parent)
     if field_type is FieldType.DATETIME and not optional:
@@ -366,10 +474,11 @@ def make_editor_for_values(
     choices: tuple[str, ...] = (),
     optional: bool = False,
     parent: QWidget | None = None,
+    name: str = "",
 ) -> ValueEditor:
     """An editor showing `values`; falls back to plain text when they do not fit the typed one."""
     editor = make_editor(
-        field_type, multiple=multiple, choices=choices, optional=optional, parent=parent
+        field_type, multiple=multiple, choices=choices, optional=optional, parent=parent, name=name
     )
     if editor.set_values(values):
         return editor

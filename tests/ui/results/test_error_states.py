@@ -49,7 +49,7 @@ def sandbox_profile_named(name, url, **changes):
     )
 
 
-def test_a_wrong_api_key_says_to_check_the_key_with_retry(
+def test_a_wrong_api_key_says_to_check_the_key_and_offers_edit_profile(
     qtbot, make_tab, open_profile, sandbox, run, until
 ):
     context = open_profile(sandbox_profile_named("Wrong key", sandbox.url), "not-the-sandbox-key")
@@ -61,9 +61,11 @@ def test_a_wrong_api_key_says_to_check_the_key_with_retry(
     assert "not-the-sandbox-key" not in text + tab.banner.toolTip()
     assert "rows loaded so far" not in text  # nothing was loaded, so nothing is said to be kept
     assert tab.banner.action_button.isVisible()
-    assert tab.banner.action_button.text() == "Retry"
+    assert tab.banner.action_button.text() == "Edit profile…"  # retrying the same key cannot help
     assert tab.model.rowCount() == 0
     assert tab.count_label.text() == "Nothing loaded"  # not "more available"
+    with qtbot.waitSignal(tab.edit_profile_requested):
+        tab.banner.action_button.click()
 
 
 def with_filter(catalog: Catalog, endpoint_id: str, extra: FilterField) -> Catalog:

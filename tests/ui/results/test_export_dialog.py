@@ -168,8 +168,9 @@ def test_safe_defaults_and_a_missing_folder_is_refused(make_tab, app_context, ru
     assert dialog.header_check.isChecked()
     assert not dialog.bom_check.isChecked()
     dialog.path_edit.setText(str(tmp_path / "missing-folder" / "x.csv"))
+    assert not dialog.export_button.isEnabled()  # said as the path is typed, before a click
+    assert f"The folder {tmp_path / 'missing-folder'} does not exist" in dialog.target_label.text()
     dialog.export_button.click()
-    assert "folder does not exist" in dialog.problem_label.text()
     assert tab._exports == []
     dialog.reject()
 
@@ -233,3 +234,57 @@ def test_a_new_dialog_offers_to_resume_a_kept_partial(make_tab, app_context, run
     ids = [r[0] for r in read_csv(out)[1:]]
     assert len(ids) == 3000
     assert len(set(ids)) == 3000
+
+
+def _type_path(qtbot, dialog, text):
+    dialog.path_edit.clear()
+    qtbot.keyClicks(dialog.path_edit, text)  # every character, as a user types it
+
+
+def test_typing_any_path_character_by_character_never_fails(
+    qtbot, make_tab, app_context, run, until, tmp_path, monkeypatch
+):
+    """Ordinary typing never reaches "something unexpected"; the dialog says where it writes."""
+    from explorer.ui.async_utils import messages
+
+    home = tmp_path / "home"
+    (home / "exports").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    posted: list[tuple[str, str, str]] = []
+
+    def on_post(*message: str) -> None:
+        posted.append(message)
+
+    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=50))
+    run(until(loaded(tab, 50)))
+    dialog = tab.open_export_dialog(ExportScope.LOADED)
+    dialog._base_dir = home  # the folder a relative name goes to
+    messages().listen(on_post)
+    try:
+        cases = {
+            str(tmp_path / "absolute.csv"): tmp_path / "absolute.csv",
+            "exports/relative.csv": home / "exports" / "relative.csv",
+            "~/exports/tilde.csv": home / "exports" / "tilde.csv",
+            str(home / "exports" / "no-suffix"): home / "exports" / "no-suffix.csv",
+        }
+        for typed, target in cases.items():
+            _type_path(qtbot, dialog, typed)
+            assert dialog.target() == target
+            assert dialog.export_button.isEnabled()
+            assert dialog.target_label.text() == f"Writes {target.name} in {target.parent}"
+        _type_path(qtbot, dialog, str(home / "exports"))  # a folder
+        assert not dialog.export_button.isEnabled()
+        assert "is a folder; add a file name" in dialog.target_label.text()
+        _type_path(qtbot, dialog, str(tmp_path / "missing" / "x.csv"))
+        assert "does not exist" in dialog.target_label.text()
+        _type_path(qtbot, dialog, "/")
+        assert not dialog.export_button.isEnabled()
+    finally:
+        messages().stop_listening(on_post)
+    assert posted == []
+    _type_path(qtbot, dialog, "exports/typed.csv")
+    dialog.export_button.click()
+    progress = tab._exports[-1]
+    run(progress.task, timeout=60)
+    assert (home / "exports" / "typed.csv").is_file()
+    assert "Done: 50 rows" in progress.rows_label.text()

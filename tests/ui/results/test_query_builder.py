@@ -80,13 +80,47 @@ def test_typed_editors_build_the_exact_url(hardware_builder):
     )
 
 
-def test_number_editor_refuses_letters(hardware_builder):
-    ram = _row(hardware_builder, "configuration.ram_bytes", Operator.GTE)
-    ram.editor().edit.setText("")
+def test_a_number_field_never_drops_what_is_typed(hardware_builder):
+    """`8GB` once became `8` silently ("RAM <= 8 bytes"): now units work or the text is refused."""
     from PySide6.QtTest import QTest
 
+    b = hardware_builder
+    ram = _row(b, "configuration.ram_bytes", Operator.LTE)
+    ram.editor().edit.setText("")
+    QTest.keyClicks(ram.editor().edit, "8GB")
+    _settle(b)
+    assert ram.editor().edit.text() == "8GB"  # nothing dropped
+    assert ram.editor().values() == ("8000000000",)
+    assert ram.editor().hint.text() == "= 8,000,000,000 bytes"
+    assert "filter[configuration.ram_bytes]=lte:8000000000" in unquote(b.url())
+    ram.editor().edit.setText("8 GiB")
+    assert ram.editor().values() == ("8589934592",)
+
+    ram.editor().edit.setText("")
     QTest.keyClicks(ram.editor().edit, "12ab3")
-    assert ram.editor().values() == ("123",)
+    _settle(b)
+    assert ram.editor().edit.text() == "12ab3"
+    assert ram.editor().problem() == "“12ab3” is not a whole number"
+    ram.editor().edit.setText("8XB")
+    assert "“XB” is not a size unit" in ram.editor().problem()
+    b.request_run()
+    assert not b.run_button.isEnabled()
+    assert "filter 1" in b.reason_label.text()
+
+
+def test_a_plain_number_field_refuses_units_with_the_reason(hardware_builder):
+    from explorer.ui.results.value_editors import NumberEditor, parse_number
+
+    editor = NumberEditor(integer=True)
+    editor.edit.setText("12a")
+    assert editor.values() == ("12a",)
+    assert editor.problem() == "“12a” is not a number (no units here)"
+    editor.edit.setText("1.5")
+    assert editor.problem() == "“1.5” is not a whole number"
+    editor.edit.setText(" 42 ")
+    assert (editor.values(), editor.problem()) == (("42",), "")
+    assert parse_number("1.5kb", integer=True, bytes_unit=True) == "1500"
+    editor.deleteLater()
 
 
 def test_in_list_with_awkward_values(hardware_builder):
@@ -146,15 +180,22 @@ def test_invalid_row_disables_run_with_the_reason(hardware_builder, qtbot):
     _settle(b)
     assert not b.run_button.isEnabled()
     assert not b.reason_label.isHidden()  # shown (the builder itself is never put on screen)
-    assert "filter 2" in b.reason_label.text()
-    assert "warranty_colour" in b.reason_label.text()
-    assert bad.property("invalid") is True
+    # Nothing was done wrong yet (the row was never left): a calm hint, no red.
+    assert b.reason_label.text() == "Fill in filter 2, then Run."
+    assert b.reason_label.property("role") == "hint"
+    assert not bad.property("invalid")
     assert bad.issue() is not None
     assert "not a filter field" in bad.issue()
     assert good.issue() is None
 
     with qtbot.assertNotEmitted(b.run_requested):
         b.request_run()
+    # Pressing Run judges every row: now the problem shows, in red.
+    assert "filter 2" in b.reason_label.text()
+    assert "warranty_colour" in b.reason_label.text()
+    assert b.reason_label.property("role") == "error"
+    assert bad.property("invalid") is True
+    assert bad.message.isVisibleTo(bad)
 
     bad.remove_button.click()
     _settle(b)
@@ -289,3 +330,56 @@ def test_set_query_round_trips(hardware_builder):
 )
 def test_list_text_round_trips(values):
     assert split_list(join_list(values)) == values
+
+
+def test_a_new_row_turns_red_only_after_focus_leaves_it_edited(hardware_builder, qtbot):
+    b = hardware_builder
+    qtbot.addWidget(b)
+    b.show()
+    qtbot.waitExposed(b)
+    b.url_edit.setFocus()
+    qtbot.waitUntil(lambda: b.url_edit.hasFocus())  # the window has the keyboard now
+    row = b.add_filter_row(focus=True)
+    _settle(b)
+    assert row.issue() is not None  # an empty value: not runnable yet
+    assert not row.property("invalid")  # but not red: the user has not done anything
+    row.field_combo.setFocus()
+    qtbot.waitUntil(lambda: row.field_combo.lineEdit().hasFocus())
+    qtbot.keyClicks(row.field_combo.lineEdit(), "colo")  # a half-typed field name
+    _settle(b)
+    assert not row.property("invalid")
+    b.url_edit.setFocus()  # the user moves on
+    qtbot.waitUntil(lambda: row.property("invalid") is True)
+    assert row.message.isVisibleTo(row)
+
+
+def test_sort_controls_and_operators_speak_one_language(qtbot, scalepad):
+    from explorer.ui.results.query_builder import OPERATOR_LABELS
+
+    assert all(label.replace(" ", "").isalpha() for label in OPERATOR_LABELS.values())
+    endpoint = scalepad.find("GET /core/v1/clients")
+    builder = QueryBuilder(endpoint, scalepad, BASE)
+    qtbot.addWidget(builder)
+    sort = builder.sort_editor
+    assert [b.text() for b in sort.buttons.values()] == ["A→Z / Z→A", "Earlier", "Later", "Remove"]
+    assert not sort.buttons["direction"].isEnabled()  # nothing to turn around yet
+    assert sort.buttons["direction"].toolTip() == "Add a sort key first"
+    sort._add_chosen(sort.add_combo.findText("name"))
+    assert sort.buttons["direction"].isEnabled()
+    assert sort.list.item(0).text() == "name A→Z"
+    sort._toggle_current()
+    assert sort.list.item(0).text() == "name Z→A"
+
+
+def test_a_pasted_sort_the_api_cannot_do_is_marked(hardware_builder):
+    from explorer.ui import theme
+
+    b = hardware_builder
+    assert b.apply_url(f"{BASE}/core/v1/assets/hardware?sort=bogus,-name")
+    _settle(b)
+    items = [b.sort_editor.list.item(i) for i in range(b.sort_editor.list.count())]
+    assert [i.text() for i in items] == ["bogus A→Z", "name Z→A"]
+    assert items[0].foreground().color().name() == theme.ERROR_COLOR
+    assert "cannot be sorted by" in items[0].toolTip()
+    assert items[1].foreground().color().name() != theme.ERROR_COLOR
+    assert not b.run_button.isEnabled()

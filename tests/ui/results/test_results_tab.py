@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from explorer.core.catalog import Operator
 from explorer.core.query import FilterCondition, Query
+from explorer.ui.results.table_model import RawValueRole as RAW
 
 HARDWARE = "GET /core/v1/assets/hardware"
 CLIENTS = "GET /core/v1/clients"
@@ -165,6 +166,16 @@ def test_link_click_opens_the_related_record(qtbot, make_tab, app_context, run, 
     assert opened.args[1] == Query(
         endpoint_id="GET /core/v1/clients/{id}", path_params={"id": client_id}
     )
+    record = tab.model.record(row)
+    # Names, not ids: the title says which client, and which asset it was opened from.
+    assert opened.args[2] == (
+        f"Client: {record['client']['name']} · Hardware asset {record['name']}"
+    )
+    assert tab.status_label.text() == f"Opened {opened.args[2]} in a new tab."
+    # The link cell itself shows the client's name; the id stays in its tooltip and copies.
+    index = tab.model.index(row, tab.model.column_of("client.id"))
+    assert index.data() == record["client"]["name"]
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == client_id
 
 
 def test_related_record_tab_fetches_the_single_record(qtbot, make_tab, app_context, run, until):
@@ -210,9 +221,10 @@ def test_row_menu_lists_the_related_records(qtbot, make_tab, app_context, run, u
     menu = tab.row_menu(tab.proxy.index(0, 0))
     related = menu.actions()[0].menu()
     labels = [a.text() for a in related.actions()]
-    assert any(record["client"]["id"] in label for label in labels), labels
+    wanted = f"Open client {record['client']['name']}"
+    assert wanted in labels, labels
     with qtbot.waitSignal(tab.open_related) as opened:
-        next(a for a in related.actions() if record["client"]["id"] in a.text()).trigger()
+        next(a for a in related.actions() if a.text() == wanted).trigger()
     assert opened.args[0] == "GET /core/v1/clients/{id}"
     assert opened.args[1].path_params == {"id": record["client"]["id"]}
 
@@ -326,7 +338,14 @@ def test_scout_work_orders_link_to_units_users_and_stations(
     assert unit[0].query.path_params == {"id": str(record["unitID"])}
     with qtbot.waitSignal(tab.open_related) as opened:
         tab.follow(targets[1])
-    assert opened.args == ["GET /v1/Users/{id}", targets[1].query]
+    user = record["userIDs"][1]
+    assert opened.args == [
+        "GET /v1/Users/{id}",
+        targets[1].query,
+        f"User {user} · Work order {record['workOrderNumber']}",
+    ]
+    assert targets[1].label == f"Open user {user}"
+    assert unit[0].title == f"Unit {record['unitID']} · Work order {record['workOrderNumber']}"
 
 
 def test_non_get_endpoints_are_never_sent(qtbot, make_tab, app_context, run):
@@ -498,3 +517,73 @@ def test_retry_runs_the_failed_query_even_after_the_form_changed(
     sent = len(requests_to(app_context, "/core/v1/clients/no-such-client"))
     tab.banner.action_button.click()
     run(until(lambda: len(requests_to(app_context, "/core/v1/clients/no-such-client")) > sent))
+
+
+def test_cells_copy_as_tsv_with_raw_values_while_the_grid_reads_easily(
+    qtbot, make_tab, app_context, run, until
+):
+    import csv as csvlib
+    import io
+
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.flatten import cell_text
+    from explorer.core.humanize import human_bytes, local_datetime
+
+    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
+    run(until(loaded(tab, 10)))
+    tab.apply_columns(["name", "configuration.ram_bytes", "record_updated_at"])
+    model = tab.model
+    raw_ram = model.index(0, 1).data(RAW)
+    raw_time = model.index(0, 2).data(RAW)
+    assert isinstance(raw_ram, int)
+    assert model.index(0, 1).data() == human_bytes(raw_ram)  # `8.6 GB`, not 8589934592
+    assert model.index(0, 2).data() == local_datetime(raw_time)  # local time, readable
+    assert model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole) == raw_time  # the exact value
+
+    # A 2x3 block, as a drag would select it.
+    block = QItemSelection(tab.proxy.index(0, 0), tab.proxy.index(1, 2))
+    tab.table.selectionModel().select(block, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    tab.copy_selection()
+    pasted = list(csvlib.reader(io.StringIO(QApplication.clipboard().text()), delimiter="\t"))
+    assert len(pasted) == 2
+    for row, cells in enumerate(pasted):
+        record = model.record(row)
+        assert cells == [
+            record["name"],
+            cell_text(record["configuration"]["ram_bytes"]),
+            record["record_updated_at"],  # ISO on copy
+        ]
+    assert tab.status_label.text() == "Copied 6 cells (tab-separated)."
+
+
+def test_columns_fit_their_content_within_a_cap(qtbot, make_tab, app_context, run, until):
+    from explorer.ui.results.tab import COLUMN_WIDTH_CAP, COLUMN_WIDTH_MIN
+
+    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
+    run(until(loaded(tab, 10)))
+    header = tab.table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(tab.model.columnCount())]
+    assert all(COLUMN_WIDTH_MIN <= w <= COLUMN_WIDTH_CAP for w in widths)
+    assert len(set(widths)) > 3  # fitted per column, not one default width
+    name = tab.model.column_of("id")
+    text = tab.model.index(0, name).data()
+    assert header.sectionSize(name) >= tab.table.fontMetrics().horizontalAdvance(text)
+
+
+def test_a_single_record_is_shown_as_a_form(qtbot, make_tab, app_context, run, until):
+    listing = make_tab(app_context, CLIENTS, Query(endpoint_id=CLIENTS, page_size=5))
+    run(until(loaded(listing, 1)))
+    client_id = listing.model.record(0)["id"]
+    endpoint = "GET /core/v1/clients/{id}"
+    tab = make_tab(
+        app_context, endpoint, Query(endpoint_id=endpoint, path_params={"id": client_id})
+    )
+    run(until(lambda: tab.detail.record() is not None))
+    assert tab.table.isHidden()
+    assert tab.detail.tabs.currentWidget() is tab.detail.tree  # fields first
+    fields = {
+        tab.detail.tree.topLevelItem(i).text(0) for i in range(tab.detail.tree.topLevelItemCount())
+    }
+    assert {"id", "name"} <= fields
