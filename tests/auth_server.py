@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 DOCUMENT = Path(__file__).resolve().parent / "data" / "openapi" / "multi-auth.yaml"
 
@@ -68,6 +68,8 @@ class AuthServer:
     expires_in: int = 3600
     redirect_to: str = ""
     fail_from: int | None = None  # record pages from this offset on answer 400 (a failed export)
+    next_links: bool = False  # pages say {"next": URL} with the request's query (key included)
+    next_base: str = ""  # the next links point here instead (another host)
     url: str = ""  # the API's base URL (…/api) once started
     seen: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     token_requests: int = 0
@@ -128,6 +130,14 @@ class AuthServer:
         size = min(50, int(query.get("page_size", ["10"])[0]))
         start = int(query.get("cursor", ["0"])[0] or 0)
         end = min(self.records, start + size)
+        if self.next_links:  # like APIs that echo every parameter, the key too, in their links
+            echoed = {k: v[0] for k, v in query.items() if k != "cursor"}
+            base = self.next_base or self.url
+            link = f"{base}/v1/records?{urlencode({**echoed, 'cursor': end})}"
+            return {
+                "data": [{"id": i, "name": f"record {i}"} for i in range(start, end)],
+                "next": link if end < self.records else None,
+            }
         return {
             "data": [{"id": i, "name": f"record {i}"} for i in range(start, end)],
             "total_count": self.records,

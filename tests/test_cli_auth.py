@@ -264,3 +264,42 @@ def test_the_jwt_login_exports_and_a_wrong_password_exits_3_naming_the_login(
     assert "ScalePad" not in output
     assert "CANARY" not in output
     assert sandbox.scout_password not in output
+
+
+@pytest.mark.parametrize("api", ["key_query"], indirect=True)
+def test_a_next_link_echoing_the_query_key_is_followed_but_never_kept(
+    api: AuthServer,
+    cli_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    api.next_links = True
+    argv = [*export_argv(api, tmp_path, monkeypatch), "--page-size", "10"]
+    status, output = run(capsys, *argv, "--paging", "next-url")
+    assert status == 0, output
+    assert ids_in(tmp_path / "records.csv") == [str(i) for i in range(25)]
+    api.fail_from = 20  # again, failing on the third page: the resume state keeps the next link
+    status, output = run(capsys, *argv, "--paging", "next-url")
+    assert status != 0
+    assert list(tmp_path.glob("records.csv.partial*")), output
+    assert_no_canary(output, folder=tmp_path)
+
+
+@pytest.mark.parametrize("api", ["key_header", "key_query", "bearer", "basic"], indirect=True)
+def test_a_next_link_to_another_host_is_not_followed_and_gets_nothing(
+    api: AuthServer,
+    cli_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    other = AuthServer("bearer")
+    with serving(other):
+        api.next_links, api.next_base = True, other.url
+        argv = [*export_argv(api, tmp_path, monkeypatch), "--page-size", "10"]
+        status, output = run(capsys, *argv, "--paging", "next-url")
+    assert status != 0
+    assert "leaves the profile's base URL" in output
+    assert other.seen == []
+    assert_no_canary(output, folder=tmp_path)

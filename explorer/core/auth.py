@@ -111,6 +111,7 @@ class ApiKeyAuth(SchemeAuth):
         self.label = f"API key in the {where} {self.placement.name!r}"
         self.secret_words = "API key"
         name, prefix = self.placement.name, self.placement.prefix
+        self.query_names = (name,) if where == "query" else ()
         self.curl_variables = {
             "header": {f"header:{name.lower()}": f"{prefix}$EXPLORER_API_KEY"},
             "query": {f"query:{name}": f"{prefix}$EXPLORER_API_KEY"},

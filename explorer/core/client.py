@@ -234,6 +234,16 @@ class ApiClient:
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
+    def without_credentials(self, url: str) -> str:
+        """The URL without the query parameter the profile's API key travels in (a next link
+        that echoes it): the auth adds it again on the wire, and nothing keeps it meanwhile."""
+        names = getattr(self.auth, "query_names", ())
+        parsed = httpx.URL(url)
+        if not names or not parsed.query:
+            return url
+        pairs = [(k, v) for k, v in parsed.params.multi_items() if k not in names]
+        return str(parsed.copy_with(params=pairs))
+
     def backoff_delay(self, failures: int) -> float:
         """Exponential backoff with a cap and 'equal jitter' (between half and all of the step)."""
         step = min(self.backoff_cap_s, self.backoff_base_s * 2.0 ** (failures - 1))
