@@ -202,16 +202,22 @@ def _setup_logging(folder: Path) -> Path | None:
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
     root.addHandler(console)
+    from explorer.core.safefiles import PrivateRotatingFileHandler
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "explorer.log"
-        handler = logging.handlers.RotatingFileHandler(
+        # Private (0600): messages may name customers, hosts and paths.
+        handler = PrivateRotatingFileHandler(
             path, maxBytes=1_000_000, backupCount=2, encoding="utf-8"
         )
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
+    # httpx logs every URL at INFO, query values (an api_key parameter) included; the request
+    # log panel shows them masked instead.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return path
 
 

@@ -324,7 +324,7 @@ class OAuth2ClientCredentials(SchemeAuth):
         self._renew_due = self._clock() + max(1.0, lifetime) * self.settings.renew_at
 
     def _token_error(self, reply: httpx.Response) -> ExplorerError:
-        error = error_from_response(reply)
+        error = error_from_response(reply, self.sensitive_values())
         body = _json_or_text(reply)
         code = body.get("error") if isinstance(body, dict) else None
         if reply.status_code in (400, 401, 403):
@@ -558,7 +558,7 @@ class JwtAuth(httpx.Auth):
         return httpx.Request("POST", url, headers={s.header_name: f"{s.header_prefix}{token}"})
 
     def _login_error(self, reply: httpx.Response) -> ExplorerError:
-        error = error_from_response(reply)
+        error = error_from_response(reply, self.sensitive_values())
         path = self.settings.login_path
         if reply.status_code in (400, 401):
             return AuthError(

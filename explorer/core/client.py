@@ -12,11 +12,18 @@ the request log. On top of that, `request()` retries:
 - any other 4xx: never (JwtAuth itself renews once on a 401).
 
 After the last try the error from the tree in errors.py is raised, saying how many tries were made.
+
+Two limits hold against a server that misbehaves: each answer's body is read as a stream and
+abandoned once its decoded size (after gzip) passes `max_response_bytes` (ResponseTooLarge, never
+retried), and each request on the wire must be complete within `deadline_s` from the moment it
+leaves the rate governor (httpx's timeout is per read, so a byte every 29 s would never end it);
+a missed deadline is a RequestTimeout, retried like any timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json as jsonlib
 import logging
 import random
@@ -24,7 +31,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import httpx
 
@@ -45,21 +52,33 @@ from explorer.core.errors import (
     NetworkError,
     RateLimited,
     RequestTimeout,
+    ResponseTooLarge,
     ServerError,
     TlsError,
     error_from_response,
     parse_retry_after,
 )
 from explorer.core.ratelimit import RateGovernor
-from explorer.core.requestlog import RequestLog, scrub
+from explorer.core.requestlog import RequestLog, mask_body, mask_url, scrub
 from explorer.core.secrets import Credentials
-from explorer.core.settings import AuthKind, Profile
+from explorer.core.settings import (
+    DEFAULT_MAX_RESPONSE_MB,
+    DEFAULT_REQUEST_TIMEOUT_S,
+    AuthKind,
+    Profile,
+)
 
 log = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _META = "explorer_meta"  # our bookkeeping in httpx.Request.extensions (transports ignore it)
 _BIG_BODY = 256 * 1024  # JSON bodies above this are parsed in a worker thread
+MB = 1024 * 1024
+# The deadline of the request being sent by this task (the event hook moves it past the
+# governor's wait; each task has its own).
+_DEADLINE: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextVar(
+    "explorer_deadline", default=None
+)
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 
@@ -128,6 +147,8 @@ class ApiClient:
         backoff_cap_s: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_connections: int = 20,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_MB * MB,
+        deadline_s: float | None = DEFAULT_REQUEST_TIMEOUT_S,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(
@@ -142,8 +163,12 @@ class ApiClient:
         self.max_rate_limited_retries = max_rate_limited_retries
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
+        self.max_response_bytes = max_response_bytes
+        self.deadline_s = deadline_s
         self.stats = ClientStats()
         self._sleep = sleep
+        if deadline_s is not None:
+            timeout = min(timeout, deadline_s)
         self._http = httpx.AsyncClient(
             auth=auth,
             verify=ssl_verify(verify),
@@ -187,19 +212,19 @@ class ApiClient:
                 extensions={_META: {"attempt": attempt}},
             )
             try:
-                response = await self._http.send(request)
+                response = await self._send_within_deadline(request, method, url)
             except httpx.HTTPError as exc:
                 error: ExplorerError = self._map_exception(exc, method, url)
                 retryable = isinstance(error, NetworkError) and (
                     method in IDEMPOTENT_METHODS or _never_sent(exc)
                 )
-            except (RateLimited, ServerError) as exc:  # a login or renewal answered this
+            except (RateLimited, ServerError, RequestTimeout) as exc:  # also from a login
                 error = exc
                 retryable = isinstance(exc, RateLimited) or method in IDEMPOTENT_METHODS
             else:
                 if response.status_code < 400:
                     return response
-                error = error_from_response(response)
+                error = error_from_response(response, self._secrets())
                 if isinstance(error, AuthError) and response.status_code == 401:
                     error = self._rejected(error)
                 retryable = isinstance(error, RateLimited) or (
@@ -220,9 +245,34 @@ class ApiClient:
                 await self._sleep(self.backoff_delay(failures))
             log.info("Retrying %s %s (try %d): %s", method, path, attempt + 1, error.message)
 
+    async def _send_within_deadline(
+        self, request: httpx.Request, method: str, url: str
+    ) -> httpx.Response:
+        """Send; RequestTimeout when the answer is not complete `deadline_s` after it went out."""
+        if self.deadline_s is None:
+            return await self._http.send(request)
+        try:
+            async with asyncio.timeout(None) as scope:
+                token = _DEADLINE.set(scope)
+                try:
+                    return await self._http.send(request)
+                finally:
+                    _DEADLINE.reset(token)
+        except TimeoutError as exc:
+            meta = request.extensions.get(_META, {})
+            if "started" in meta and not meta.get("logged"):
+                self._log(request, None, error=f"no complete answer in {self.deadline_s:g} s")
+            host = httpx.URL(url).host
+            raise RequestTimeout(
+                f"{method} {url}: no complete answer within {self.deadline_s:g} s",
+                explanation=f"{host} did not send a complete answer within "
+                f"{self.deadline_s:g} s; try again, ask for smaller pages, or allow more time "
+                "(--timeout, or the profile's request timeout).",
+            ) from exc
+
     async def get_json(self, path: str, params: Params = None) -> Any:
         response = await self.request("GET", path, params=params)
-        return await parse_json(response)
+        return await parse_json(response, self._secrets())
 
     def url_for(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -270,6 +320,10 @@ class ApiClient:
         meta["time"] = time.time()
         meta["started"] = time.perf_counter()
         meta["logged"] = False
+        scope = _DEADLINE.get()
+        if scope is not None and self.deadline_s is not None:
+            # The clock starts now that the request goes out, not while it waited for a slot.
+            scope.reschedule(asyncio.get_running_loop().time() + self.deadline_s)
         self.stats.requests += 1
         self.stats.waited_s += meta["waited_s"]
 
@@ -281,9 +335,12 @@ class ApiClient:
         if status == 429:
             self.stats.rate_limited += 1
         try:
-            await response.aread()
+            await read_capped(response, self.max_response_bytes)
         except httpx.HTTPError as exc:
             self._log(response.request, None, error=f"{type(exc).__name__}: {exc}")
+            raise
+        except ResponseTooLarge as exc:
+            self._log(response.request, None, error=exc.message)
             raise
         self._log(response.request, response)
 
@@ -395,25 +452,97 @@ def _final(error: ExplorerError, attempts: int) -> ExplorerError:
     return error
 
 
-async def parse_json(response: httpx.Response) -> Any:
+async def read_capped(response: httpx.Response, limit: int | None) -> bytes:
+    """Read the body, decoded, as a stream; ResponseTooLarge as soon as it passes `limit` bytes.
+
+    Counting decoded chunks stops a gzip bomb (1 MB on the wire, 1 GB unpacked) at the limit
+    instead of after it has filled the memory.
+    """
+    if limit is None:
+        return await response.aread()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            await response.aclose()
+            method, url = response.request.method, mask_url(response.request.url)
+            raise ResponseTooLarge(
+                response.status_code,
+                f"{method} {url}: the answer is larger than {limit / MB:g} MB",
+                method=method,
+                url=url,
+                explanation=f"The answer of {response.request.url.host} grew past "
+                f"{limit / MB:g} MB (unpacked) and was stopped before it could fill the memory; "
+                "ask for smaller pages (--page-size), or raise the limit (--max-response-mb, or "
+                "the profile's response size limit).",
+            )
+        chunks.append(chunk)
+    # What aread() would have stored: later reads of .content use it.
+    response._content = b"".join(chunks)
+    return response._content
+
+
+async def parse_json(response: httpx.Response, secrets: Sequence[str] = ()) -> Any:
     """The JSON body (parsed in a worker thread when large); ApiError if it is not JSON."""
     content = response.content
+    if response.is_redirect:
+        return _not_json(response, None, secrets)
     try:
         if len(content) > _BIG_BODY:
             return await asyncio.to_thread(jsonlib.loads, content)
         return jsonlib.loads(content) if content else None
-    except ValueError as exc:
-        raise ApiError(
-            response.status_code,
-            f"The response is not JSON: {response.text[:200]!r}",
-            body_text=response.text[:2000],
-            method=response.request.method,
-            url=str(response.request.url),
-            explanation=(
-                "The API answered with something other than JSON; check the base URL (a web "
-                "page or proxy login page answers like this)."
-            ),
-        ) from exc
+    except (ValueError, RecursionError) as exc:
+        _not_json(response, exc, secrets)
+
+
+def _not_json(
+    response: httpx.Response, exc: BaseException | None, secrets: Sequence[str]
+) -> NoReturn:
+    """An ApiError saying what the body is instead of JSON: a redirect, bad bytes, or a page."""
+    status = response.status_code
+    if response.is_redirect:
+        target = mask_url(response.headers.get("Location", ""), secrets) or "another address"
+        message = f"HTTP {status} redirect to {target}"
+        explanation = (
+            f"The API answered with a redirect (HTTP {status}) to {target}, which explorer "
+            "does not follow so the key never goes to another address; if that is the API's "
+            "new address, put it in the profile's base URL."
+        )
+    elif isinstance(exc, UnicodeDecodeError):
+        message = (
+            f"The response is not valid UTF-8 (byte {exc.object[exc.start]:#04x} at {exc.start})"
+        )
+        explanation = (
+            f"The API answered with text that is not valid UTF-8 (byte "
+            f"{exc.object[exc.start]:#04x} at position {exc.start}), so it cannot be read as "
+            "JSON; the server sent a wrong encoding; report it to the API's provider."
+        )
+    elif isinstance(exc, RecursionError):
+        message = "The response is JSON nested too deeply to read"
+        explanation = (
+            "The API answered with JSON nested more deeply than explorer can read (hundreds "
+            "of levels); no real record looks like that, so the server is misbehaving."
+        )
+    else:
+        message = f"The response is not JSON: {scrub(_head(response, 200), secrets)!r}"
+        explanation = (
+            "The API answered with something other than JSON; check the base URL (a web "
+            "page or proxy login page answers like this)."
+        )
+    raise ApiError(
+        status,
+        message,
+        body_text=mask_body(_head(response, 2000), secrets),
+        method=response.request.method,
+        url=mask_url(response.request.url, secrets),
+        explanation=explanation,
+    ) from exc
+
+
+def _head(response: httpx.Response, size: int) -> str:
+    """The start of the body as text (decoding all of a large body would double its memory)."""
+    return response.content[:size].decode(response.encoding or "utf-8", errors="replace")
 
 
 # ------------------------------------------------------------------ from a profile
@@ -435,8 +564,8 @@ async def connect(
     """An ApiClient for the profile: its auth (secret from the store), governor and TLS options.
 
     `governor` is the profile's shared one (session.open_connection passes it); without it the
-    client gets a budget of its own. `missing_secret_hint` says where to put a missing secret (the CLI names its environment
-    variables; the window names the profile dialog).
+    client gets a budget of its own. `missing_secret_hint` says where to put a missing secret
+    (the CLI names its environment variables; the window names the profile dialog).
     """
     auth: httpx.Auth | None = None
     kind = profile.auth_kind
@@ -486,4 +615,6 @@ async def connect(
         verify=context,
         timeout=timeout,
         transport=transport,
+        max_response_bytes=profile.max_response_mb * MB,
+        deadline_s=profile.request_timeout_s,
     )

@@ -2,17 +2,22 @@
 
 Every error carries `explanation`: one line, in plain words, saying what happened and what to do.
 The window shows it as is and the CLI prints it; neither ever shows a traceback.
-No error message may contain a secret: request headers are never copied into one.
+No error message may contain a secret: request headers are never copied into one, and what a
+server says back (which may echo the key or the password) is masked in `error_from_response`,
+the one place where responses become errors, exactly as the request log masks it.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from explorer.core.requestlog import mask_body, mask_url, scrub
 
 
 @dataclass(frozen=True)
@@ -199,6 +204,15 @@ class RateLimited(ApiError):
         super().__init__(status, *args, **kw)
 
 
+class ResponseTooLarge(ApiError):
+    """The decoded body grew past the profile's size limit and was abandoned while streaming."""
+
+    default_explanation = (
+        "The API's answer was larger than the size limit and was stopped; ask for smaller pages, "
+        "or raise the limit (--max-response-mb, or the profile's setting)."
+    )
+
+
 class ServerError(ApiError):
     default_explanation = (
         "The API had an internal problem (5xx); wait a moment and try again; if it lasts, "
@@ -280,9 +294,13 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # Not a delay at all (nan, negative): as if absent, so the caller's own pause applies
+        # instead of retrying at once. inf stays: the governor caps it.
+        return seconds if seconds >= 0 else None
     from datetime import UTC, datetime
     from email.utils import parsedate_to_datetime
 
@@ -345,17 +363,34 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def error_from_response(response: httpx.Response) -> ApiError:
-    """Map an error response to the matching ApiError, with `errors[]` parsed when present."""
+def error_from_response(response: httpx.Response, secrets: Iterable[str] = ()) -> ApiError:
+    """Map an error response to the matching ApiError, with `errors[]` parsed when present.
+
+    `secrets` are the values the client sent (key, password, token): a server may repeat them,
+    so every text taken from the response is masked like the request log masks it.
+    """
+    secrets = tuple(secrets)
     status = response.status_code
     text = response.text if response.content else ""
     body: Any = None
     if text:
         try:
             body = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
-    items = _items_from_body(body)
+    items = tuple(
+        replace(
+            item,
+            **{
+                name: scrub(value, secrets)
+                for name in ("code", "title", "detail", "field")
+                if (value := getattr(item, name)) is not None
+            },
+        )
+        for item in _items_from_body(body)
+    )
+    if body is None and text:
+        text = mask_body(text, secrets, response.headers.get("Content-Type", ""))
     kind = _BY_STATUS.get(status)
     if kind is None:
         kind = ServerError if status >= 500 else ApiError
@@ -369,7 +404,7 @@ def error_from_response(response: httpx.Response) -> ApiError:
         "items": items,
         "body_text": None if body is not None else text or None,
         "method": request.method if request else None,
-        "url": _safe_url(request.url) if request else None,
+        "url": mask_url(request.url, secrets) if request else None,
     }
     explanation = None
     if kind is ValidationFailed:
@@ -388,8 +423,3 @@ def error_from_response(response: httpx.Response) -> ApiError:
             **common,
         )
     return kind(status, explanation=explanation, **common)
-
-
-def _safe_url(url: httpx.URL) -> str:
-    """The URL without credentials in its userinfo (query values are the user's own filters)."""
-    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)

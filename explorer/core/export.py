@@ -19,8 +19,13 @@ Cells a spreadsheet would run as a formula (text starting with = + - @, a tab or
 get a leading single quote, as OWASP's CSV injection guidance advises; numbers from the API are
 left alone (-5 stays a number). The guard can be turned off.
 
-No secret is written: the state file holds the endpoint, the query parameters, the base URL
-without credentials, and counters.
+No secret is written: the state file holds the endpoint, the query parameters (a sensitive one,
+such as `api_key` or `access_token`, with its value masked: a resume takes it from the command
+again), the base URL without credentials, and counters.
+
+The files may hold customer data, so they are private to the user (0600), created without
+following links, and an export holds `<out>.partial.lock` while it writes: a second export to the
+same file is refused, naming the process that holds it (see safefiles.py).
 """
 
 from __future__ import annotations
@@ -32,11 +37,12 @@ import io
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
+from explorer.core import safefiles
 from explorer.core.catalog import Endpoint
 from explorer.core.errors import (
     ExplorerError,
@@ -50,6 +56,7 @@ from explorer.core.flatten import ColumnSet, cell_text, flatten_record, schema_c
 from explorer.core.humanize import eta, rows_done, speed_parts
 from explorer.core.paging import ResumePoint, iter_pages
 from explorer.core.query import Query
+from explorer.core.requestlog import MASK, is_sensitive_name
 
 if TYPE_CHECKING:
     from explorer.core.client import ApiClient
@@ -248,7 +255,7 @@ class ExportState:
 
     def to_json(self) -> str:
         data = self.__dict__.copy()
-        data["params"] = [list(p) for p in self.params]
+        data["params"] = [list(p) for p in masked_params(self.params)]
         return json.dumps(data, indent=1, ensure_ascii=False)
 
     @classmethod
@@ -257,7 +264,35 @@ class ExportState:
         if not isinstance(raw, dict) or raw.get("version") != STATE_VERSION:
             raise ValueError("unknown state file version")
         raw["params"] = [(str(k), str(v)) for k, v in raw.get("params", [])]
+        _check_types(raw)
         return cls(**raw)
+
+
+def _check_types(raw: dict[str, Any]) -> None:
+    """ValueError unless every field of a state file has its type (a hand-edited or damaged one)."""
+
+    def whole(value: Any) -> bool:
+        return type(value) is int and value >= 0
+
+    if not all(whole(raw.get(k, 0)) for k in ("header_columns", "rows_written", "pages", "bytes")):
+        raise ValueError("a counter is not a whole number")
+    columns = raw.get("columns")
+    if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
+        raise ValueError("the columns are not a list of names")
+    if not isinstance(raw.get("options"), dict) or not isinstance(raw.get("endpoint"), str):
+        raise ValueError("the options or the endpoint are not readable")
+    if not isinstance(raw.get("path"), str) or not isinstance(raw.get("columns_fixed"), bool):
+        raise ValueError("the path or the column policy is not readable")
+    if not isinstance(raw.get("resume") or {}, dict):
+        raise ValueError("the resume point is not an object")
+    for name in ("page_size", "total_count"):
+        if raw.get(name) is not None and type(raw[name]) is not int:
+            raise ValueError(f"{name} is not a whole number")
+
+
+def masked_params(params: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The parameters with the value of each sensitive one masked, as the request log does."""
+    return [(name, MASK if is_sensitive_name(name) else value) for name, value in params]
 
 
 def read_state(out_path: str | os.PathLike[str]) -> ExportState | None:
@@ -270,7 +305,7 @@ def read_state(out_path: str | os.PathLike[str]) -> ExportState | None:
         return None
     try:
         return ExportState.from_json(state_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError, TypeError, RecursionError) as exc:
         raise ExportError(
             f"Unreadable export state {state_path}: {exc}",
             explanation=f"The saved state {state_path.name} of the unfinished export cannot be "
@@ -279,9 +314,30 @@ def read_state(out_path: str | os.PathLike[str]) -> ExportState | None:
 
 
 def _write_state(path: Path, state: ExportState) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(state.to_json(), encoding="utf-8")
-    os.replace(tmp, path)
+    with _writing(path):
+        safefiles.write_atomic(path, utf8(state.to_json()))
+
+
+def utf8(text: str) -> bytes:
+    """UTF-8 bytes; a lone surrogate (JSON allows "\\ud800", UTF-8 cannot hold it) becomes "?"."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A failed write (a full disk, a lost network drive) as an ExportError naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ExportError(
+            f"Could not write {path}: {reason}",
+            explanation=f"Could not write {path}: {reason} (free some space, or check the "
+            "folder and its permissions)",
+        ) from exc
 
 
 # ---------------------------------------------------------------- cells
@@ -290,6 +346,11 @@ def _write_state(path: Path, state: ExportState) -> None:
 def neutralise(text: str) -> str:
     """OWASP CSV-injection guard: a leading quote makes a spreadsheet show the text, not run it."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def header_cells(columns: Sequence[str], options: CsvOptions) -> list[str]:
+    """Field names come from the server too: guarded like the cells below them."""
+    return [neutralise(c) for c in columns] if options.neutralise_formulas else list(columns)
 
 
 def row_cells(flat: Mapping[str, Any], columns: Sequence[str], options: CsvOptions) -> list[str]:
@@ -320,29 +381,44 @@ class _PartialCsv:
         self.state_path = state_path_for(out_path)
         self.state = state
         self.options = options
+        self.lock = safefiles.ExclusiveLock(self.partial_path)
         self._file: IO[bytes] | None = None
 
     # -- opening
     def open_fresh(self) -> None:
+        safefiles.check_target(self.out_path)
         self.partial_path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.partial_path, "wb")  # noqa: SIM115 (closed by close())
-        if self.options.bom:
-            self._file.write(BOM)
-        self._file.flush()
-        self.state.bytes = self._file.tell()
-        _write_state(self.state_path, self.state)
+        self.lock.acquire()
+        try:
+            self._file = os.fdopen(safefiles.create_private(self.partial_path), "wb")
+            if self.options.bom:
+                self._file.write(BOM)
+            self._file.flush()
+            self.state.bytes = self._file.tell()
+            _write_state(self.state_path, self.state)
+        except BaseException:
+            self.close()
+            self.lock.release()
+            raise
 
     def open_resumed(self) -> None:
-        size = self.partial_path.stat().st_size
-        if size < self.state.bytes:
-            raise ExportError(
-                f"{self.partial_path} is shorter than its state file says",
-                explanation=f"{self.partial_path.name} is shorter than recorded, so it cannot be "
-                "resumed; delete it and its .json file and export again from the start.",
-            )
-        self._file = open(self.partial_path, "r+b")  # noqa: SIM115 (closed by close())
-        self._file.truncate(self.state.bytes)  # drops a page that was half written
-        self._file.seek(self.state.bytes)
+        safefiles.check_target(self.out_path)
+        self.lock.acquire()
+        try:
+            self._file = os.fdopen(safefiles.open_existing(self.partial_path), "r+b")
+            size = os.fstat(self._file.fileno()).st_size
+            if size < self.state.bytes:
+                raise ExportError(
+                    f"{self.partial_path} is shorter than its state file says",
+                    explanation=f"{self.partial_path.name} is shorter than recorded, so it cannot "
+                    "be resumed; delete it and its .json file and export again from the start.",
+                )
+            self._file.truncate(self.state.bytes)  # drops a page that was half written
+            self._file.seek(self.state.bytes)
+        except BaseException:
+            self.close()
+            self.lock.release()
+            raise
 
     # -- writing
     def write_page(
@@ -370,12 +446,13 @@ class _PartialCsv:
         writer = _writer(buffer, self.options)
         header_columns = self.state.header_columns
         if self.state.pages == 0 and header_columns == 0 and self.options.header:
-            writer.writerow(columns)
+            writer.writerow(header_cells(columns, self.options))
             header_columns = len(columns)
         for flat in flats:
             writer.writerow(row_cells(flat, columns, self.options))
-        self._file.write(buffer.getvalue().encode("utf-8"))
-        self._file.flush()
+        with _writing(self.partial_path):
+            self._file.write(utf8(buffer.getvalue()))
+            self._file.flush()
         state = self.state
         state.bytes = self._file.tell()
         state.columns = columns
@@ -390,21 +467,28 @@ class _PartialCsv:
     # -- ending
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            with contextlib.suppress(OSError):  # rows not flushed are not in the state either
+                file.close()
 
     def stop(self, reason: str | None) -> None:
         """Keep the partial file and the state of the last complete page for a resume."""
         self.close()
         self.state.stopped_because = reason
-        if self.state_path.exists():
-            _write_state(self.state_path, self.state)
+        try:
+            if self.state_path.exists():
+                # When this fails (the disk is full) the state of the last page stays valid.
+                with contextlib.suppress(ExportError):
+                    _write_state(self.state_path, self.state)
+        finally:
+            self.lock.release()
 
     def discard(self) -> None:
         """Remove the partial file and its state (nothing in them is worth a resume)."""
         self.close()
         self.partial_path.unlink(missing_ok=True)
         self.state_path.unlink(missing_ok=True)
+        self.lock.release()
 
     def finish(self) -> bool:
         """Rename the complete file into place; True when the header had to be rewritten."""
@@ -414,16 +498,18 @@ class _PartialCsv:
                 # No record at all: the file still gets the documented header.
                 self.write_page([], None, None)
                 self.state.pages = 0
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            with _writing(self.partial_path):
+                self._file.flush()
+                os.fsync(self._file.fileno())
             self.state.bytes = self._file.tell()
             _write_state(self.state_path, self.state)
         self.close()
         rewritten = self._needs_rewrite()
         if rewritten:
             self._rewrite_with_full_header()
-        os.replace(self.partial_path, self.out_path)
+        safefiles.replace_into(self.partial_path, self.out_path)
         self.state_path.unlink(missing_ok=True)
+        self.lock.release()
         return rewritten
 
     def _needs_rewrite(self) -> bool:
@@ -442,10 +528,12 @@ class _PartialCsv:
     def _rewrite_with_full_header(self) -> None:
         """Stream the partial file into a new one with the final header, padding short rows."""
         width = len(self.state.columns)
-        rewrite = self.partial_path.with_name(self.partial_path.name + ".rewrite")
+        fd, rewrite = safefiles.temp_beside(self.partial_path, ".rewrite")
         with (
+            _writing(rewrite),
+            safefiles.removed_on_failure(rewrite),
             open(self.partial_path, encoding="utf-8", newline="") as source,
-            open(rewrite, "w", encoding="utf-8", newline="") as target,
+            os.fdopen(fd, "w", encoding="utf-8", newline="") as target,
         ):
             if self.options.bom:
                 source.read(1)  # the BOM, decoded as one character
@@ -454,7 +542,7 @@ class _PartialCsv:
             writer = _writer(target, self.options)
             if self.options.header:
                 next(reader, None)
-                writer.writerow(self.state.columns)
+                writer.writerow(header_cells(self.state.columns, self.options))
             for row in reader:
                 writer.writerow(row + [""] * (width - len(row)))
         os.replace(rewrite, self.partial_path)
@@ -771,7 +859,7 @@ def _check_resumable(saved: ExportState, wanted: ExportState) -> None:
     differences = []
     if saved.endpoint != wanted.endpoint or saved.path != wanted.path:
         differences.append(f"endpoint {saved.path}")
-    if sorted(saved.params) != sorted(wanted.params):
+    if sorted(masked_params(saved.params)) != sorted(masked_params(wanted.params)):
         differences.append("filters or parameters")
     if saved.page_size != wanted.page_size:
         differences.append(f"page size {saved.page_size}")
@@ -781,6 +869,16 @@ def _check_resumable(saved: ExportState, wanted: ExportState) -> None:
         differences.append("columns")
     if saved.base_url and wanted.base_url and saved.base_url != wanted.base_url:
         differences.append(f"server {saved.base_url}")
+    if saved.resume is not None:
+        try:
+            ResumePoint.from_dict(saved.resume)
+        except ExplorerError as exc:
+            raise ResumeMismatch(
+                f"The saved resume point is not valid: {exc}",
+                explanation="The saved progress of the unfinished export is damaged, so it "
+                "cannot be resumed; run the command without --resume to export again from the "
+                "start.",
+            ) from exc
     if differences:
         raise ResumeMismatch(
             "The partial export differs in: " + ", ".join(differences),

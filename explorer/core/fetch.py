@@ -122,3 +122,28 @@ def preview_url(
         params = [(str(k), str(v)) for k, v in first]
     url = base_url.rstrip("/") + request.path
     return f"{url}?{build_query_string(params)}" if params else url
+
+
+_DATE_WORDS = ("date", "from", "since", "after", "before", "until", "start", "end")
+
+
+def empty_reason(endpoint: Endpoint, query: Query) -> str:
+    """Why a query may have found nothing, and how to widen it (for an empty result)."""
+    hints: list[str] = []
+    dated = {
+        name: value
+        for name, value in query.params.items()
+        if any(word in name.lower() for word in _DATE_WORDS) and value
+    }
+    if dated:
+        shown = ", ".join(f"{name} {value}" for name, value in dated.items())
+        hints.append(f"it only covers {shown}: widen the dates to see more")
+    if query.filters:
+        count = len(query.filters)
+        hints.append(f"{count} filter{'s' if count != 1 else ''} narrow it: loosen or remove them")
+    if query.path_params:
+        values = ", ".join(f"{k} {v}" for k, v in query.path_params.items())
+        hints.append(f"it is for {values}: check the value")
+    if not hints:
+        return "No records: the API has none to list here."
+    return "No records match; " + "; ".join(hints) + "."

@@ -35,7 +35,7 @@ def speed_parts(rows_per_s: float, eta_s: float | None) -> list[str]:
 
 def eta(rows: int, total: int | None, rows_per_s: float) -> float | None:
     """Seconds left at this rate, when the total is known and rows are moving."""
-    if total is None or rows_per_s <= 0:
+    if total is None or total < 0 or rows_per_s <= 0:
         return None
     return max(0.0, (total - rows) / rows_per_s)
 

@@ -43,7 +43,8 @@ from explorer.core.catalog import (
     SecurityScheme,
     catalog_from_dict,
 )
-from explorer.core.errors import SpecError
+from explorer.core.errors import ResponseTooLarge, SpecError
+from explorer.core.settings import DEFAULT_MAX_RESPONSE_MB, DEFAULT_REQUEST_TIMEOUT_S
 
 Fetch = Callable[[str], Awaitable[bytes]]
 log = logging.getLogger(__name__)
@@ -184,6 +185,8 @@ def parse_text(text: str, *, source: str = "") -> Any:
     if stripped.startswith(("{", "[")):
         try:
             return json.loads(stripped)
+        except RecursionError as exc:
+            raise _too_deep(where) from exc
         except json.JSONDecodeError as exc:
             raise SpecError(
                 f"The document{where} is not valid JSON: {exc.msg}",
@@ -191,6 +194,8 @@ def parse_text(text: str, *, source: str = "") -> Any:
             ) from exc
     try:
         return yaml.load(stripped, Loader=_YamlLoader)  # a safe loader (C or pure Python)
+    except RecursionError as exc:
+        raise _too_deep(where) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -199,6 +204,14 @@ def parse_text(text: str, *, source: str = "") -> Any:
             f"The document{where} is neither valid JSON nor valid YAML: {problem}",
             location=location,
         ) from exc
+
+
+def _too_deep(where: str) -> SpecError:
+    return SpecError(
+        f"The document{where} is nested too deeply to read",
+        explanation=f"The document{where} is nested thousands of levels deep, which no real "
+        "API description is; check that this is the right file.",
+    )
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -1009,7 +1022,15 @@ def import_openapi(document: str | bytes | os.PathLike[str], *, source: str = ""
         return _catalog_from_openapi(parse_text(text, source=source), source, path)
     text = _decode(document, source) if isinstance(document, bytes) else document
     raw = parse_text(text, source=source)
-    return _catalog_from_openapi(raw, source)
+    return _catalog_within_depth(raw, source)
+
+
+def _catalog_within_depth(raw: Any, source: str, base: Path | None = None) -> Catalog:
+    """The catalog, or SpecError when the document's nesting exhausts the recursion limit."""
+    try:
+        return _catalog_from_openapi(raw, source, base)
+    except RecursionError as exc:
+        raise _too_deep(f" {source}" if source else "") from exc
 
 
 def _read_file(path: Path) -> bytes:
@@ -1317,9 +1338,20 @@ def _servers(raw: dict[str, Any]) -> tuple[str, ...]:
             default = spec.get("default") if isinstance(spec, dict) else None
             if default is not None:
                 url = url.replace("{" + str(name) + "}", str(default))
+        url = _without_credentials(url)
         if url not in out:
             out.append(url)
     return tuple(out)
+
+
+def _without_credentials(url: str) -> str:
+    """A server URL with any `user:password@` removed: it is offered as a profile's base URL,
+    which is saved and shown, and credentials belong in the keychain."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if sep and "@" in authority:
+        return f"{scheme}://{authority.rsplit('@', 1)[1]}{slash}{path}"
+    return url
 
 
 def _requirement(raw: Any) -> tuple[str, ...]:
@@ -1412,7 +1444,7 @@ def catalog_or_openapi(data: bytes | str, *, source: str, base: Path | None = No
     raw = parse_text(text, source=source)
     if isinstance(raw, dict) and "products" in raw and "name" in raw and "openapi" not in raw:
         return catalog_from_dict(raw, source=source)
-    return _catalog_from_openapi(raw, source, base)
+    return _catalog_within_depth(raw, source, base)
 
 
 def is_url(source: str) -> bool:
@@ -1420,21 +1452,54 @@ def is_url(source: str) -> bool:
 
 
 async def download(
-    url: str, *, verify: bool | str = True, timeout: float = 30.0, transport: Any = None
+    url: str,
+    *,
+    verify: bool | str = True,
+    timeout: float = 30.0,
+    transport: Any = None,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_MB * 1024 * 1024,
+    deadline_s: float = DEFAULT_REQUEST_TIMEOUT_S,
 ) -> bytes:
-    """GET the document at `url`; network and HTTP failures become SpecError with advice."""
+    """GET the document at `url`; network and HTTP failures become SpecError with advice.
+
+    Like an API answer, the document is read as a stream and abandoned past `max_bytes`
+    (unpacked), and the whole download must finish within `deadline_s`.
+    """
     import httpx
+
+    from explorer.core.client import read_capped
 
     offline = (
         " ScalePad's official documents need internet access; the bundled catalog works offline."
     )
     try:
-        async with httpx.AsyncClient(
-            verify=verify, timeout=timeout, follow_redirects=True, transport=transport
-        ) as client:
-            response = await client.get(
-                url, headers={"Accept": "application/json, application/yaml, */*"}
-            )
+        async with (
+            asyncio.timeout(deadline_s),
+            httpx.AsyncClient(
+                verify=verify,
+                timeout=min(timeout, deadline_s),
+                follow_redirects=True,
+                transport=transport,
+            ) as client,
+            client.stream(
+                "GET", url, headers={"Accept": "application/json, application/yaml, */*"}
+            ) as response,
+        ):
+            if response.status_code == 200:
+                await read_capped(response, max_bytes)
+    except ResponseTooLarge as exc:
+        raise SpecError(
+            f"The document at {url} is larger than {max_bytes // (1024 * 1024)} MB",
+            explanation=f"The API description at {url} grew past "
+            f"{max_bytes // (1024 * 1024)} MB (unpacked) and was stopped; no real API "
+            "description is that large, so check the address.",
+        ) from exc
+    except TimeoutError as exc:
+        raise SpecError(
+            f"Downloading {url} took longer than {deadline_s:g} s",
+            explanation=f"The API description at {url} was not downloaded within "
+            f"{deadline_s:g} s; check the address, your connection or proxy.{offline}",
+        ) from exc
     except httpx.HTTPError as exc:
         raise SpecError(
             f"Could not download {url}: {type(exc).__name__}",

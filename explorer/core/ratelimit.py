@@ -10,6 +10,10 @@ When the server answers 429 anyway (another integration shares the key, or its r
 smaller), everyone pauses until `Retry-After` has passed, and the effective limit drops by a
 quarter (at most once per period, since the 429s of one burst all report the same overload). It
 creeps back by one request every two clean periods.
+
+A pause lasts at most `max_pause_s` (15 minutes): a `Retry-After: 86400` (or `inf`) would
+otherwise hold every request for a day without a word. `pause_reason` in the snapshot says why
+the requests wait, so the window and the CLI can tell the user, who can cancel.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from explorer.core.humanize import format_duration
+
 if TYPE_CHECKING:
     from explorer.core.settings import Profile
 
@@ -30,6 +36,7 @@ log = logging.getLogger(__name__)
 
 RECENT_429_WINDOW_S = 60.0
 DECREASE_FACTOR = 0.75
+MAX_PAUSE_S = 15 * 60.0
 
 
 class LoopLock:
@@ -75,6 +82,7 @@ class BudgetSnapshot:
     current_wait_s: float  # how long a request asked for now would wait (pause or full window)
     waiting: int  # requests waiting for a slot
     paused_for_s: float = 0.0  # time left of a 429 pause
+    pause_reason: str = ""  # why, while paused: what the server asked for, and the cap
 
 
 class RateGovernor:
@@ -86,8 +94,11 @@ class RateGovernor:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         margin_s: float | None = None,
+        max_pause_s: float = MAX_PAUSE_S,
     ) -> None:
         self._clock = clock
+        self.max_pause_s = max_pause_s
+        self._pause_reason = ""
         self._sleep = sleep
         self._sent: list[Slot] = []
         self._429s: deque[float] = deque()
@@ -153,8 +164,11 @@ class RateGovernor:
         if status != 429:
             return
         self._429s.append(now)
-        pause = retry_after if retry_after is not None else self.period_s
-        self._paused_until = max(self._paused_until, now + pause)
+        asked = retry_after if retry_after is not None else self.period_s
+        pause = min(asked, self.max_pause_s)
+        if now + pause > self._paused_until:
+            self._paused_until = now + pause
+            self._pause_reason = _pause_reason(retry_after, pause, asked)
         if now - self._last_decrease >= self.period_s:
             lowered = max(1, math.floor(self.effective_limit * DECREASE_FACTOR))
             if lowered < self.effective_limit:
@@ -187,6 +201,7 @@ class RateGovernor:
             current_wait_s=max(slot, paused),
             waiting=self._waiting,
             paused_for_s=paused,
+            pause_reason=self._pause_reason if paused > 0 else "",
         )
 
     def subscribe(self, callback: Callable[[BudgetSnapshot], None]) -> Callable[[], None]:
@@ -236,6 +251,18 @@ class RateGovernor:
                 callback(snap)
             except Exception:  # a broken view must not stop the requests
                 log.exception("A rate budget subscriber failed")
+
+
+def _pause_reason(retry_after: float | None, pause: float, asked: float) -> str:
+    if retry_after is None:
+        return f"the API answered 429 (too many requests); waiting {format_duration(pause)}"
+    if asked > pause:
+        wanted = format_duration(asked) if math.isfinite(asked) else "for ever"
+        return (
+            f"the API answered 429 and asked to wait {wanted} (Retry-After); explorer waits "
+            f"at most {format_duration(pause)} before trying again"
+        )
+    return f"the API answered 429 and asked to wait {format_duration(pause)} (Retry-After)"
 
 
 class Governors:

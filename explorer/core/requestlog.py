@@ -45,14 +45,22 @@ _SENSITIVE_HEADERS = frozenset(
         "ocp-apim-subscription-key",
     }
 )
-_SENSITIVE_WORDS = ("password", "passwd", "token", "secret", "api_key", "apikey", "api-key", "jwt")
+_SENSITIVE_WORDS = (
+    *("password", "passwd", "token", "secret", "api_key", "apikey", "api-key", "jwt"),
+    *("access_key", "private_key", "credential"),
+)
+_SENSITIVE_NAMES = frozenset({"key", "sig", "signature"})  # whole names only ("keyword" is fine)
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _CURL_SKIPPED = frozenset({"host", "content-length", "connection", "accept-encoding", "user-agent"})
 
 
 def is_sensitive_name(name: str) -> bool:
     lowered = name.lower()
-    return lowered in _SENSITIVE_HEADERS or any(word in lowered for word in _SENSITIVE_WORDS)
+    return (
+        lowered in _SENSITIVE_HEADERS
+        or lowered in _SENSITIVE_NAMES
+        or any(word in lowered for word in _SENSITIVE_WORDS)
+    )
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:

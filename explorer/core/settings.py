@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from explorer.core.catalog import paging_problem
 from explorer.core.errors import ConfigError
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 APP_DIR_NAME = "explorer"
 SETTINGS_FILE = "settings.json"
 CURRENT_VERSION = 2
+DEFAULT_MAX_RESPONSE_MB = 256
+DEFAULT_REQUEST_TIMEOUT_S = 120.0
 
 # Keys that must never be persisted, wherever they appear in the file (checked on load and save).
 SECRET_KEYS = frozenset(
@@ -168,6 +172,8 @@ class Profile:
     # Paging overrides by endpoint id, in the --paging notation (README: Paging), e.g.
     # (("GET /v1/customers", "last-id:size=limit,max=100"),); settings.json holds them as an object.
     paging: tuple[tuple[str, str], ...] = ()
+    max_response_mb: int = DEFAULT_MAX_RESPONSE_MB  # decoded size of one answer, counted as read
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S  # one request, first byte to last
 
     def __post_init__(self) -> None:
         problems = profile_problems(self)
@@ -234,8 +240,7 @@ def profile_problems(profile: Profile) -> list[str]:
     problems: list[str] = []
     if not profile.name.strip():
         problems.append("the name is empty")
-    if not profile.base_url.startswith(("http://", "https://")):
-        problems.append("the base URL must start with http:// or https://")
+    problems.extend(base_url_problems(profile.base_url))
     if profile.auth_kind is AuthKind.JWT and not (profile.username or "").strip():
         problems.append("a JWT login needs a username")
     if profile.auth_kind is AuthKind.API_KEY and not profile.key_placement.name.strip():
@@ -246,14 +251,42 @@ def profile_problems(profile: Profile) -> list[str]:
         problems.append("OAuth2 needs a token URL starting with http:// or https://")
     if profile.rate_limit < 1:
         problems.append("the rate limit must be at least 1 request")
-    if profile.rate_period_s <= 0:
-        problems.append("the rate period must be more than 0 seconds")
+    if not 0 < profile.rate_period_s < math.inf:  # nan fails this too
+        problems.append("the rate period must be a number of seconds more than 0")
     if not 1 <= profile.page_size <= 1000:
         problems.append("the page size must be between 1 and 1000")
     for endpoint_id, notation in profile.paging:
         problem = paging_problem(notation)
         if problem:
             problems.append(f"the paging of {endpoint_id}: {problem}")
+    if not 1 <= profile.max_response_mb <= 1_000_000:
+        problems.append("the response size limit must be between 1 and 1,000,000 MB")
+    if not 0 < profile.request_timeout_s < math.inf:
+        problems.append("the request timeout must be a number of seconds more than 0")
+    return problems
+
+
+def base_url_problems(url: str) -> list[str]:
+    """What keeps `url` from being an API's base URL: the scheme, the host, the port, and
+    credentials, which belong in the profile's secret (kept in the keychain), never in the URL
+    (it is saved in settings.json, shown, logged and copied)."""
+    if not url.startswith(("http://", "https://")):
+        return ["the base URL must start with http:// or https://"]
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for 99999 or "x"
+    except ValueError as exc:
+        return [f"the base URL {url!r} cannot be read ({exc})"]
+    problems = []
+    if not parts.hostname:
+        problems.append("the base URL has no host name, e.g. https://api.scalepad.com")
+    if port == 0:
+        problems.append("the base URL's port must be between 1 and 65535")
+    if parts.username is not None or parts.password is not None:
+        problems.append(
+            "the base URL holds a user name or password; remove them from the URL and enter "
+            "the API key or the login in the profile's credentials (kept in the system keychain)"
+        )
     return problems
 
 
@@ -401,6 +434,8 @@ class SettingsStore:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return Settings()
+        except UnicodeDecodeError as exc:
+            self._fail(exc)
         except OSError as exc:
             raise ConfigError(
                 f"Could not read the settings file {self.path}: {exc.strerror or exc}",
@@ -410,7 +445,7 @@ class SettingsStore:
             raw = json.loads(text)
             if not isinstance(raw, dict):
                 raise ValueError("the top level is not a JSON object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
             self._fail(exc)
         version = raw.get("version", 1)
         if isinstance(version, int) and version > CURRENT_VERSION:
@@ -445,20 +480,39 @@ class SettingsStore:
             raise
 
     def _fail(self, exc: Exception) -> NoReturn:
-        aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
-        try:
-            os.replace(self.path, aside)
-            kept = f"It was kept as {aside}."
-        except OSError:
-            kept = "It was left where it is."
+        aside = self._set_aside()
+        kept = f"kept as {aside}" if aside is not None else f"left where it is, at {self.path}"
         detail = str(exc) or type(exc).__name__
         raise ConfigError(
-            f"The settings file {self.path} could not be read ({detail}). {kept}",
+            f"The settings file {self.path} could not be read ({detail}); it was {kept}.",
             explanation=(
-                f"The settings file was damaged and has been set aside ({kept[:-1].lower()}); "
+                f"The settings file was damaged and has been set aside (it was {kept}); "
                 "explorer starts with default settings. Copy any profile details you need from it."
             ),
         ) from exc
+
+    def _set_aside(self) -> Path | None:
+        """Move the damaged file to a name of its own; an earlier copy is never overwritten."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for n in range(1, 1000):
+            suffix = "" if n == 1 else f"-{n}"
+            aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}{suffix}")
+            try:
+                os.link(self.path, aside)  # fails if the name is taken, unlike a rename
+            except FileExistsError:
+                continue
+            except OSError:  # no hard links here (FAT, some network drives)
+                if aside.exists():
+                    continue
+                try:
+                    os.replace(self.path, aside)
+                except OSError:
+                    return None
+                return aside
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+            return aside
+        return None
 
     def _keep_backup(self, text: str, version: Any) -> None:
         backup = self.path.with_name(f"{self.path.name}.v{version}.bak")

@@ -2,7 +2,8 @@
 
     explorer-cli export ENDPOINT --out FILE.csv [--profile NAME | --base-url URL]
         [--filter 'FIELD=OP:VALUE']... [--sort SPEC] [--page-size N] [--columns a,b.c]
-        [--param NAME=VALUE]... [--rate N/SECONDS] [--resume] [--paging STYLE] [--max-pages N]
+        [--param NAME=VALUE]... [--rate N/SECONDS] [--timeout SECONDS] [--max-response-mb MB]
+        [--resume] [--paging STYLE] [--max-pages N]
     explorer-cli endpoints [--profile NAME | --spec FILE_OR_URL] [--details]
 
 Credentials: a profile's secret comes from the keychain; the environment overrides it, by scheme:
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import difflib
+import math
 import os
 import signal
 import sys
@@ -67,8 +69,10 @@ from explorer.core.export import (
 )
 from explorer.core.exportjob import ExportJob
 from explorer.core.fetch import check_query, request_for
+from explorer.core.humanize import format_duration
 from explorer.core.query import Query, parse_cli_filter, parse_sort_spec
-from explorer.core.ratelimit import Governors
+from explorer.core.ratelimit import BudgetSnapshot, Governors
+from explorer.core.safefiles import FileLocked, NotARegularFile
 from explorer.core.secrets import Credentials, SecretStore, open_secret_store_async
 from explorer.core.session import load_profile_catalog, open_connection
 from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
@@ -170,6 +174,19 @@ def register(subparsers: Any) -> None:
         help="at most N requests per SECONDS (default: the profile's, else 50/5)",
     )
     export.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="the longest one request may take, first byte to last (default: the profile's, "
+        "else 120)",
+    )
+    export.add_argument(
+        "--max-response-mb",
+        type=_positive_int,
+        metavar="MB",
+        help="the largest answer accepted, unpacked (default: the profile's, else 256)",
+    )
+    export.add_argument(
         "--resume",
         action="store_true",
         help="continue an interrupted export from FILE.csv.partial",
@@ -243,6 +260,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError("must be a number of seconds more than 0")
+    return value
+
+
 # ---------------------------------------------------------------- argument values
 
 
@@ -263,7 +290,7 @@ def parse_rate(text: str) -> tuple[int, float]:
         limit, period = int(count), float(seconds)
     except ValueError:
         limit, period = 0, 0.0
-    if not sep or limit < 1 or period <= 0:
+    if not sep or limit < 1 or not 0 < period < math.inf:  # nan fails this too
         raise UsageProblem(
             f"bad --rate {text!r}",
             explanation="Write --rate as N/SECONDS, for example --rate 50/5 for 50 requests "
@@ -429,6 +456,10 @@ async def resolve_profile(args: argparse.Namespace) -> ResolvedProfile:
     if rate:
         limit, period = parse_rate(rate)
         profile = profile.with_changes(rate_limit=limit, rate_period_s=period)
+    if getattr(args, "timeout", None):
+        profile = profile.with_changes(request_timeout_s=args.timeout)
+    if getattr(args, "max_response_mb", None):
+        profile = profile.with_changes(max_response_mb=args.max_response_mb)
     return ResolvedProfile(profile=profile, catalog=catalog, secrets=store)
 
 
@@ -568,9 +599,11 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
     job = ExportJob.for_query(connection.client, endpoint, query, out, options=options)
     meter = ProgressLine(sys.stderr)
     job.subscribe(lambda j: meter.update(j.progress) if j.running and j.progress else None)
+    stop_notices = connection.governor.subscribe(PauseNotice(sys.stderr).update)
     try:
         result = await job.run(resume=args.resume)
     finally:
+        stop_notices()
         meter.done()
         await connection.aclose()
     _say(f"Wrote {out}")
@@ -639,8 +672,13 @@ def exit_status(error: BaseException) -> int:
     """The documented exit status for an error."""
     if isinstance(error, ExportIncomplete) and error.cause is not None:
         return exit_status(error.cause)
-    if isinstance(error, UsageProblem | QueryError | SpecError | ConfigError | ResumeMismatch):
+    if isinstance(
+        error,
+        UsageProblem | QueryError | SpecError | ConfigError | ResumeMismatch | NotARegularFile,
+    ):
         return EXIT_USAGE
+    if isinstance(error, FileLocked):  # another export is writing the same file
+        return EXIT_FAILED
     if isinstance(error, AuthError | Forbidden | SecretStoreUnavailable):
         return EXIT_AUTH
     if isinstance(error, ApiError):
@@ -665,6 +703,12 @@ def _run(work: Callable[[], Coroutine[Any, Any, int]], *, on_interrupt: Callable
         return exit_status(exc)
     except OSError as exc:
         _say(f"explorer-cli: {exc.strerror or exc} ({exc.filename or 'file'})")
+        return EXIT_FAILED
+    except MemoryError:
+        _say(
+            "explorer-cli: ran out of memory; ask for smaller pages (--page-size) or accept "
+            "smaller answers (--max-response-mb)."
+        )
         return EXIT_FAILED
     return status
 
@@ -727,6 +771,31 @@ class ProgressLine:
         if self.tty and self._width:
             self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()
+
+
+class PauseNotice:
+    """One line on stderr when a rate-limit pause begins: how long, why, and how to stop."""
+
+    SHOWN_FROM_S = 2.0
+
+    def __init__(self, stream: TextIO, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream
+        self.clock = clock
+        self._told_until = float("-inf")
+
+    def update(self, snapshot: BudgetSnapshot) -> None:
+        if snapshot.paused_for_s < self.SHOWN_FROM_S:
+            return
+        until = self.clock() + snapshot.paused_for_s
+        if until <= self._told_until + 1.0:
+            return  # the same pause, told already
+        self._told_until = until
+        self.stream.write(
+            f"explorer-cli: waiting {format_duration(snapshot.paused_for_s)}: "
+            f"{snapshot.pause_reason or 'the rate limit was reached'}. Press Ctrl-C to stop, "
+            f"then {RESUME_HINT}\n"
+        )
+        self.stream.flush()
 
 
 def describe_progress(progress: ExportProgress) -> str:

@@ -361,8 +361,16 @@ class EndpointTree(QWidget):
         self.view.setVisible(not empty)
 
     def _focus_first(self) -> None:
+        """Down from the search: the first matching endpoint (not its group), so Enter opens it."""
+        self._apply_search()
         self.view.setFocus()
-        if not self.view.currentIndex().isValid() and self.proxy.rowCount():
+        current = self.view.currentIndex()
+        if current.isValid() and current.data(EndpointRole) is not None:
+            return
+        shown = self.visible_endpoints()
+        if shown:
+            self.view.setCurrentIndex(self.index_of(shown[0].id))
+        elif self.proxy.rowCount():
             self.view.setCurrentIndex(self.proxy.index(0, 0))
 
     def _open_first(self) -> None:

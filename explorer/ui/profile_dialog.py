@@ -690,7 +690,17 @@ class ProfileDialog(QDialog):
             key_placement=placement if kind is AuthKind.API_KEY else ApiKeySettings(),
             oauth2=oauth2 if kind is AuthKind.OAUTH2 else OAuth2Settings(),
             scheme_name=self._scheme_name(kind),
+            **self._limits_kept(),
         )
+
+    def _limits_kept(self) -> dict[str, Any]:
+        """Limits the form does not show (set in settings.json): an edit keeps them."""
+        if self.original is None:
+            return {}
+        return {
+            "max_response_mb": self.original.max_response_mb,
+            "request_timeout_s": self.original.request_timeout_s,
+        }
 
     def problems(self) -> list[str]:
         if not self._base_url_value().split("://", 1)[-1]:

@@ -163,6 +163,18 @@ def test_path_param_form_blocks_open_until_every_value_fits(qtbot):
     assert dialog.values() == {"stationId": "7", "uid": "123e4567-e89b-12d3-a456-426614174000"}
 
 
+def test_down_then_enter_in_the_search_opens_the_first_match(tree, qtbot):
+    """Typing, Down, Enter opens the first matching endpoint (Enter once folded its group)."""
+    tree.view.setCurrentIndex(QModelIndex())
+    qtbot.keyClicks(tree.search, "stations")
+    qtbot.keyClick(tree.search, Qt.Key.Key_Down)
+    first = tree.visible_endpoints()[0]
+    assert tree.view.currentIndex().data(EndpointRole) == first
+    with qtbot.waitSignal(tree.endpoint_activated) as blocker:
+        qtbot.keyClick(tree.view, Qt.Key.Key_Return)
+    assert blocker.args[0].id == first.id
+
+
 def test_an_operation_asking_for_another_scheme_is_marked(qtbot):
     from pathlib import Path
 

@@ -275,3 +275,12 @@ async def _until_done(dialog):
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the dialog did not finish")
+
+
+def test_editing_a_profile_keeps_the_limits_the_form_does_not_show(make_dialog, sandbox_profile):
+    limited = sandbox_profile.with_changes(max_response_mb=7, request_timeout_s=9.5)
+    dialog = make_dialog(limited)
+    dialog.page_size.setValue(50)
+    edited = dialog.profile()
+    assert (edited.max_response_mb, edited.request_timeout_s) == (7, 9.5)
+    assert edited.page_size == 50

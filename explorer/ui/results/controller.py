@@ -55,6 +55,7 @@ class ResultsController(QObject):
         self.query: Query | None = None  # the query the table shows
         self._runs = 0  # counts runs, so a Load all cancelled by a new run stays quiet
         self._load_all_failed = False
+        self._loading_all = False  # true from Load all's start to just before it says it ended
 
     # ------------------------------------------------------------ deciding
     def refusal(self, query: Query) -> str | None:
@@ -125,14 +126,21 @@ class ResultsController(QObject):
             self.status.emit("Everything is loaded already.")
             return
         self._load_all_failed = False
+        self._loading_all = False  # true from Load all's start to just before it says it ended
         self.tasks.start("load all", self._load_all())
 
     def cancel_load_all(self) -> None:
         self.tasks.cancel("load all")
 
+    def stop(self) -> None:
+        """Stop what runs (a page, Load all, the single record); the rows so far stay."""
+        self.cancel_load_all()
+        self.tasks.cancel("single")
+        self.model.cancel_fetch()
+
     @property
     def loading_all(self) -> bool:
-        return self.tasks.running("load all")
+        return self._loading_all
 
     @property
     def busy(self) -> bool:
@@ -170,6 +178,7 @@ class ResultsController(QObject):
             text = " · ".join(speed_parts(rate, eta(loaded, total, rate)))
             self.load_all_progress.emit(loaded, total, text)
 
+        self._loading_all = True
         self.load_all_running.emit(True)
         progress(self.model.loaded_count, self.model.total_count)
         try:
@@ -187,4 +196,5 @@ class ResultsController(QObject):
         else:
             self.status.emit(f"All {self.model.loaded_count:,} rows loaded.")
         finally:
+            self._loading_all = False
             self.load_all_running.emit(False)

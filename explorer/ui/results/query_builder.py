@@ -439,12 +439,14 @@ class QueryBuilder(QWidget):
     Signals:
         query_changed(object): the form changed (the new Query, valid or not).
         run_requested(object): Run was pressed on a valid form (the Query).
+        stop_requested(): Stop (Run while a query runs) was pressed.
         other_endpoint_pasted(str, object): a pasted URL belongs to another endpoint (id, Query).
         message(str): a short note for the tab's status line.
     """
 
     query_changed = Signal(object)
     run_requested = Signal(object)
+    stop_requested = Signal()
     other_endpoint_pasted = Signal(str, object)
     message = Signal(str)
 
@@ -558,7 +560,8 @@ class QueryBuilder(QWidget):
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
         self.run_button.setToolTip("Run the query (Ctrl+Enter)")
-        self.run_button.clicked.connect(self.request_run)
+        self.run_button.clicked.connect(self._run_clicked)
+        self._running = False
         url_line.addWidget(self.run_button)
         layout.addLayout(url_line)
 
@@ -699,6 +702,24 @@ class QueryBuilder(QWidget):
         if refresh:
             self._refresh()
         return row
+
+    def set_running(self, running: bool) -> None:
+        """While a query runs, Run becomes Stop (and is always enabled)."""
+        if running == self._running:
+            return
+        self._running = running
+        self.run_button.setText("Stop" if running else "Run")
+        if running:
+            self.run_button.setEnabled(True)
+            self.run_button.setToolTip("Stop loading; the rows loaded so far stay")
+        else:
+            self._refresh()  # back to Run, enabled (or not) by the form's state
+
+    def _run_clicked(self) -> None:
+        if self._running:
+            self.stop_requested.emit()
+        else:
+            self.request_run()
 
     def request_run(self) -> None:
         for row in self._rows:
@@ -853,10 +874,11 @@ class QueryBuilder(QWidget):
             self.reason_label.show()
         else:
             self.reason_label.hide()
-        self.run_button.setEnabled(not issues)
-        self.run_button.setToolTip(
-            "Run the query (Ctrl+Enter)" if not issues else self.reason_label.text()
-        )
+        if not self._running:  # while a query runs the button is Stop, always enabled
+            self.run_button.setEnabled(not issues)
+            self.run_button.setToolTip(
+                "Run the query (Ctrl+Enter)" if not issues else self.reason_label.text()
+            )
         try:
             url = preview_url(self._base_url, self._endpoint, query, self._default_page_size)
         except (ExplorerError, ValueError, KeyError) as exc:
@@ -864,7 +886,7 @@ class QueryBuilder(QWidget):
             if not issues:
                 self.reason_label.setText(f"Cannot run: {getattr(exc, 'explanation', exc)}")
                 self.reason_label.show()
-                self.run_button.setEnabled(False)
+                self.run_button.setEnabled(self._running)
         if self.url_edit.text() != url:
             self.url_edit.setText(url)
             self.url_edit.setCursorPosition(0)

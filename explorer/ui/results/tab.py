@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from explorer.core.catalog import Endpoint, PaginationKind
 from explorer.core.errors import AuthError, ExplorerError
 from explorer.core.exportjob import ExportJob
+from explorer.core.fetch import empty_reason
 from explorer.core.flatten import cell_text
 from explorer.core.humanize import format_duration
 from explorer.core.query import Query, SortKey
@@ -140,6 +141,7 @@ class ResultsTab(QWidget):
             default_page_size=getattr(profile, "page_size", None),
         )
         self.builder.run_requested.connect(self.run)
+        self.builder.stop_requested.connect(self.stop)
         self.builder.message.connect(self.show_status)
         self.builder.other_endpoint_pasted.connect(self._other_endpoint_pasted)
         layout.addWidget(self.builder)
@@ -276,6 +278,7 @@ class ResultsTab(QWidget):
         self.proxy.rowsInserted.connect(lambda *_: self._show_find_count(self.proxy.rowCount()))
 
         self._wait_until = 0.0
+        self._wait_reason = ""
         self._wait_timer = QTimer(self)
         self._wait_timer.setInterval(250)
         self._wait_timer.timeout.connect(self._show_wait)
@@ -344,6 +347,16 @@ class ResultsTab(QWidget):
 
     def cancel_load_all(self) -> None:
         self.controller.cancel_load_all()
+
+    def stop(self) -> None:
+        """Stop every request of this tab; the rows loaded so far stay."""
+        loading_all = self.controller.loading_all  # it says itself that it was cancelled
+        self.controller.stop()
+        if not loading_all:
+            self.show_status(
+                f"Stopped: {self.model.loaded_count:,} rows loaded; they stay in the table."
+            )
+        self._update_counts()
 
     @property
     def load_all_task(self) -> asyncio.Task[Any] | None:
@@ -552,6 +565,7 @@ class ResultsTab(QWidget):
             self._end_wait()
         elif snapshot.current_wait_s >= WAIT_SHOWN_FROM_S and self._busy():
             self._wait_until = time.monotonic() + snapshot.current_wait_s
+            self._wait_reason = snapshot.pause_reason  # e.g. what Retry-After asked, and the cap
             self._wait_timer.start()
             self._show_wait()
 
@@ -560,7 +574,10 @@ class ResultsTab(QWidget):
         if left <= 0 or not self._busy():
             self._end_wait()
             return
-        self.wait_label.setText(f"Waiting {format_duration(math.ceil(left))} for the rate limit…")
+        why = f" ({self._wait_reason})" if self._wait_reason else ""
+        self.wait_label.setText(
+            f"Waiting {format_duration(math.ceil(left))} for the rate limit{why}…"
+        )
         self.wait_label.show()
         self.progress_label.hide()  # its rate and time left mean little during a pause
 
@@ -599,8 +616,37 @@ class ResultsTab(QWidget):
             label += f" · pages by {paging}"  # the style in use, also when it was detected
         if self.endpoint_label.text() != label:
             self.endpoint_label.setText(label)
-        self.load_all_button.setEnabled(self.model.has_more and self.model.error is None)
-        self.export_button.setEnabled(self.controller.query is not None)
+        busy = self.controller.busy or self.controller.loading_all
+        self.builder.set_running(busy)
+        can_load = self.model.has_more and self.model.error is None
+        self.load_all_button.setEnabled(can_load)
+        self.load_all_button.setToolTip(
+            "Fetch every remaining page into the table"
+            if can_load
+            else "Fix the error above first (Retry)"
+            if self.model.error is not None
+            else "Every record is loaded already"
+            if self.controller.query is not None
+            else "Run the query first"
+        )
+        can_export = self.controller.query is not None
+        self.export_button.setEnabled(can_export)
+        self.export_button.setToolTip(
+            "Export to CSV (Ctrl+E)"
+            if can_export
+            else "Run the query first: export writes its rows"
+        )
+        self._explain_if_empty()
+
+    def _explain_if_empty(self) -> None:
+        """A query that found nothing says why it may be empty and how to widen it."""
+        query = self.controller.query
+        finished = not self.model.is_loading and not self.model.has_more
+        if query is None or self.model.loaded_count or self.model.error is not None or not finished:
+            return
+        if self.controller.busy:
+            return
+        self.show_status(empty_reason(self._endpoint, query))
 
     def _show_find_count(self, matches: int) -> None:
         self.find_bar.show_count(matches, self.model.loaded_count)

@@ -160,3 +160,30 @@ def test_429s_from_a_stricter_server_wait_visibly_and_load_everything(
     assert not tab.banner.isVisible()
     assert f"All {total:,} rows loaded" in tab.status_label.text()
     assert tab.wait_label.isHidden()  # nothing waits any more
+
+
+def test_a_retry_after_of_a_day_waits_fifteen_minutes_says_why_and_can_be_cancelled(
+    qtbot, make_tab, open_profile, run, until
+):
+    from tests.hostile_servers import page, query, reply, serve
+
+    def second_page_says_tomorrow(handler):
+        if query(handler).get("cursor"):
+            reply(handler, 429, {"errors": [{"title": "Too many"}]}, {"Retry-After": "86400"})
+        else:
+            reply(handler, 200, page(handler, 500))
+
+    with serve(second_page_says_tomorrow) as url:
+        context = open_profile(sandbox_profile_named("Tomorrow", url), "k" * 20)
+        tab = make_tab(context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=100))
+        run(until(loaded(tab, 100)))
+        tab.load_all_button.click()
+        waiting = run(until(lambda: tab.wait_label.isVisible() and tab.wait_label.text()))
+        assert waiting.startswith("Waiting 15 min")
+        assert "asked to wait 24 h 00 min (Retry-After)" in waiting
+        assert "at most 15 min" in waiting
+        assert tab.cancel_button.isVisible()
+        tab.cancel_button.click()
+        run(until(lambda: tab.load_all_task.done()))
+        assert tab.model.rowCount() == 100  # the rows so far stay
+        run(until(lambda: tab.wait_label.isHidden()))

@@ -587,3 +587,54 @@ def test_a_single_record_is_shown_as_a_form(qtbot, make_tab, app_context, run, u
         tab.detail.tree.topLevelItem(i).text(0) for i in range(tab.detail.tree.topLevelItemCount())
     }
     assert {"id", "name"} <= fields
+
+
+def test_run_becomes_stop_while_a_query_runs(qtbot, make_tab, app_context, run, until):
+    tab = make_tab(app_context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
+    run(until(loaded(tab, 10)))
+    assert tab.builder.run_button.text() == "Run"
+    tab.start_load_all()
+    run(until(lambda: tab.builder.run_button.text() == "Stop"))
+    assert tab.builder.run_button.isEnabled()
+    tab.builder.run_button.click()
+    run(until(lambda: not tab.controller.loading_all and not tab.model.is_loading))
+    assert tab.builder.run_button.text() == "Run"
+    kept = tab.model.rowCount()
+    assert tab.status_label.text() == (
+        f"Load all cancelled: {kept:,} rows loaded; they stay in the table."
+    )
+    assert 10 <= kept < tab.model.total_count
+
+
+def test_an_empty_result_says_why_and_how_to_widen_it(qtbot, make_tab, app_context, run, until):
+    query = Query(
+        endpoint_id=HARDWARE, filters=(FilterCondition("name", Operator.EQ, ("no-such-asset",)),)
+    )
+    tab = make_tab(app_context, HARDWARE, query)
+    run(until(lambda: tab.status_label.text().startswith("No records match")))
+    assert tab.status_label.text() == "No records match; 1 filter narrow it: loosen or remove them."
+    assert not tab.load_all_button.isEnabled()
+    assert tab.load_all_button.toolTip() == "Every record is loaded already"
+
+
+def test_an_empty_scout_search_points_at_its_date_range(qtbot, make_tab, scout_context, run, until):
+    tab = make_tab(scout_context, "GET /v1/WorkOrders/Search")
+    tab.builder.param_editor("StartDate").set_values(("1990-01-01",))
+    tab.builder.param_editor("EndDate").set_values(("1990-01-02",))
+    tab.builder._refresh()
+    tab.builder.request_run()
+    run(until(lambda: tab.status_label.text().startswith("No records match")))
+    text = tab.status_label.text()
+    assert "StartDate 1990-01-01" in text
+    assert "EndDate 1990-01-02" in text
+    assert "widen the dates" in text
+
+
+def test_disabled_controls_say_why(qtbot, make_tab, app_context):
+    query = Query(endpoint_id=HARDWARE, filters=(FilterCondition("colour", Operator.EQ, ("x",)),))
+    tab = make_tab(app_context, HARDWARE, query)
+    assert not tab.export_button.isEnabled()
+    assert tab.export_button.toolTip() == "Run the query first: export writes its rows"
+    assert tab.load_all_button.toolTip() == "Run the query first"
+    assert not tab.builder.run_button.isEnabled()
+    assert tab.builder.run_button.toolTip().startswith("Cannot run")
