@@ -135,6 +135,37 @@ class Link:
 
 
 @dataclass(frozen=True)
+class SecurityScheme:
+    """One entry of an OpenAPI document's components.securitySchemes, as a profile can use it.
+
+    `kind` is the settings.AuthKind value a profile takes ("api_key", "bearer", "basic",
+    "oauth2_client_credentials"), or "" when explorer cannot speak it; `note` then (or for a flow
+    it replaces, such as an OAuth2 authorization code needing a browser) says what to do instead.
+    """
+
+    name: str
+    kind: str
+    location: str = ""  # apiKey: "header", "query" or "cookie"
+    param_name: str = ""  # apiKey: the header, parameter or cookie name
+    token_url: str = ""  # oauth2 clientCredentials
+    scopes: tuple[str, ...] = ()  # what the document's requirements ask of this scheme
+    description: str = ""
+    note: str = ""
+
+    @property
+    def summary(self) -> str:
+        """A short line for a choice list: 'apiKey (header X-API-Key)'."""
+        if self.kind == "api_key":
+            return f"{self.name}: API key in the {self.location} {self.param_name!r}"
+        words = {
+            "bearer": "bearer token",
+            "basic": "HTTP basic username and password",
+            "oauth2_client_credentials": "OAuth2 client credentials",
+        }
+        return f"{self.name}: {words.get(self.kind, 'not supported')}"
+
+
+@dataclass(frozen=True)
 class Endpoint:
     method: str
     path: (
@@ -177,6 +208,12 @@ class Endpoint:
     # "override" (--paging) or "profile" (the profile's paging settings).
     paging_source: str = ""
     listed: bool = True  # False: a path no catalog describes (its filters cannot be checked)
+    # The security requirement: alternatives, each a securitySchemes name (several joined with
+    # "+" when all are needed; "" when none is). None: the document's global requirement applies.
+    security: tuple[str, ...] | None = None
+    # Query parameters that carry a credential (an apiKey scheme `in: query`): the profile adds
+    # them on the wire, so a pasted URL's value is dropped and never reaches a query or a title.
+    credential_params: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -252,10 +289,40 @@ class Catalog:
     products: tuple[Product, ...] = ()
     # Servers the document names (for profile presets), e.g. ScalePad's regional hosts.
     servers: tuple[str, ...] = ()
-    auth_hint: str = ""  # "api_key", "jwt" or "none": what a new profile for this API should use
+    auth_hint: str = ""  # an AuthKind value, or "none": what a new profile for this API should use
     source: str = ""  # where it came from: "bundled:scalepad", a file path or a URL
     # What could not be read and was left out or left empty (a remote $ref, a broken schema).
     warnings: tuple[str, ...] = ()
+    security_schemes: tuple[SecurityScheme, ...] = ()  # what an OpenAPI document declares
+    security: tuple[str, ...] = ()  # the document's global requirement (see Endpoint.security)
+
+    def scheme(self, name: str) -> SecurityScheme | None:
+        return next((s for s in self.security_schemes if s.name == name), None)
+
+    def default_scheme(self) -> SecurityScheme | None:
+        """The scheme a new profile should use: the first usable one the document requires."""
+        for alternative in self.security:
+            for name in alternative.split("+"):
+                scheme = self.scheme(name)
+                if scheme is not None and scheme.kind:
+                    return scheme
+        return next((s for s in self.security_schemes if s.kind), None)
+
+    def requirement(self, endpoint: Endpoint) -> tuple[str, ...]:
+        """The security alternatives of one operation (its own, else the document's)."""
+        return self.security if endpoint.security is None else endpoint.security
+
+    def requirement_differs(self, endpoint: Endpoint, scheme_name: str) -> str:
+        """Why an operation may refuse a profile using `scheme_name` ("" when it should not).
+
+        Only meaningful for profiles made from this document (a scheme name is set).
+        """
+        wanted = self.requirement(endpoint)
+        if not scheme_name or not wanted or "" in wanted:
+            return ""
+        if any(scheme_name in alternative.split("+") for alternative in wanted):
+            return ""
+        return "This operation asks for " + " or ".join(a.replace("+", " and ") for a in wanted)
 
     def endpoints(self) -> Iterator[Endpoint]:
         for product in self.products:
@@ -395,6 +462,11 @@ def catalog_from_dict(raw: dict[str, Any], *, source: str = "") -> Catalog:
             servers=tuple(raw.get("servers", ())),
             auth_hint=raw.get("auth_hint", ""),
             source=source or raw.get("source", ""),
+            security_schemes=tuple(
+                SecurityScheme(**{**s, "scopes": tuple(s.get("scopes", ()))})
+                for s in raw.get("security_schemes", ())
+            ),
+            security=tuple(raw.get("security", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SpecError(f"Catalog entry is malformed: {exc!r}") from exc
@@ -462,6 +534,8 @@ def _plain_endpoint_from_dict(e: dict[str, Any]) -> Endpoint:
         records_key=e.get("records_key", "data"),
         id_field=e.get("id_field", "id"),
         tags=tuple(e.get("tags", ())),
+        security=tuple(e["security"]) if e.get("security") is not None else None,
+        credential_params=tuple(e.get("credential_params", ())),
         **{key: e[key] for key in _PAGING_KEYS if key in e},
     )
 

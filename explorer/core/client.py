@@ -36,7 +36,14 @@ from typing import Any, NoReturn, Protocol
 import httpx
 
 from explorer import __version__
-from explorer.core.auth import ApiKeyAuth, JwtAuth
+from explorer.core.auth import (
+    IDENTITY_NAMES,
+    SECRET_NAMES,
+    STORED_IDENTITY,
+    SchemeAuth,
+    auth_for,
+    scheme_label,
+)
 from explorer.core.errors import (
     ApiError,
     AuthError,
@@ -53,6 +60,7 @@ from explorer.core.errors import (
 )
 from explorer.core.ratelimit import RateGovernor
 from explorer.core.requestlog import RequestLog, mask_body, mask_url, scrub
+from explorer.core.secrets import Credentials
 from explorer.core.settings import (
     DEFAULT_MAX_RESPONSE_MB,
     DEFAULT_REQUEST_TIMEOUT_S,
@@ -217,6 +225,8 @@ class ApiClient:
                 if response.status_code < 400:
                     return response
                 error = error_from_response(response, self._secrets())
+                if isinstance(error, AuthError) and response.status_code == 401:
+                    error = self._rejected(error)
                 retryable = isinstance(error, RateLimited) or (
                     isinstance(error, ServerError) and method in IDEMPOTENT_METHODS
                 )
@@ -273,6 +283,16 @@ class ApiClient:
                 )
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
+
+    def without_credentials(self, url: str) -> str:
+        """The URL without the query parameter the profile's API key travels in (a next link
+        that echoes it): the auth adds it again on the wire, and nothing keeps it meanwhile."""
+        names = getattr(self.auth, "query_names", ())
+        parsed = httpx.URL(url)
+        if not names or not parsed.query:
+            return url
+        pairs = [(k, v) for k, v in parsed.params.multi_items() if k not in names]
+        return str(parsed.copy_with(params=pairs))
 
     def backoff_delay(self, failures: int) -> float:
         """Exponential backoff with a cap and 'equal jitter' (between half and all of the step)."""
@@ -341,7 +361,24 @@ class ApiClient:
             attempt=meta.get("attempt", 1),
             waited_s=meta.get("waited_s", 0.0),
             secrets=self._secrets(),
+            curl_templates=self._curl_templates(request),
         )
+
+    def _curl_templates(self, request: httpx.Request) -> dict[str, str]:
+        templates = getattr(self.auth, "curl_templates", None)
+        return dict(templates(request)) if callable(templates) else {}
+
+    def _rejected(self, error: AuthError) -> AuthError:
+        """A 401 explained for the profile's scheme (never a ScalePad hint for another API)."""
+        explain = getattr(self.auth, "rejected_explanation", None)
+        if callable(explain):
+            error.explanation = explain()
+        elif self.auth is None:
+            error.explanation = (
+                "The API asks for credentials (401) but the profile has no authentication: "
+                "choose the scheme the API uses in the profile (Edit profile)."
+            )
+        return error
 
     def _secrets(self) -> tuple[str, ...]:
         values = getattr(self.auth, "sensitive_values", None)
@@ -510,8 +547,8 @@ def _head(response: httpx.Response, size: int) -> str:
 
 # ------------------------------------------------------------------ from a profile
 def secret_name(kind: AuthKind) -> str:
-    """What the profile's secret is, in words ("API key", "password")."""
-    return "API key" if kind is AuthKind.API_KEY else "password"
+    """What the profile's secret is, in words ("API key", "password", "client secret")."""
+    return SECRET_NAMES.get(kind, "secret")
 
 
 async def connect(
@@ -531,23 +568,40 @@ async def connect(
     (the CLI names its environment variables; the window names the profile dialog).
     """
     auth: httpx.Auth | None = None
-    if profile.auth_kind is not AuthKind.NONE:
-        secret = await secret_store.get(profile.name)
-        what = secret_name(profile.auth_kind)
-        if not secret:
+    kind = profile.auth_kind
+    if kind is not AuthKind.NONE:
+        stored = await secret_store.get(profile.name)
+        credentials = Credentials.decode(stored) if stored else None
+        what = secret_name(kind)
+        if kind in STORED_IDENTITY and credentials is not None and not credentials.identity:
+            what = f"{IDENTITY_NAMES[kind]} and {what}"
+            credentials = None
+        if credentials is None or not credentials.secret:
             hint = missing_secret_hint or (
                 f"enter the {what} in the profile settings (Edit profile); it is kept in the "
                 "system keychain, or for this session only when none is available"
             )
+            label = scheme_label(kind)
+            uses = f", which uses {label}" if label != what else ""
             raise AuthError(
                 401,
                 f"No {what} is stored for the profile {profile.name!r}.",
-                explanation=f"No {what} is stored for the profile {profile.name!r}: {hint}.",
+                explanation=f"No {what} is stored for the profile {profile.name!r}{uses}: {hint}.",
             )
-        if profile.auth_kind is AuthKind.API_KEY:
-            auth = ApiKeyAuth(secret)
-        else:
-            auth = JwtAuth(profile.base_url, profile.username or "", secret, profile.jwt)
+        auth = auth_for(
+            kind,
+            profile.base_url,
+            credentials.secret,
+            identity=credentials.identity,
+            username=profile.username,
+            placement=profile.key_placement,
+            oauth2=profile.oauth2,
+            jwt=profile.jwt,
+        )
+        if isinstance(auth, SchemeAuth) and "scalepad" in profile.catalog.lower():
+            auth.rejected_note = (
+                "ScalePad keys stop working when their user loses Administrator rights."
+            )
     if profile.tls_warning:
         log.warning("%s", profile.tls_warning)
     # Loading CA certificates takes tens of milliseconds (httpx would do it in the constructor,

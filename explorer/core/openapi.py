@@ -13,6 +13,7 @@ with what is wrong and where (a line and column, or a JSON pointer).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 import yaml
 
@@ -39,6 +40,7 @@ from explorer.core.catalog import (
     QueryParam,
     Resource,
     SchemaField,
+    SecurityScheme,
     catalog_from_dict,
 )
 from explorer.core.errors import ResponseTooLarge, SpecError
@@ -1117,6 +1119,10 @@ def _catalog_from_openapi(raw: Any, source: str, base: Path | None = None) -> Ca
                 endpoint, links = _bare_endpoint(method, path, operation, params), []
             else:
                 readable += 1
+            if "security" in operation:
+                endpoint = dataclasses.replace(
+                    endpoint, security=_requirement(operation["security"])
+                )
             tags = [str(t) for t in operation.get("tags") or [] if isinstance(t, str | int)]
             product, resource = _product_and_resource(path, tags, title)
             op_id = operation.get("operationId")
@@ -1127,6 +1133,14 @@ def _catalog_from_openapi(raw: Any, source: str, base: Path | None = None) -> Ca
 
     if failures and not readable:
         raise failures[0]
+    servers = _servers(raw)
+    schemes = _security_schemes(raw, servers)
+    in_query = tuple(s.param_name for s in schemes if s.kind == "api_key" and s.location == "query")
+    if in_query:
+        built = [
+            (product, resource, dataclasses.replace(endpoint, credential_params=in_query), links)
+            for product, resource, endpoint, links in built
+        ]
     by_id = {endpoint.id: endpoint for _, _, endpoint, _ in built}
     groups: dict[str, dict[str, list[Endpoint]]] = {}
     for product, resource, endpoint, links in built:
@@ -1138,6 +1152,8 @@ def _catalog_from_openapi(raw: Any, source: str, base: Path | None = None) -> Ca
         if resolved_links:
             endpoint = Endpoint(**{**endpoint.__dict__, "links": resolved_links})
         groups.setdefault(product, {}).setdefault(resource, []).append(endpoint)
+    requirement = _requirement(raw.get("security"))
+    default = Catalog("", security_schemes=schemes, security=requirement).default_scheme()
     tag_descriptions = {
         str(t.get("name")): _first_line(t.get("description"))
         for t in raw.get("tags") or []
@@ -1155,9 +1171,11 @@ def _catalog_from_openapi(raw: Any, source: str, base: Path | None = None) -> Ca
             )
             for p, resources in groups.items()
         ),
-        servers=_servers(raw),
-        auth_hint=_auth_hint(raw),
+        servers=servers,
+        auth_hint=default.kind if default is not None else ("none" if not schemes else ""),
         source=source,
+        security_schemes=schemes,
+        security=requirement,
         warnings=tuple(doc.warnings),
     )
 
@@ -1336,14 +1354,78 @@ def _without_credentials(url: str) -> str:
     return url
 
 
-def _auth_hint(raw: dict[str, Any]) -> str:
-    schemes = _dict(_dict(raw.get("components")).get("securitySchemes"))
-    kinds = {str(s.get("type")): s for s in schemes.values() if isinstance(s, dict)}
-    if "apiKey" in kinds:
-        return "api_key"
-    if "http" in kinds or "oauth2" in kinds or "openIdConnect" in kinds:
-        return "jwt"
-    return "none" if not schemes else ""
+def _requirement(raw: Any) -> tuple[str, ...]:
+    """A security requirement list as alternatives: ["a", "b+c"]; "" for `{}` (no auth)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple("+".join(sorted(str(k) for k in item)) for item in raw if isinstance(item, dict))
+
+
+def _required_scopes(raw: dict[str, Any], name: str) -> tuple[str, ...]:
+    """The scopes the document's requirements (global, then per operation) ask of a scheme."""
+    lists = [raw.get("security")]
+    for item in _dict(raw.get("paths")).values():
+        for operation in _dict(item).values():
+            if isinstance(operation, dict):
+                lists.append(operation.get("security"))
+    scopes: list[str] = []
+    for requirement in lists:
+        for alternative in requirement if isinstance(requirement, list) else ():
+            for scope in _dict(alternative).get(name) or ():
+                if isinstance(scope, str) and scope not in scopes:
+                    scopes.append(scope)
+    return tuple(scopes)
+
+
+def _security_schemes(raw: dict[str, Any], servers: tuple[str, ...]) -> tuple[SecurityScheme, ...]:
+    """components.securitySchemes as schemes a profile can take over."""
+    found: list[SecurityScheme] = []
+    declared = _dict(_dict(raw.get("components")).get("securitySchemes"))
+    for name, spec in declared.items():
+        if not isinstance(spec, dict):
+            continue
+        kind, where = str(spec.get("type") or ""), str(spec.get("in") or "")
+        description = _first_line(spec.get("description"))
+        common: dict[str, Any] = {"name": str(name), "description": description}
+        if kind == "apiKey" and where in ("header", "query", "cookie") and spec.get("name"):
+            found.append(
+                SecurityScheme(
+                    kind="api_key", location=where, param_name=str(spec["name"]), **common
+                )
+            )
+        elif kind == "http" and str(spec.get("scheme") or "").lower() in ("bearer", "basic"):
+            found.append(SecurityScheme(kind=str(spec["scheme"]).lower(), **common))
+        elif kind == "oauth2":
+            flow = _dict(_dict(spec.get("flows")).get("clientCredentials"))
+            token_url = str(flow.get("tokenUrl") or "")
+            if token_url:
+                if servers and not token_url.startswith(("http://", "https://")):
+                    token_url = urljoin(servers[0].rstrip("/") + "/", token_url)
+                found.append(
+                    SecurityScheme(
+                        kind="oauth2_client_credentials",
+                        token_url=token_url,
+                        scopes=_required_scopes(raw, str(name)),
+                        **common,
+                    )
+                )
+            else:
+                flows = ", ".join(_dict(spec.get("flows"))) or "none"
+                note = (
+                    f"The document's OAuth2 flows ({flows}) need a browser sign-in; get an "
+                    "access token elsewhere and paste it as a bearer token."
+                )
+                found.append(SecurityScheme(kind="bearer", note=note, **common))
+        elif kind == "openIdConnect":
+            note = (
+                "OpenID Connect needs a browser sign-in; paste an access token as a bearer token."
+            )
+            found.append(SecurityScheme(kind="bearer", note=note, **common))
+        else:
+            what = f"{kind} {spec.get('scheme') or where}".strip()
+            note = f"explorer cannot use this scheme ({what}); choose another one."
+            found.append(SecurityScheme(kind="", note=note, **common))
+    return tuple(found)
 
 
 # ---------------------------------------------------------------- files and URLs

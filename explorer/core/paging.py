@@ -640,7 +640,10 @@ class _Walk:
         return count < min(self.size, self.largest_page)
 
     def _own_url(self, envelope: _Envelope) -> str:
-        url = urljoin(envelope.request_url, envelope.next_url or "")
+        # An API key the link echoes in its query is never kept (the auth adds it on the wire).
+        url = self.client.without_credentials(
+            urljoin(envelope.request_url, envelope.next_url or "")
+        )
         base = self.client.base_url
         if url == base or url.startswith(base + "/"):
             return url

@@ -542,6 +542,8 @@ def _query_from_pairs(
             page_size = int(value)
         elif key in endpoint.paging_params:
             continue  # a cursor or page number belongs to one moment of paging, not to the query
+        elif key in endpoint.credential_params:
+            continue  # a pasted API key: the profile sends its own; never kept in a query
         else:
             declared = endpoint.param(key)
             name = declared.name if declared else key

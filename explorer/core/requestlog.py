@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import httpx
 
@@ -93,7 +93,7 @@ def mask_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
         pairs = parse_qsl(parsed.query.decode("ascii", "replace"), keep_blank_values=True)
         if any(is_sensitive_name(k) for k, _ in pairs):
             safe = [(k, MASK if is_sensitive_name(k) else v) for k, v in pairs]
-            parsed = parsed.copy_with(query=urlencode(safe, safe="[]:,").encode("ascii"))
+            parsed = parsed.copy_with(query=urlencode(safe, safe="[]:,*").encode("ascii"))
     return scrub(str(parsed), secrets)
 
 
@@ -151,6 +151,8 @@ class RequestLogEntry:
     attempt: int = 1  # 1 for the first try, 2 for the first retry, ...
     waited_s: float = 0.0  # time spent waiting for the rate governor before sending
     truncated: bool = False  # the response body was longer than the cap
+    # What copy-as-cURL writes where the credential went (see auth.SchemeAuth.curl_variables)
+    curl_templates: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -196,6 +198,7 @@ class RequestLog:
         attempt: int = 1,
         waited_s: float = 0.0,
         secrets: Iterable[str] = (),
+        curl_templates: Mapping[str, str] | None = None,
     ) -> RequestLogEntry:
         """Make a masked entry from an exchange and add it."""
         secrets = tuple(secrets)
@@ -237,6 +240,7 @@ class RequestLog:
             attempt=attempt,
             waited_s=round(waited_s, 3),
             truncated=truncated,
+            curl_templates=tuple((curl_templates or {}).items()),
         )
         self.add(entry)
         return entry
@@ -258,6 +262,8 @@ def _raw(headers: httpx.Headers) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------ copy as cURL
 def _placeholder_for(name: str) -> str:
     lowered = name.lower()
+    if lowered in ("client_id", "client_secret"):
+        return f"$EXPLORER_{lowered.upper()}"
     if lowered == "x-api-key" or "key" in lowered:
         return f"${API_KEY_VAR}"
     if "pass" in lowered:
@@ -300,18 +306,40 @@ def _double_quoted(text: str) -> str:
     return f'"{escaped}"'
 
 
+def _curl_url(url: str, templates: Mapping[str, str]) -> str:
+    """The URL, quoted; a masked query-string credential becomes its $EXPLORER_* variable."""
+    parsed = httpx.URL(url)
+    if MASK not in url or not parsed.query:
+        return shlex.quote(url)
+    pairs = parse_qsl(parsed.query.decode("ascii", "replace"), keep_blank_values=True)
+    query = "&".join(
+        f"{quote(k, safe='[]:,')}="
+        + (templates.get(f"query:{k}", _placeholder_for(k)) if v == MASK else quote(v, safe=":,"))
+        for k, v in pairs
+    )
+    return _double_quoted(str(parsed.copy_with(query=None)) + "?" + query)
+
+
 def to_curl(entry: RequestLogEntry, secrets: Mapping[str, str] | None = None) -> str:
     """A cURL command that repeats the request, with secrets as $EXPLORER_* variables.
 
     `secrets` maps variable names (EXPLORER_API_KEY, EXPLORER_TOKEN, ...) to real values, for a
     user who explicitly asked to include them; without it the command holds no secret.
     """
+    templates = dict(entry.curl_templates)
     head = "curl" + ("" if entry.method == "GET" else f" -X {entry.method}")
-    lines = [f"{head} {shlex.quote(entry.url)}"]
+    lines = [f"{head} {_curl_url(entry.url, templates)}"]
     for name, value in entry.request_headers:
-        if name.lower() in _CURL_SKIPPED:
+        lowered = name.lower()
+        if lowered in _CURL_SKIPPED:
             continue
-        if MASK in value and is_sensitive_name(name):
+        if MASK in value and lowered == "authorization" and value.startswith("Basic "):
+            user = templates.get("basic", "$EXPLORER_USERNAME:$EXPLORER_PASSWORD")
+            lines.append(f"-u {_double_quoted(user)}")
+            continue
+        if MASK in value and f"header:{lowered}" in templates:
+            value = templates[f"header:{lowered}"]
+        elif MASK in value and is_sensitive_name(name):
             scheme, _, rest = value.partition(" ")
             value = f"{scheme} {_placeholder_for(name)}" if rest == MASK else _placeholder_for(name)
         lines.append(f"-H {_double_quoted(f'{name}: {value}')}")

@@ -1,6 +1,10 @@
 """Where API keys and passwords live: the system keychain, or this session's memory.
 
-One keyring entry per profile (service "explorer", user = profile name). Every keyring call runs in a
+One keyring entry per profile (service "explorer", user = profile name). A scheme with one secret
+(API key, token, JWT password) stores it as the plain string, as always; one with two (basic:
+username + password; OAuth2: client id + client secret) stores a small JSON object marked
+`explorer_credentials` (see `Credentials`), so entries saved before keep working unchanged.
+Every keyring call runs in a
 worker thread, because backends talk to D-Bus, the macOS keychain or the Windows vault and may block
 (or show an unlock prompt). When no usable backend exists (a headless Linux box, a locked or broken
 keychain), secrets are kept in memory for this session only, and `unavailable_reason` says why.
@@ -9,7 +13,9 @@ keychain), secrets are kept in memory for this session only, and `unavailable_re
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import keyring
@@ -21,6 +27,49 @@ log = logging.getLogger(__name__)
 
 SERVICE_NAME = "explorer"
 SESSION_ONLY = "this session only"
+
+
+_CREDENTIALS_MARK = "explorer_credentials"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What one profile's scheme needs: the secret, and for basic / OAuth2 also who is asking.
+
+    `identity` is the basic username or the OAuth2 client id; `secret` the key, token, password or
+    client secret. Neither appears in the repr.
+    """
+
+    secret: str
+    identity: str | None = None
+
+    def encode(self) -> str:
+        """The keyring value: the secret alone when there is no identity (the old format)."""
+        if self.identity is None:
+            return self.secret
+        return json.dumps({_CREDENTIALS_MARK: 1, "identity": self.identity, "secret": self.secret})
+
+    @classmethod
+    def decode(cls, value: str) -> Credentials:
+        """The credentials an entry holds; a plain string is the secret alone."""
+        if value.startswith("{") and _CREDENTIALS_MARK in value:
+            try:
+                raw = json.loads(value)
+            except ValueError:
+                raw = None
+            if isinstance(raw, dict) and raw.get(_CREDENTIALS_MARK) == 1:
+                identity = raw.get("identity")
+                return cls(str(raw.get("secret") or ""), str(identity) if identity else None)
+        return cls(value)
+
+    def values(self) -> tuple[str, ...]:
+        """Every string the logs must never show."""
+        return tuple(v for v in (self.secret, self.identity) if v)
+
+    def __repr__(self) -> str:
+        return f"Credentials(identity={'<set>' if self.identity else None}, secret=<hidden>)"
+
+    __str__ = __repr__
 
 
 class SecretStore:

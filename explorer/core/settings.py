@@ -41,9 +41,64 @@ SECRET_KEYS = frozenset(
 
 
 class AuthKind(StrEnum):
-    API_KEY = "api_key"  # header `x-api-key` (ScalePad)
+    API_KEY = "api_key"  # a key in a header, query parameter or cookie (ScalePad: `x-api-key`)
+    BEARER = "bearer"  # a static token in `Authorization: Bearer`
+    BASIC = "basic"  # HTTP basic: username and password on every request
+    OAUTH2 = "oauth2_client_credentials"  # client id + secret for a token (RFC 6749 section 4.4)
     JWT = "jwt"  # log in with username + password, send `Authorization: Bearer` (Scout)
     NONE = "none"
+
+
+@dataclass(frozen=True)
+class ApiKeySettings:
+    """Where an API key goes: a header, query parameter or cookie of any name, with a prefix.
+
+    The default is ScalePad's `x-api-key` header, spelled exactly so (its gateway rejects other
+    casings), which is also what every profile saved before these settings existed meant.
+    """
+
+    location: str = "header"  # "header", "query" or "cookie"
+    name: str = "x-api-key"
+    prefix: str = ""  # e.g. "Token " for `Authorization: Token <key>`
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ApiKeySettings:
+        known = {f.name for f in fields(cls)}
+        settings = cls(**{k: str(v) for k, v in raw.items() if k in known})
+        if settings.location not in ("header", "query", "cookie"):
+            raise ValueError(
+                f"an API key goes in a header, query or cookie, not {settings.location!r}"
+            )
+        return settings
+
+
+@dataclass(frozen=True)
+class OAuth2Settings:
+    """OAuth2 client credentials: where to get a token, for which scopes, and how to send the
+    client secret ("basic": HTTP basic, RFC 6749's default; "post": in the form body)."""
+
+    token_url: str = ""
+    scopes: tuple[str, ...] = ()
+    client_auth: str = "basic"
+    renew_at: float = 0.8  # fetch a new token after this fraction of `expires_in`
+
+    def to_dict(self) -> dict[str, Any]:
+        raw = asdict(self)
+        raw["scopes"] = list(self.scopes)
+        return raw
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> OAuth2Settings:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in raw.items() if k in known}
+        values["scopes"] = tuple(str(s) for s in values.get("scopes") or ())
+        settings = cls(**values)
+        if settings.client_auth not in ("basic", "post"):
+            raise ValueError(f"client_auth must be 'basic' or 'post', not {settings.client_auth!r}")
+        return settings
 
 
 @dataclass(frozen=True)
@@ -111,6 +166,9 @@ class Profile:
     ca_bundle: str | None = None  # PEM file for a corporate proxy's CA
     verify_tls: bool = True
     jwt: JwtSettings = field(default_factory=JwtSettings)
+    key_placement: ApiKeySettings = field(default_factory=ApiKeySettings)
+    oauth2: OAuth2Settings = field(default_factory=OAuth2Settings)
+    scheme_name: str = ""  # the document's securitySchemes name this profile follows, if any
     # Paging overrides by endpoint id, in the --paging notation (README: Paging), e.g.
     # (("GET /v1/customers", "last-id:size=limit,max=100"),); settings.json holds them as an object.
     paging: tuple[tuple[str, str], ...] = ()
@@ -147,6 +205,8 @@ class Profile:
         raw = asdict(self)
         raw["auth_kind"] = self.auth_kind.value
         raw["jwt"] = self.jwt.to_dict()
+        raw["key_placement"] = self.key_placement.to_dict()
+        raw["oauth2"] = self.oauth2.to_dict()
         raw.pop("paging")
         if self.paging:
             raw["paging"] = dict(self.paging)
@@ -158,6 +218,9 @@ class Profile:
         values = {k: v for k, v in raw.items() if k in known}
         values["auth_kind"] = AuthKind(values.get("auth_kind", AuthKind.API_KEY))
         values["jwt"] = JwtSettings.from_dict(values.get("jwt") or {})
+        # Files from before these settings: an api_key profile meant the `x-api-key` header.
+        values["key_placement"] = ApiKeySettings.from_dict(values.get("key_placement") or {})
+        values["oauth2"] = OAuth2Settings.from_dict(values.get("oauth2") or {})
         paging = values.get("paging") or {}
         if not isinstance(paging, dict):
             raise ConfigError(
@@ -180,6 +243,12 @@ def profile_problems(profile: Profile) -> list[str]:
     problems.extend(base_url_problems(profile.base_url))
     if profile.auth_kind is AuthKind.JWT and not (profile.username or "").strip():
         problems.append("a JWT login needs a username")
+    if profile.auth_kind is AuthKind.API_KEY and not profile.key_placement.name.strip():
+        problems.append("the API key needs the name of its header, query parameter or cookie")
+    if profile.auth_kind is AuthKind.OAUTH2 and not profile.oauth2.token_url.startswith(
+        ("http://", "https://")
+    ):
+        problems.append("OAuth2 needs a token URL starting with http:// or https://")
     if profile.rate_limit < 1:
         problems.append("the rate limit must be at least 1 request")
     if not 0 < profile.rate_period_s < math.inf:  # nan fails this too

@@ -6,9 +6,11 @@
         [--resume] [--paging STYLE] [--max-pages N]
     explorer-cli endpoints [--profile NAME | --spec FILE_OR_URL] [--details]
 
-Credentials: a profile's secret comes from the keychain (EXPLORER_API_KEY, or EXPLORER_USERNAME and
-EXPLORER_PASSWORD, override it); with --base-url they come from those variables only. They are
-never printed, and never written to the CSV or its state file.
+Credentials: a profile's secret comes from the keychain; the environment overrides it, by scheme:
+EXPLORER_API_KEY (API key), EXPLORER_TOKEN (bearer), EXPLORER_USERNAME and EXPLORER_PASSWORD (basic,
+JWT login), EXPLORER_CLIENT_ID and EXPLORER_CLIENT_SECRET (OAuth2 client credentials). With
+--base-url they come from those variables only. `--auth NAME` picks the document's security scheme
+by its securitySchemes name. They are never printed, and never written to the CSV or its state file.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from explorer.core import catalogs
+from explorer.core.auth import scheme_settings
 from explorer.core.catalog import (
     Catalog,
     Endpoint,
@@ -61,7 +64,7 @@ from explorer.core.humanize import format_duration
 from explorer.core.query import Query, parse_cli_filter, parse_sort_spec
 from explorer.core.ratelimit import BudgetSnapshot, Governors
 from explorer.core.safefiles import FileLocked, NotARegularFile
-from explorer.core.secrets import SecretStore, open_secret_store_async
+from explorer.core.secrets import Credentials, SecretStore, open_secret_store_async
 from explorer.core.session import load_profile_catalog, open_connection
 from explorer.core.settings import AuthKind, JwtSettings, Profile, SettingsStore
 from explorer.exitcodes import (
@@ -78,6 +81,17 @@ DEFAULT_CATALOG = "scalepad+sandbox+scout"  # for --base-url without --catalog
 ENV_API_KEY = "EXPLORER_API_KEY"
 ENV_USERNAME = "EXPLORER_USERNAME"
 ENV_PASSWORD = "EXPLORER_PASSWORD"
+ENV_TOKEN = "EXPLORER_TOKEN"
+ENV_CLIENT_ID = "EXPLORER_CLIENT_ID"
+ENV_CLIENT_SECRET = "EXPLORER_CLIENT_SECRET"
+#: The environment variables that supply each scheme's credentials (identity first, if any).
+ENV_FOR: dict[AuthKind, tuple[str, ...]] = {
+    AuthKind.API_KEY: (ENV_API_KEY,),
+    AuthKind.BEARER: (ENV_TOKEN,),
+    AuthKind.BASIC: (ENV_USERNAME, ENV_PASSWORD),
+    AuthKind.JWT: (ENV_USERNAME, ENV_PASSWORD),
+    AuthKind.OAUTH2: (ENV_CLIENT_ID, ENV_CLIENT_SECRET),
+}
 COMMAND_LINE_PROFILE = "command line"
 RESUME_HINT = "run the same command with --resume to continue."
 TYPO_RATIO = 0.9  # an unlisted path this close to a listed one is taken for a typo of it
@@ -226,8 +240,13 @@ def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--base-url",
         metavar="URL",
-        help=f"the API's base URL; the key comes from {ENV_API_KEY} (or a login from "
-        f"{ENV_USERNAME} and {ENV_PASSWORD})",
+        help=f"the API's base URL; credentials come from {ENV_API_KEY}, {ENV_TOKEN}, "
+        f"{ENV_USERNAME} and {ENV_PASSWORD}, or {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}",
+    )
+    parser.add_argument(
+        "--auth",
+        metavar="NAME",
+        help="the security scheme to use, by its name in the document's securitySchemes",
     )
 
 
@@ -380,9 +399,18 @@ class ResolvedProfile:
 
     @property
     def missing_secret_hint(self) -> str:
-        if self.profile.auth_kind is AuthKind.API_KEY:
+        kind = self.profile.auth_kind
+        if kind is AuthKind.API_KEY:
             return f"save the key in the app's profile settings, or set {ENV_API_KEY}"
-        return f"save the password in the app, or set {ENV_USERNAME} and {ENV_PASSWORD}"
+        if kind is AuthKind.BEARER:
+            return f"save the token in the app's profile settings, or set {ENV_TOKEN}"
+        if kind is AuthKind.OAUTH2:
+            return (
+                "save the client id and client secret in the app's profile settings, or set "
+                f"{ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}"
+            )
+        what = "username and password" if kind is AuthKind.BASIC else "password"
+        return f"save the {what} in the app, or set {ENV_USERNAME} and {ENV_PASSWORD}"
 
 
 async def saved_profile(name: str) -> Profile:
@@ -401,44 +429,29 @@ async def saved_profile(name: str) -> Profile:
 async def resolve_profile(args: argparse.Namespace) -> ResolvedProfile:
     """The profile (saved, or made from --base-url), its catalog and where its secret comes from."""
     catalog_arg: str | None = getattr(args, "catalog", None)
-    env_key = os.environ.get(ENV_API_KEY)
-    env_user = os.environ.get(ENV_USERNAME)
-    env_password = os.environ.get(ENV_PASSWORD)
+    env = {name: os.environ.get(name) or None for names in ENV_FOR.values() for name in names}
+    store: SecretStore
     if args.profile:
         profile = await saved_profile(args.profile)
-        store: SecretStore = await open_secret_store_async()
-        override = _env_secret(profile.auth_kind, env_key, env_user, env_password)
-        if override is not None:
-            if env_user and profile.auth_kind is AuthKind.JWT:
-                profile = profile.with_changes(username=env_user)
-            store = SecretStore()
-            await store.set(profile.name, override)
+        store = await open_secret_store_async()
         catalog = await load_profile_catalog(
             profile, catalog_arg or profile.catalog or DEFAULT_CATALOG
         )
+        profile = _with_scheme(profile, catalog, getattr(args, "auth", None))
     else:
-        if env_key:
-            kind, username = AuthKind.API_KEY, None
-        elif env_user and env_password:
-            kind, username = AuthKind.JWT, env_user
-        else:
-            kind, username = AuthKind.NONE, None
         catalog = await catalogs.load_catalog(catalog_arg or DEFAULT_CATALOG)
-        jwt = JwtSettings.scout() if kind is AuthKind.JWT else JwtSettings()
         try:
-            profile = Profile(
-                name=COMMAND_LINE_PROFILE,
-                base_url=args.base_url,
-                auth_kind=kind,
-                username=username,
-                jwt=jwt,
-            )
+            profile = Profile(name=COMMAND_LINE_PROFILE, base_url=args.base_url)
+            profile = _with_scheme(profile, catalog, getattr(args, "auth", None), env)
         except ConfigError as exc:
             raise UsageProblem(str(exc), explanation=f"Bad --base-url: {exc.explanation}") from exc
         store = SecretStore()
-        secret = _env_secret(kind, env_key, env_user, env_password)
-        if secret is not None:
-            await store.set(profile.name, secret)
+    override = _env_credentials(profile.auth_kind, env)
+    if override is not None:
+        if profile.auth_kind is AuthKind.JWT:
+            profile = profile.with_changes(username=env[ENV_USERNAME])
+        store = SecretStore()
+        await store.set(profile.name, override.encode())
     rate = getattr(args, "rate", None)
     if rate:
         limit, period = parse_rate(rate)
@@ -450,14 +463,50 @@ async def resolve_profile(args: argparse.Namespace) -> ResolvedProfile:
     return ResolvedProfile(profile=profile, catalog=catalog, secrets=store)
 
 
-def _env_secret(
-    kind: AuthKind, key: str | None, username: str | None, password: str | None
-) -> str | None:
-    if kind is AuthKind.API_KEY:
-        return key or None
-    if kind is AuthKind.JWT and username and password:
-        return password
-    return None
+def _with_scheme(
+    profile: Profile,
+    catalog: Catalog,
+    name: str | None,
+    env: dict[str, str | None] | None = None,
+) -> Profile:
+    """The profile using the scheme `--auth NAME` picks; for --base-url (`env` given) without
+    it, the first scheme the document requires whose variables are set, else a guess from them."""
+    if name:
+        scheme = catalog.scheme(name)
+        if scheme is None:
+            known = ", ".join(s.name for s in catalog.security_schemes) or "none"
+            raise UsageProblem(
+                f"no security scheme {name!r}",
+                explanation=f"The document declares no security scheme {name!r} (it declares: "
+                f"{known}); name one of those with --auth.",
+            )
+        return profile.with_changes(**scheme_settings(scheme))
+    if env is None:
+        return profile
+    for scheme in catalog.security_schemes:
+        if scheme.kind and all(env.get(v) for v in ENV_FOR[AuthKind(scheme.kind)]):
+            return profile.with_changes(**scheme_settings(scheme))
+    if env[ENV_API_KEY]:
+        return profile.with_changes(auth_kind=AuthKind.API_KEY)
+    if env[ENV_TOKEN]:
+        return profile.with_changes(auth_kind=AuthKind.BEARER)
+    if env[ENV_USERNAME] and env[ENV_PASSWORD]:
+        return profile.with_changes(
+            auth_kind=AuthKind.JWT, username=env[ENV_USERNAME], jwt=JwtSettings.scout()
+        )
+    return profile.with_changes(auth_kind=AuthKind.NONE)
+
+
+def _env_credentials(kind: AuthKind, env: dict[str, str | None]) -> Credentials | None:
+    """The credentials the environment supplies for a scheme, when all of them are set."""
+    names = ENV_FOR.get(kind, ())
+    values = [env.get(name) for name in names]
+    if not names or not all(values):
+        return None
+    if len(values) == 1:
+        return Credentials(str(values[0]))
+    identity, secret = str(values[0]), str(values[1])
+    return Credentials(secret, None if kind is AuthKind.JWT else identity)
 
 
 # ---------------------------------------------------------------- export

@@ -46,6 +46,8 @@ EndpointRole = Qt.ItemDataRole.UserRole + 1
 SearchTextRole = Qt.ItemDataRole.UserRole + 2
 #: The HTTP method of a leaf row, for the badge.
 MethodRole = Qt.ItemDataRole.UserRole + 3
+#: Why the profile's credentials may not be what this operation asks for ("" when they are).
+AuthNoteRole = Qt.ItemDataRole.UserRole + 4
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -57,7 +59,9 @@ class EndpointTreeModel(QStandardItemModel):
         super().__init__(parent)
         self.set_catalog(catalog)
 
-    def set_catalog(self, catalog: Catalog | None) -> None:
+    def set_catalog(self, catalog: Catalog | None, scheme_name: str = "") -> None:
+        """Show a catalog; with the profile's `scheme_name`, operations that ask for another
+        security scheme are marked."""
         self.clear()
         if catalog is None:
             return
@@ -70,7 +74,9 @@ class EndpointTreeModel(QStandardItemModel):
             for resource in product.resources:
                 resource_item = _group_item(resource.name, resource.description)
                 for endpoint in resource.endpoints:
-                    resource_item.appendRow(_endpoint_item(endpoint, product.name, resource.name))
+                    item = _endpoint_item(endpoint, product.name, resource.name)
+                    _mark_auth(item, catalog, endpoint, scheme_name)
+                    resource_item.appendRow(item)
                 if resource_item.rowCount():
                     product_item.appendRow(resource_item)
             if product_item.rowCount():
@@ -117,6 +123,19 @@ def _endpoint_item(endpoint: Endpoint, product: str, resource: str) -> QStandard
         tip += f"<br>Paging: {html.escape(paging_summary(endpoint))}"
     item.setToolTip(tip)
     return item
+
+
+def _mark_auth(item: QStandardItem, catalog: Catalog, endpoint: Endpoint, scheme_name: str) -> None:
+    note = catalog.requirement_differs(endpoint, scheme_name)
+    if not note:
+        return
+    needs = " or ".join(a.replace("+", " + ") for a in catalog.requirement(endpoint))
+    item.setText(f"{item.text()}  · needs {needs}")
+    item.setData(note, AuthNoteRole)
+    item.setToolTip(
+        f"{item.toolTip()}<br><i>{note}; this profile uses {scheme_name}, so the API may refuse "
+        "it.</i>"
+    )
 
 
 class EndpointFilterProxy(QSortFilterProxyModel):
@@ -284,8 +303,8 @@ class EndpointTree(QWidget):
         self.view.doubleClicked.connect(self._on_double_click)
         self.view.activated_endpoint.connect(self.endpoint_activated)
 
-    def set_catalog(self, catalog: Catalog | None) -> None:
-        self.model.set_catalog(catalog)
+    def set_catalog(self, catalog: Catalog | None, scheme_name: str = "") -> None:
+        self.model.set_catalog(catalog, scheme_name)
         self._apply_search()
 
     def set_search_text(self, text: str) -> None:

@@ -374,7 +374,9 @@ class MainWindow(QMainWindow):
 
     def _set_context(self, context: AppContext | None) -> None:
         self.context = context
-        self.tree.set_catalog(context.catalog if context else None)
+        self.tree.set_catalog(
+            context.catalog if context else None, context.profile.scheme_name if context else ""
+        )
         self.budget.attach(context.governor if context else None)
         self.log_view.set_request_log(self.services.request_log)
         if context is None:

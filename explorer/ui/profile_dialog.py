@@ -1,7 +1,9 @@
 """Create or edit a connection profile, its secret, and try it with one cheap request.
 
-The profile goes into the settings file; the API key or password goes into the secret store
-(system keychain, or this session only) and never into the settings. The dialog says which.
+The profile goes into the settings file; the API key, token, password or client secret (with the
+basic username or OAuth2 client id) goes into the secret store (system keychain, or this session
+only) and never into the settings. The dialog says which. For an OpenAPI document, Check reads its
+security schemes, offers them as a choice and preselects the one it requires.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,18 +30,35 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.core import catalogs
-from explorer.core.catalog import Catalog
+from explorer.core.auth import (
+    IDENTITY_NAMES,
+    SECRET_NAMES,
+    STORED_IDENTITY,
+    scheme_label,
+    scheme_settings,
+)
+from explorer.core.catalog import Catalog, SecurityScheme
 from explorer.core.errors import ConfigError, ExplorerError
 from explorer.core.ratelimit import Governors
 from explorer.core.requestlog import RequestLog
+from explorer.core.secrets import Credentials
 from explorer.core.session import probe_connection
-from explorer.core.settings import AuthKind, JwtSettings, Profile, Settings, SettingsStore
+from explorer.core.settings import (
+    ApiKeySettings,
+    AuthKind,
+    JwtSettings,
+    OAuth2Settings,
+    Profile,
+    Settings,
+    SettingsStore,
+)
 from explorer.ui import theme
 from explorer.ui.async_utils import describe_error, error_details, spawn
 
@@ -67,6 +87,16 @@ CATALOG_CHOICES: tuple[tuple[str, str], ...] = (
 )
 _OPENAPI_FILE = "__openapi_file__"
 _OPENAPI_URL = "__openapi_url__"
+#: The schemes in the Authentication list, in the order offered.
+AUTH_CHOICES: tuple[tuple[str, AuthKind], ...] = (
+    ("API key (header, query parameter or cookie)", AuthKind.API_KEY),
+    ("Bearer token", AuthKind.BEARER),
+    ("HTTP basic (username and password)", AuthKind.BASIC),
+    ("OAuth2 client credentials", AuthKind.OAUTH2),
+    ("Username and password login (JWT)", AuthKind.JWT),
+    ("No authentication", AuthKind.NONE),
+)
+_CHOSEN_BY_HAND = "__by_hand__"
 
 
 def clean_secret(text: str) -> str:
@@ -145,9 +175,11 @@ class ProfileDialog(QDialog):
         self.secrets = secrets
         self.original = profile
         self._busy = False
+        self._touched = False  # problems are said in red only once the user has done something
+        self._auto_name = ""  # a name the dialog chose (a preset's, a document's title)
+        self._schemes: tuple[SecurityScheme, ...] = ()
         self._test_task: asyncio.Task[Any] | None = None
         self.setWindowTitle("Edit profile" if profile else "New profile")
-        self.setMinimumWidth(560)
         self._build()
         if profile is not None:
             self._load(profile)
@@ -155,12 +187,15 @@ class ProfileDialog(QDialog):
             self.apply_preset(preset or "scalepad")
         self._update_auth_fields()
         self._validate()
+        self._size_once()
 
     # ------------------------------------------------------------ layout
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setSpacing(10)
-        presets = QHBoxLayout()
+        self.presets_row = QWidget(self)
+        presets = QHBoxLayout(self.presets_row)
+        presets.setContentsMargins(0, 0, 0, 0)
         presets.addWidget(QLabel("Start from:", self))
         for label, key in (
             ("ScalePad", "scalepad"),
@@ -173,14 +208,19 @@ class ProfileDialog(QDialog):
             button.clicked.connect(lambda _=False, k=key: self.apply_preset(k))
             presets.addWidget(button)
         presets.addStretch(1)
-        outer.addLayout(presets)
-        self.preset_note = QLabel(self)
-        self.preset_note.setProperty("role", "hint")
-        self.preset_note.setWordWrap(True)
+        outer.addWidget(self.presets_row)
+        self.presets_row.setVisible(self.original is None)  # an existing profile keeps its kind
+        self.preset_note = _hint_label(self)
+        self.preset_note.setVisible(self.original is None)
         outer.addWidget(self.preset_note)
 
-        form = QFormLayout()
+        # The fields scroll inside a fixed-size dialog: rows and hints that come and go never
+        # resize the window, and a small screen still reaches every field.
+        body = QWidget(self)
+        form = QFormLayout(body)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.form = form
         self.name_edit = QLineEdit(self)
         self.name_edit.setPlaceholderText("e.g. ScalePad production")
         form.addRow("Name", self.name_edit)
@@ -194,15 +234,82 @@ class ProfileDialog(QDialog):
         if url_edit is not None:
             url_edit.setPlaceholderText("https://api.example.com")
         form.addRow("Base URL", self.base_url)
-        self.auth_kind = QComboBox(self)
-        self.auth_kind.addItem("API key (x-api-key header)", AuthKind.API_KEY)
-        self.auth_kind.addItem("Username and password (JWT login)", AuthKind.JWT)
-        self.auth_kind.addItem("No authentication", AuthKind.NONE)
-        form.addRow("Authentication", self.auth_kind)
 
+        self.catalog_kind = QComboBox(self)
+        for label, value in CATALOG_CHOICES:
+            self.catalog_kind.addItem(label, value)
+        self.catalog_kind.addItem("OpenAPI document (file)", _OPENAPI_FILE)
+        self.catalog_kind.addItem("OpenAPI document (URL)", _OPENAPI_URL)
+        # Long official-document URLs must not make the list as wide as the dialog.
+        self.catalog_kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.catalog_kind.setMinimumContentsLength(28)
+        form.addRow("Catalog", self.catalog_kind)
+        source_row = QHBoxLayout()
+        self.catalog_source = QLineEdit(self)
+        self.catalog_source.setPlaceholderText("path or https:// URL of an OpenAPI 3 document")
+        self.catalog_source.setMinimumWidth(240)
+        self.catalog_browse = QPushButton("Browse…", self)
+        self.catalog_browse.setAutoDefault(False)
+        self.catalog_browse.clicked.connect(self._browse_catalog)
+        self.catalog_check = QPushButton("Check", self)
+        self.catalog_check.setAutoDefault(False)
+        self.catalog_check.setToolTip(
+            "Read the document now: its endpoints, base URL and authentication"
+        )
+        self.catalog_check.clicked.connect(self._check_catalog)
+        source_row.addWidget(self.catalog_source, 1)
+        source_row.addWidget(self.catalog_browse)
+        source_row.addWidget(self.catalog_check)
+        self._source_row = source_row
+        form.addRow("Document", source_row)
+        self.catalog_status = _hint_label(self)
+        form.addRow("", self.catalog_status)
+
+        self.doc_scheme = QComboBox(self)
+        self.doc_scheme.setToolTip("The security schemes the document declares")
+        form.addRow("Document asks for", self.doc_scheme)
+        self.auth_kind = QComboBox(self)
+        for label, kind in AUTH_CHOICES:
+            self.auth_kind.addItem(label, kind)
+        form.addRow("Authentication", self.auth_kind)
+        self.scheme_note = _hint_label(self)
+        form.addRow("", self.scheme_note)
+
+        key_row = QHBoxLayout()
+        self.key_location = QComboBox(self)
+        for label, value in (
+            ("header", "header"),
+            ("query parameter", "query"),
+            ("cookie", "cookie"),
+        ):
+            self.key_location.addItem(label, value)
+        self.key_name = QLineEdit(self)
+        self.key_name.setPlaceholderText("name, e.g. x-api-key")
+        self.key_prefix = QLineEdit(self)
+        self.key_prefix.setPlaceholderText("prefix (optional), e.g. Token")
+        key_row.addWidget(self.key_location)
+        key_row.addWidget(self.key_name, 2)
+        key_row.addWidget(self.key_prefix, 1)
+        self._key_row = key_row
+        form.addRow("Key goes in", key_row)
+
+        self.token_url = QLineEdit(self)
+        self.token_url.setPlaceholderText("https://login.example.com/oauth/token")
+        form.addRow("Token URL", self.token_url)
+        self.scopes = QLineEdit(self)
+        self.scopes.setPlaceholderText("scopes separated by spaces (optional)")
+        form.addRow("Scopes", self.scopes)
+        self.client_auth = QComboBox(self)
+        self.client_auth.addItem("HTTP basic to the token URL (the standard)", "basic")
+        self.client_auth.addItem("In the request body (client_secret_post)", "post")
+        form.addRow("Client secret sent", self.client_auth)
+
+        self.identity_label = QLabel("Username", self)
         self.username = QLineEdit(self)
         self.username.setPlaceholderText("the API user's login name")
-        form.addRow("Username", self.username)
+        form.addRow(self.identity_label, self.username)
         self.secret_label = QLabel("API key", self)
         self.secret_edit = QLineEdit(self)
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -216,12 +323,13 @@ class ProfileDialog(QDialog):
         secret_row.addWidget(self.show_secret_box)
         form.addRow(self.secret_label, secret_row)
         self._secret_row = secret_row
-        self.secret_hint = QLabel(self)
-        self.secret_hint.setWordWrap(True)
-        self.secret_hint.setProperty("role", "hint")
+        self.secret_hint = _hint_label(self)
         form.addRow("", self.secret_hint)
-        self.form = form
 
+        # The JWT login's internals are rarely changed: folded under "Advanced".
+        self.jwt_advanced = QCheckBox("Advanced login settings (paths, token field, header)", self)
+        self.jwt_advanced.toggled.connect(self._update_auth_fields)
+        form.addRow("", self.jwt_advanced)
         self.jwt_box = QGroupBox("JWT login", self)
         jwt_form = QFormLayout(self.jwt_box)
         self.login_path = QLineEdit(self.jwt_box)
@@ -244,30 +352,6 @@ class ProfileDialog(QDialog):
         jwt_form.addRow("", scout)
         form.addRow(self.jwt_box)
         more = form
-        catalog_row = QHBoxLayout()
-        self.catalog_kind = QComboBox(self)
-        for label, value in CATALOG_CHOICES:
-            self.catalog_kind.addItem(label, value)
-        self.catalog_kind.addItem("OpenAPI document (file)", _OPENAPI_FILE)
-        self.catalog_kind.addItem("OpenAPI document (URL)", _OPENAPI_URL)
-        self.catalog_source = QLineEdit(self)
-        self.catalog_source.setPlaceholderText("path or https:// URL of an OpenAPI 3 document")
-        self.catalog_browse = QPushButton("Browse…", self)
-        self.catalog_browse.setAutoDefault(False)
-        self.catalog_browse.clicked.connect(self._browse_catalog)
-        self.catalog_check = QPushButton("Check", self)
-        self.catalog_check.setAutoDefault(False)
-        self.catalog_check.setToolTip("Read the document now and count its endpoints")
-        self.catalog_check.clicked.connect(self._check_catalog)
-        catalog_row.addWidget(self.catalog_kind)
-        catalog_row.addWidget(self.catalog_source, 1)
-        catalog_row.addWidget(self.catalog_browse)
-        catalog_row.addWidget(self.catalog_check)
-        more.addRow("Catalog", catalog_row)
-        self.catalog_status = QLabel(self)
-        self.catalog_status.setProperty("role", "hint")
-        self.catalog_status.setWordWrap(True)
-        more.addRow("", self.catalog_status)
 
         rate_row = QHBoxLayout()
         self.rate_limit = QSpinBox(self)
@@ -303,11 +387,15 @@ class ProfileDialog(QDialog):
         self.tls_warning.setProperty("role", "warning")
         self.tls_warning.setWordWrap(True)
         more.addRow("", self.tls_warning)
-        outer.addLayout(form)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        self.fields_area = scroll
+        outer.addWidget(scroll, 1)
 
-        self.where_secret = QLabel(self)
-        self.where_secret.setProperty("role", "hint")
-        self.where_secret.setWordWrap(True)
+        self.where_secret = _hint_label(self)
         outer.addWidget(self.where_secret)
 
         test_row = QHBoxLayout()
@@ -317,13 +405,15 @@ class ProfileDialog(QDialog):
         self.test_result = QLabel(self)
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        _reserve_lines(self.test_result, 3)
         test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         test_row.addWidget(self.test_result, 1)
         outer.addLayout(test_row)
 
         self.problem = QLabel(self)
-        self.problem.setProperty("role", "error")
+        self.problem.setProperty("role", "hint")
         self.problem.setWordWrap(True)
+        _reserve_lines(self.problem, 2)
         outer.addWidget(self.problem)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -338,25 +428,56 @@ class ProfileDialog(QDialog):
         self.delete_button.clicked.connect(self._delete_clicked)
         outer.addWidget(self.buttons)
 
-        for edit in (self.name_edit, self.username, self.catalog_source, self.ca_bundle):
+        edits = (
+            self.name_edit,
+            self.username,
+            self.catalog_source,
+            self.ca_bundle,
+            self.key_name,
+            self.key_prefix,
+            self.token_url,
+            self.scopes,
+        )
+        for edit in edits:
             edit.textChanged.connect(self._validate)
+            edit.textEdited.connect(self._mark_touched)
+        self.secret_edit.textEdited.connect(self._mark_touched)
+        self.name_edit.textEdited.connect(self._forget_auto_name)
         self.base_url.currentTextChanged.connect(self._validate)
+        if url_edit is not None:
+            url_edit.textEdited.connect(self._mark_touched)
         self.secret_edit.textChanged.connect(self._on_secret_changed)
-        self.auth_kind.currentIndexChanged.connect(self._update_auth_fields)
+        self.auth_kind.currentIndexChanged.connect(self._on_auth_kind_chosen)
+        self.doc_scheme.currentIndexChanged.connect(self._on_doc_scheme_chosen)
+        self.key_location.currentIndexChanged.connect(self._validate)
         self.catalog_kind.currentIndexChanged.connect(self._update_catalog_fields)
         self.verify_tls.toggled.connect(self._validate)
         self._show_where_secret()
+        self._set_doc_schemes(())
+
+    def _size_once(self) -> None:
+        """One size for the dialog's life, fitted to the screen: hints never make it jump."""
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        width, height = 720, 760
+        if screen is not None:
+            width = min(width, screen.width() - 40)
+            height = min(height, screen.height() - 60)
+        self.resize(max(560, width), max(420, height))
 
     # ------------------------------------------------------------ presets and loading
     def apply_preset(self, key: str) -> None:
         """Fill the form from one of catalogs.PRESETS (ScalePad, Scout, any OpenAPI document)."""
         preset = catalogs.PRESETS[key]
         if self.original is None:
-            self.name_edit.setText(self._unique_name(preset.name))
+            self._auto_name = self._unique_name(preset.name)
+            self.name_edit.setText(self._auto_name)
         # A preset without a real host ("https://") leaves the field empty, for the user to fill.
         has_host = preset.base_url.split("://", 1)[-1].strip("/")
         self.base_url.setCurrentText(preset.base_url if has_host else "")
+        self._set_doc_schemes(())
         self._set_combo(self.auth_kind, AuthKind(preset.auth_kind))
+        self._set_key_placement(ApiKeySettings())
+        self._set_oauth2(OAuth2Settings())
         if preset.catalog:
             self._select_catalog(preset.catalog)
         else:
@@ -391,15 +512,19 @@ class ProfileDialog(QDialog):
         self.name_edit.setText(p.name)
         self.base_url.setCurrentText(p.base_url)
         self._set_combo(self.auth_kind, p.auth_kind)
-        self.username.setText(p.username or "")
+        self.username.setText(p.username or "" if p.auth_kind is AuthKind.JWT else "")
         self._select_catalog(p.catalog)
         self._set_jwt(p.jwt)
+        self._set_key_placement(p.key_placement)
+        self._set_oauth2(p.oauth2)
         self.rate_limit.setValue(p.rate_limit)
         self.rate_period.setValue(p.rate_period_s)
         self.page_size.setValue(p.page_size)
         self.verify_tls.setChecked(p.verify_tls)
         self.ca_bundle.setText(p.ca_bundle or "")
         self.secret_edit.setPlaceholderText("saved; leave empty to keep it")
+        if p.auth_kind in STORED_IDENTITY:
+            self.username.setPlaceholderText("saved; leave empty to keep it")
         self._update_catalog_fields()
 
     def _set_jwt(self, jwt: JwtSettings) -> None:
@@ -409,6 +534,16 @@ class ProfileDialog(QDialog):
         self.token_field.setText(jwt.token_field)
         self.body_encoding.setCurrentText(jwt.body_encoding)
         self.header_prefix.setText(jwt.header_prefix)
+
+    def _set_key_placement(self, placement: ApiKeySettings) -> None:
+        self._set_combo(self.key_location, placement.location)
+        self.key_name.setText(placement.name)
+        self.key_prefix.setText(placement.prefix)
+
+    def _set_oauth2(self, oauth2: OAuth2Settings) -> None:
+        self.token_url.setText(oauth2.token_url)
+        self.scopes.setText(" ".join(oauth2.scopes))
+        self._set_combo(self.client_auth, oauth2.client_auth)
 
     def _unique_name(self, base: str) -> str:
         names = {p.name for p in self.settings.profiles}
@@ -422,6 +557,62 @@ class ProfileDialog(QDialog):
         index = combo.findData(data)
         if index >= 0:
             combo.setCurrentIndex(index)
+
+    # ------------------------------------------------------------ the document's schemes
+    def _set_doc_schemes(
+        self, schemes: tuple[SecurityScheme, ...], chosen: str | None = None
+    ) -> None:
+        """Offer the document's schemes; select `chosen` (a scheme name, "" for none)."""
+        self._schemes = schemes
+        self.doc_scheme.blockSignals(True)
+        self.doc_scheme.clear()
+        for scheme in schemes:
+            self.doc_scheme.addItem(scheme.summary, scheme.name)
+        if schemes:
+            self.doc_scheme.addItem("No authentication", "")
+            self.doc_scheme.addItem("Set by hand below", _CHOSEN_BY_HAND)
+            self._set_combo(self.doc_scheme, _CHOSEN_BY_HAND if chosen is None else chosen)
+        self.doc_scheme.blockSignals(False)
+        self._show_scheme_note()
+
+    def _chosen_scheme(self) -> SecurityScheme | None:
+        name = self.doc_scheme.currentData()
+        return next((s for s in self._schemes if s.name == name), None)
+
+    def _on_doc_scheme_chosen(self) -> None:
+        data = self.doc_scheme.currentData()
+        scheme = self._chosen_scheme()
+        self.auth_kind.blockSignals(True)
+        if data == "":
+            self._set_combo(self.auth_kind, AuthKind.NONE)
+        elif scheme is not None and scheme.kind:
+            changes = scheme_settings(scheme)
+            self._set_combo(self.auth_kind, changes["auth_kind"])
+            if "key_placement" in changes:
+                self._set_key_placement(changes["key_placement"])
+            if "oauth2" in changes:
+                self._set_oauth2(changes["oauth2"])
+        self.auth_kind.blockSignals(False)
+        self._update_auth_fields()
+
+    def _on_auth_kind_chosen(self) -> None:
+        scheme = self._chosen_scheme()
+        chosen = self.auth_kind_value()
+        if self._schemes and (scheme is None or scheme.kind != chosen.value):
+            follows_none = chosen is AuthKind.NONE
+            self.doc_scheme.blockSignals(True)
+            self._set_combo(self.doc_scheme, "" if follows_none else _CHOSEN_BY_HAND)
+            self.doc_scheme.blockSignals(False)
+        self._update_auth_fields()
+
+    def _show_scheme_note(self) -> None:
+        scheme = self._chosen_scheme()
+        note = scheme.note if scheme is not None else ""
+        if scheme is not None and scheme.description and not note:
+            note = scheme.description
+        self.scheme_note.setText(note)
+        self._show_row(self.scheme_note, bool(note))
+        self._show_row(self.doc_scheme, bool(self._schemes))
 
     # ------------------------------------------------------------ reading the form
     def catalog_value(self) -> str:
@@ -441,6 +632,25 @@ class ProfileDialog(QDialog):
     def secret(self) -> str:
         return clean_secret(self.secret_edit.text())
 
+    def identity(self) -> str:
+        return self.username.text().strip()
+
+    def credentials(self) -> Credentials | None:
+        """What the user typed for the scheme's secret store entry (None: nothing typed)."""
+        kind = self.auth_kind_value()
+        secret = self.secret()
+        if not secret:
+            return None
+        return Credentials(secret, self.identity() or None if kind in STORED_IDENTITY else None)
+
+    def _scheme_name(self, kind: AuthKind) -> str:
+        scheme = self._chosen_scheme()
+        if scheme is not None and scheme.kind == kind.value:
+            return scheme.name
+        if not self._schemes and self.original is not None and self.original.auth_kind is kind:
+            return self.original.scheme_name  # the document was not read again
+        return ""
+
     def profile(self) -> Profile:
         """The profile the form describes; raises ConfigError with what to fix."""
         kind = self.auth_kind_value()
@@ -455,18 +665,31 @@ class ProfileDialog(QDialog):
                 "header_prefix": self.header_prefix.text(),
             }
         )
+        placement = ApiKeySettings(
+            str(self.key_location.currentData()),
+            self.key_name.text().strip(),
+            self.key_prefix.text(),
+        )
+        oauth2 = OAuth2Settings(
+            self.token_url.text().strip(),
+            tuple(self.scopes.text().split()),
+            str(self.client_auth.currentData()),
+        )
         return Profile(
             name=self.name_edit.text().strip(),
             base_url=self._base_url_value(),
             auth_kind=kind,
             catalog=self.catalog_value(),
-            username=self.username.text().strip() or None if kind is AuthKind.JWT else None,
+            username=self.identity() or None if kind is AuthKind.JWT else None,
             rate_limit=self.rate_limit.value(),
             rate_period_s=self.rate_period.value(),
             page_size=self.page_size.value(),
             ca_bundle=self.ca_bundle.text().strip() or None,
             verify_tls=self.verify_tls.isChecked(),
             jwt=jwt,
+            key_placement=placement if kind is AuthKind.API_KEY else ApiKeySettings(),
+            oauth2=oauth2 if kind is AuthKind.OAUTH2 else OAuth2Settings(),
+            scheme_name=self._scheme_name(kind),
             **self._limits_kept(),
         )
 
@@ -493,10 +716,13 @@ class ProfileDialog(QDialog):
         clash = self.settings.profile(profile.name)
         if clash is not None and (self.original is None or self.original.name != profile.name):
             found.append(f"A profile named {profile.name!r} exists already; choose another name.")
-        needs_secret = profile.auth_kind is not AuthKind.NONE
-        if needs_secret and not self.secret() and self.original is None:
-            what = "API key" if profile.auth_kind is AuthKind.API_KEY else "password"
-            found.append(f"Enter the {what}.")
+        kind = profile.auth_kind
+        # A saved secret serves only the scheme it was saved for.
+        kept = self.original is not None and self.original.auth_kind is kind
+        if kind in STORED_IDENTITY and not self.identity() and not kept:
+            found.append(f"Enter the {IDENTITY_NAMES[kind]}.")
+        if kind is not AuthKind.NONE and not self.secret() and not kept:
+            found.append(f"Enter the {SECRET_NAMES[kind]}.")
         return found
 
     # ------------------------------------------------------------ reactions
@@ -507,13 +733,24 @@ class ProfileDialog(QDialog):
     def _update_auth_fields(self) -> None:
         kind = self.auth_kind_value()
         jwt = kind is AuthKind.JWT
-        self._show_row(self.username, jwt)
-        self._show_row(self.jwt_box, jwt)
+        self._show_row(self._key_row, kind is AuthKind.API_KEY)
+        for field in (self.token_url, self.scopes, self.client_auth):
+            self._show_row(field, kind is AuthKind.OAUTH2)
+        self._show_row(self.username, kind in IDENTITY_NAMES)
+        self.identity_label.setText(IDENTITY_NAMES.get(kind, "username").capitalize())
+        if kind is AuthKind.OAUTH2:
+            self.username.setPlaceholderText(
+                self.username.placeholderText() if self.original else "the OAuth2 client id"
+            )
+        self._show_row(self.jwt_advanced, jwt)
+        self._show_row(self.jwt_box, jwt and self.jwt_advanced.isChecked())
         self._show_row(self._secret_row, kind is not AuthKind.NONE)
-        self.secret_label.setText("Password" if jwt else "API key")
+        self.secret_label.setText(
+            SECRET_NAMES.get(kind, "secret").capitalize().replace("Api", "API")
+        )
+        self._show_scheme_note()
         self._show_where_secret()
         self._on_secret_changed()
-        self.adjustSize()
 
     def _openapi_chosen(self) -> bool:
         return self.catalog_kind.currentData() in (_OPENAPI_FILE, _OPENAPI_URL)
@@ -521,8 +758,7 @@ class ProfileDialog(QDialog):
     def _update_catalog_fields(self) -> None:
         kind = self.catalog_kind.currentData()
         openapi = kind in (_OPENAPI_FILE, _OPENAPI_URL)
-        self.catalog_source.setVisible(openapi)
-        self.catalog_check.setVisible(openapi)
+        self._show_row(self._source_row, openapi)
         self.catalog_browse.setVisible(kind == _OPENAPI_FILE)
         self._set_catalog_status("")
         self._validate()
@@ -550,20 +786,38 @@ class ProfileDialog(QDialog):
 
     def _show_where_secret(self) -> None:
         location = getattr(self.secrets, "location", "this session only")
-        what = "password" if self.auth_kind_value() is AuthKind.JWT else "API key"
-        text = f"The {what} is kept in: {location}; never in the settings file."
+        kind = self.auth_kind_value()
+        what, verb = SECRET_NAMES.get(kind, "secret"), "is"
+        if kind in STORED_IDENTITY:
+            what, verb = f"{IDENTITY_NAMES[kind]} and {what}", "are"
+        text = f"The {what} {verb} kept in: {location}; never in the settings file."
+        if kind is AuthKind.NONE:
+            text = f"No secret is sent ({scheme_label(kind)})."
         self.where_secret.setText(text)
         # Why there is no keychain (and how to get one) is long: it goes in the tooltip.
         self.where_secret.setToolTip(getattr(self.secrets, "unavailable_reason", None) or "")
+
+    def _mark_touched(self) -> None:
+        if not self._touched:
+            self._touched = True
+            self._validate()
+
+    def _forget_auto_name(self) -> None:
+        self._auto_name = ""  # the user named the profile: a document's title no longer replaces it
 
     def _validate(self) -> None:
         problems = self.problems()
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         save.setEnabled(not problems and not self._busy)
+        save.setToolTip(problems[0] if problems else "")
         # Testing needs a valid form; the secret may still be missing (then the saved one is used).
         blocking = [p for p in problems if not p.startswith("Enter the")]
         self.test_button.setEnabled(not self._busy and not blocking)
         self.problem.setText(problems[0] if problems else "")
+        role = "error" if self._touched else "hint"  # an untouched form is not red
+        if self.problem.property("role") != role:
+            self.problem.setProperty("role", role)
+            theme.restyle(self.problem)
         warning = ""
         if not self.verify_tls.isChecked():
             warning = (
@@ -600,7 +854,8 @@ class ProfileDialog(QDialog):
         spawn(self.check_catalog(source), owner=self, context="Reading the catalog")
 
     async def check_catalog(self, source: str) -> None:
-        """Read the catalog now (file or URL, off the loop) and say how many endpoints it has."""
+        """Read the catalog now (file or URL, off the loop): its endpoints, base URL and the
+        authentication it declares, which a new profile takes over."""
         try:
             catalog = await load_catalog(source)
         except ExplorerError as exc:
@@ -610,8 +865,27 @@ class ProfileDialog(QDialog):
         text = f"{catalog.name}: {count} endpoints."
         if catalog.servers and not self._base_url_value().split("://", 1)[-1]:
             self.base_url.setCurrentText(catalog.servers[0])  # the document says where it lives
-            text += f" Base URL taken from the document: {catalog.servers[0]}"
+            text += f" Base URL taken from the document: {catalog.servers[0]}."
+        if self.original is None and self._auto_name == self.name_edit.text().strip():
+            self._auto_name = self._unique_name(catalog.name)
+            self.name_edit.setText(self._auto_name)
+        default = catalog.default_scheme()
+        if self.original is not None:  # editing: offer the schemes, change nothing by itself
+            self._set_doc_schemes(catalog.security_schemes, self.original.scheme_name or None)
+        elif catalog.security_schemes:
+            self._set_doc_schemes(catalog.security_schemes, default.name if default else "")
+            self._on_doc_scheme_chosen()
+        else:
+            self._set_doc_schemes(())
+            self._set_combo(self.auth_kind, AuthKind.NONE)
+        if not catalog.security_schemes:
+            text += " It declares no authentication."
+        elif len(catalog.security_schemes) > 1:
+            text += (
+                f" It declares {len(catalog.security_schemes)} security schemes: choose one below."
+            )
         self._set_catalog_status(text)
+        self._validate()
 
     def _start_test(self) -> None:
         try:
@@ -628,7 +902,8 @@ class ProfileDialog(QDialog):
         """Try the connection with the typed secret (or the saved one when the field is empty)."""
         self._set_busy(True)
         try:
-            secret = self.secret() or None
+            typed = self.credentials()
+            secret = typed.encode() if typed is not None else None
             if secret is None and self.original is not None:
                 secret = await self.secrets.get(self.original.name)
             result = await try_connection(
@@ -643,6 +918,7 @@ class ProfileDialog(QDialog):
         return result
 
     def _start_save(self) -> None:
+        self._touched = True
         if self.problems():
             self._validate()
             return
@@ -657,20 +933,16 @@ class ProfileDialog(QDialog):
         profile = self.profile()
         self._set_busy(True)
         try:
-            secret = self.secret()
             old_name = self.original.name if self.original else None
             if profile.auth_kind is AuthKind.NONE:
                 if old_name:
                     await self.secrets.delete(old_name)
-            elif secret:
-                await self.secrets.set(profile.name, secret)
+            else:
+                entry = await self._entry_to_store(old_name)
+                if entry:
+                    await self.secrets.set(profile.name, entry)
                 if old_name and old_name != profile.name:
                     await self.secrets.delete(old_name)
-            elif old_name and old_name != profile.name:  # renamed, secret kept: move it
-                kept = await self.secrets.get(old_name)
-                if kept:
-                    await self.secrets.set(profile.name, kept)
-                await self.secrets.delete(old_name)
             if old_name and old_name != profile.name:
                 self.settings.remove_profile(old_name)
             self.settings.upsert_profile(profile)
@@ -684,6 +956,22 @@ class ProfileDialog(QDialog):
         self.profile_saved.emit(profile)
         self.accept()
         return profile
+
+    async def _entry_to_store(self, old_name: str | None) -> str | None:
+        """The secret store value: what was typed, completed by the saved entry (an identity or
+        a secret left empty while editing keeps its saved value); None to keep it as it is."""
+        typed_secret, typed_identity = self.secret(), self.identity()
+        kind = self.auth_kind_value()
+        if kind not in STORED_IDENTITY:
+            typed_identity = ""
+        renamed = old_name is not None and old_name != self.name_edit.text().strip()
+        if not typed_secret and not typed_identity and not renamed:
+            return None
+        saved = await self.secrets.get(old_name) if old_name else None
+        kept = Credentials.decode(saved) if saved else Credentials("")
+        identity = typed_identity or kept.identity if kind in STORED_IDENTITY else None
+        secret = typed_secret or kept.secret
+        return Credentials(secret, identity).encode() if secret else None
 
     def _delete_clicked(self) -> None:
         # A second click confirms: no modal question box (it would nest an event loop).
@@ -715,6 +1003,42 @@ class ProfileDialog(QDialog):
             self._set_busy(False)
         self.profile_deleted.emit(name)
         self.accept()
+
+
+class _WrappedLabel(QLabel):
+    """A word-wrapped label as tall as its text at its real width: Qt sizes wrapped labels by a
+    guessed width, which leaves either a gap or a clipped last line inside a form."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self.width() > 50 and self.text():
+            return QSize(hint.width(), self.heightForWidth(self.width()))
+        return hint
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.width() > 50 and self.text():
+            return QSize(hint.width(), self.heightForWidth(self.width()))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()
+
+
+def _hint_label(parent: QWidget) -> QLabel:
+    label = _WrappedLabel(parent)
+    label.setProperty("role", "hint")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    return label
+
+
+def _reserve_lines(label: QLabel, lines: int) -> None:
+    """Keep room for `lines` lines of text, so a message that comes and goes moves nothing."""
+    label.setMinimumHeight(label.fontMetrics().lineSpacing() * lines + 4)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
 
 def _snapshot(settings: Settings) -> Settings:

@@ -173,3 +173,32 @@ def test_down_then_enter_in_the_search_opens_the_first_match(tree, qtbot):
     with qtbot.waitSignal(tree.endpoint_activated) as blocker:
         qtbot.keyClick(tree.view, Qt.Key.Key_Return)
     assert blocker.args[0].id == first.id
+
+
+def test_an_operation_asking_for_another_scheme_is_marked(qtbot):
+    from pathlib import Path
+
+    from explorer.core.openapi import import_openapi
+    from explorer.ui.endpoint_tree import AuthNoteRole
+
+    document = Path(__file__).resolve().parents[1] / "data" / "openapi" / "multi-auth.yaml"
+    catalog = import_openapi(document)
+    widget = EndpointTree()
+    qtbot.addWidget(widget)
+
+    def notes(scheme_name: str) -> dict[str, str]:
+        widget.set_catalog(catalog, scheme_name)
+        found: dict[str, str] = {}
+        for endpoint in widget.visible_endpoints():
+            index = widget.index_of(endpoint.id)
+            found[endpoint.id] = index.data(AuthNoteRole) or ""
+        return found
+
+    marked = notes("bearerAuth")
+    assert "basicAuth" in marked["GET /v1/audit"]
+    assert marked["GET /v1/records"] == ""  # bearer is one of its alternatives
+    assert marked["GET /v1/status"] == ""  # public
+    index = widget.index_of("GET /v1/audit")
+    assert "needs basicAuth" in index.data(Qt.ItemDataRole.DisplayRole)
+    assert not any(notes("basicAuth").values())
+    assert not any(notes("").values())  # a profile not made from the document: no guesses

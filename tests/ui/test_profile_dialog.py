@@ -7,7 +7,6 @@ import json
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QPushButton
 
-from explorer.core.errors import AuthError
 from explorer.core.settings import AuthKind, Profile
 from explorer.ui.profile_dialog import ProfileDialog, clean_secret, key_format_hint
 
@@ -45,6 +44,7 @@ def test_new_scalepad_profile_starts_from_the_preset(make_dialog):
     assert not dialog.form.isRowVisible(dialog.username)
     assert not save_button(dialog).isEnabled()
     assert dialog.problem.text() == "Enter the API key."
+    assert dialog.problem.property("role") == "hint"  # said, but not in red before any typing
 
 
 def test_key_field_is_masked_paste_friendly_and_only_hints_at_the_format(make_dialog, qtbot):
@@ -76,6 +76,8 @@ def test_clean_secret_and_format_hint():
 def test_scout_preset_asks_for_username_and_fills_the_jwt_settings(make_dialog):
     dialog = make_dialog(preset="scout")
     assert dialog.auth_kind_value() is AuthKind.JWT
+    assert not dialog.form.isRowVisible(dialog.jwt_box)  # folded under "Advanced"
+    dialog.jwt_advanced.setChecked(True)
     assert dialog.form.isRowVisible(dialog.jwt_box)
     assert dialog.form.isRowVisible(dialog.username)
     assert dialog.secret_label.text() == "Password"
@@ -168,8 +170,8 @@ def test_test_connection_explains_a_rejected_key(make_dialog, sandbox, run):
     dialog = sandbox_dialog(make_dialog, sandbox, "0" * 8 + "-00000000" * 7)
     result = run(dialog.run_test(dialog.profile()))
     assert not result.ok
-    assert dialog.test_result.text() == AuthError.default_explanation
-    assert "401" in dialog.test_result.text()
+    assert "API key in the header 'x-api-key', 401" in dialog.test_result.text()
+    assert "ScalePad keys stop working" in dialog.test_result.text()  # a ScalePad catalog
     assert dialog.test_result.property("role") == "error"
 
 
@@ -226,7 +228,11 @@ def test_openapi_document_is_read_and_gives_the_base_url(make_dialog, run, tmp_p
     assert dialog.catalog_status.text().startswith("Inventory API: 2 endpoints.")
     assert dialog.base_url.currentText() == "https://inventory.example.com/api"
     assert dialog.profile().catalog == str(path)
-    assert "Enter the API key" in dialog.problem.text()  # the next thing to do
+    # the document declares no authentication: so does the profile, and Save is not blocked
+    assert dialog.auth_kind_value() is AuthKind.NONE
+    assert "declares no authentication" in dialog.catalog_status.text()
+    assert dialog.name_edit.text() == "Inventory API"  # the document's title
+    assert save_button(dialog).isEnabled()
 
 
 def test_a_broken_document_is_explained(make_dialog, run, tmp_path):

@@ -56,7 +56,7 @@ def test_a_wrong_api_key_says_to_check_the_key_and_offers_edit_profile(
     tab = make_tab(context, HARDWARE)
     text = run(until(lambda: banner_text(tab)))
     assert "401" in text
-    assert "check the API key or password in the profile" in text
+    assert "check the API key in the profile" in text
     assert "Traceback" not in text
     assert "not-the-sandbox-key" not in text + tab.banner.toolTip()
     assert "rows loaded so far" not in text  # nothing was loaded, so nothing is said to be kept
