@@ -60,7 +60,9 @@ def record_title(endpoint: Endpoint, record: Any, catalog: Catalog | None) -> st
     noun = singular(_resource_name(endpoint, catalog))
     name = own_name(record, endpoint.id_field)
     if name:
-        return f"{noun} {name}" if name[:1].isdigit() or "-" in name else f"{noun}: {name}"
+        # A number-like name reads as one ("Work order WO-1007"), a proper name after a colon.
+        code_like = " " not in name and any(c.isdigit() for c in name)
+        return f"{noun} {name}" if code_like else f"{noun}: {name}"
     ident = value_at(record, endpoint.id_field)
     return f"{noun} {cell_text(ident)}" if ident not in (None, "") else noun
 

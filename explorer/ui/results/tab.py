@@ -61,6 +61,7 @@ from explorer.ui.results.links import (
     LINK_CURSOR,
     LinkDelegate,
     RelatedTarget,
+    record_title,
     targets_for_field,
     targets_for_record,
 )
@@ -555,6 +556,11 @@ class ResultsTab(QWidget):
         if count:
             self.table.setCurrentIndex(self.proxy.index(0, 0))
             self.detail.fit_fields()
+            if not self._fixed_title:  # "Unit: Sensorgehäuse U-3" rather than "Unit (3)"
+                self._fixed_title = record_title(
+                    self._endpoint, self.model.record(0), getattr(self.context, "catalog", None)
+                )
+                self._emit_title()
 
     def _load_all_running(self, running: bool) -> None:
         self.load_all_button.setVisible(not running)
@@ -760,6 +766,7 @@ class ResultsTab(QWidget):
             self.model.record(row), f"Row {row + 1} of {self.model.loaded_count:,}"
         )
         self.detail.set_cell_value(index.data())
+        self.detail.fit_fields()
 
     def _cell_clicked(self, proxy_index: QModelIndex) -> None:
         targets = self.link_targets(proxy_index)

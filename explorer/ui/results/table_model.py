@@ -190,6 +190,8 @@ class RecordTableModel(QAbstractTableModel):
         source = getattr(self._fetcher, "paging_source", "")
         if not isinstance(style, str) or not style:
             return ""
+        if style == "none":
+            style = "one request, no paging"
         return f"{style} ({source})" if isinstance(source, str) and source else style
 
     @property

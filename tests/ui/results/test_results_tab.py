@@ -588,6 +588,8 @@ def test_a_single_record_is_shown_as_a_form(qtbot, make_tab, app_context, run, u
         tab.detail.tree.topLevelItem(i).text(0) for i in range(tab.detail.tree.topLevelItemCount())
     }
     assert {"id", "name"} <= fields
+    record = tab.detail.record()
+    run(until(lambda: tab.title == f"Client: {record['name']}"))  # named once it has loaded
 
 
 def test_run_becomes_stop_while_a_query_runs(qtbot, make_tab, app_context, run, until):
