@@ -721,3 +721,32 @@ def test_stopping_the_cli_halfway_then_resuming_gives_the_same_file(
 )
 def test_an_omitted_operator_means_eq(text: str, expected: str) -> None:
     assert with_default_operator(text) == expected
+
+
+def test_an_export_short_of_the_announced_total_does_not_exit_0(
+    make_sandbox: Any,
+    cli_env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Exit 0 means complete: a walk that ends with fewer records than the API announced (data
+    that changed under a non-atomic API) says so and exits 6, the rows it got in the file."""
+    sandbox = make_sandbox(nonatomic_paging=True)
+    out = tmp_path / "short.csv"
+    monkeypatch.setenv("EXPLORER_API_KEY", sandbox.api_key)
+    status, _, stderr = run_cli(
+        capsys,
+        "export",
+        "/core/v1/assets/hardware",
+        "--base-url",
+        sandbox.url,
+        "--out",
+        str(out),
+        "--page-size",
+        "50",
+    )
+    assert status == EXIT_FAILED
+    assert "fewer rows than total_count" in stderr
+    assert "export again to check" in stderr
+    assert out.is_file()

@@ -608,6 +608,14 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
         await connection.aclose()
     _say(f"Wrote {out}")
     _say(result.summary())
+    if result.shortfall is not None and result.shortfall > 0:
+        # Exit 0 means complete: the API said more records match than arrived.
+        _say(
+            f"explorer-cli: the API reported {result.total_count:,} matching records but "
+            f"{result.rows_written:,} arrived; {out} holds those. The data may have changed "
+            "during the export, or the API skipped records: export again to check."
+        )
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -330,6 +330,15 @@ class MainWindow(QMainWindow):
             return None
         self._set_context(context)
         self.tree.set_search_text("")  # each profile has its own endpoint search
+        warnings = context.catalog.warnings
+        if warnings:
+            count = len(warnings)
+            self.banner.show_message(
+                f"The API description of {name} has {count} problem{'s' if count != 1 else ''} "
+                "(an unreadable or remote reference, a broken schema); the operations it touches "
+                "are shown without that part. Details lists each one.",
+                "\n".join(warnings),
+            )
         self.statusBar().showMessage(f"Opened {name}", STATUS_MESSAGE_MS)
         await self._restore_tabs()
         return context

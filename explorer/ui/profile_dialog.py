@@ -863,6 +863,9 @@ class ProfileDialog(QDialog):
             return
         count = sum(1 for _ in catalog.endpoints())
         text = f"{catalog.name}: {count} endpoints."
+        if catalog.warnings:
+            n = len(catalog.warnings)
+            text += f" {n} problem{'s' if n != 1 else ''} in the document: {catalog.warnings[0]}"
         if catalog.servers and not self._base_url_value().split("://", 1)[-1]:
             self.base_url.setCurrentText(catalog.servers[0])  # the document says where it lives
             text += f" Base URL taken from the document: {catalog.servers[0]}."

@@ -479,3 +479,27 @@ def test_restored_tabs_run_one_at_a_time_as_they_are_shown(
     assert all(t.status_label.text() == "Runs when you open this tab." for t in waiting)
     second.tabs.setCurrentWidget(waiting[0])
     run(until(lambda: settled(second) and len(services.request_log.entries()) == 2))
+
+
+def test_problems_in_an_api_description_are_shown_not_dropped(make_window, services, sandbox, run):
+    from pathlib import Path
+
+    document = (
+        Path(__file__).parent.parent
+        / "data"
+        / "openapi"
+        / "multifile"
+        / "DigitalOcean-public.v2.yaml"
+    )
+    services.settings.upsert_profile(
+        Profile(
+            name="Multi-file", base_url=sandbox.url, auth_kind=AuthKind.NONE, catalog=str(document)
+        )
+    )
+    window = make_window()
+    run(window.start())
+    run(window.switch_profile("Multi-file"))
+    assert window.context is not None
+    assert window.banner.isVisible()
+    assert "The API description of Multi-file has" in window.banner.text.text()
+    assert window.banner._details == "\n".join(window.context.catalog.warnings)

@@ -280,7 +280,7 @@ class ResultsTab(QWidget):
         self.model.page_loaded.connect(lambda _n: self._fit_columns_once())
         self.model.page_loaded.connect(lambda _n: self._select_first_row())
         self.model.modelReset.connect(self._forget_fit)
-        self.model.notice.connect(self.show_status)
+        self.model.notice.connect(self._paging_notice)
         self.model.modelReset.connect(self.detail.clear)
         self.model.modelReset.connect(lambda: self._show_sort_indicator())
         self.model.columnsInserted.connect(lambda *_: self._show_sort_indicator())
@@ -538,6 +538,10 @@ class ResultsTab(QWidget):
         self._cancel_all()
 
     # ------------------------------------------------------------ running
+    def _paging_notice(self, text: str) -> None:
+        """A walk that ended short of what the API announced is said where it cannot be missed."""
+        self.banner.show_message(text, action="Run again", on_action=lambda: self.run(self.query))
+
     def _show_failure(self, exc: BaseException, kept: int) -> None:
         if isinstance(exc, AuthError):
             # Retrying the same credential cannot help: offer to fix it.

@@ -187,3 +187,16 @@ def test_a_retry_after_of_a_day_waits_fifteen_minutes_says_why_and_can_be_cancel
         run(until(lambda: tab.load_all_task.done()))
         assert tab.model.rowCount() == 100  # the rows so far stay
         run(until(lambda: tab.wait_label.isHidden()))
+
+
+def test_load_all_short_of_the_announced_total_says_so_in_the_banner(
+    qtbot, make_tab, open_profile, make_sandbox, run, until
+):
+    """A walk that ended with fewer records than announced is never a quiet status line."""
+    server = make_sandbox(nonatomic_paging=True)
+    context = open_profile(sandbox_profile_named("Non-atomic", server.url), server.api_key)
+    tab = make_tab(context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=50))
+    run(until(loaded(tab, 50)))
+    tab.start_load_all()
+    run(until(lambda: "distinct records arrived" in banner_text(tab), timeout=60))
+    assert tab.banner.action_button.text() == "Run again"
