@@ -819,6 +819,19 @@ class PageFetcher:
         return self._walk.endpoint.paging_style
 
     @property
+    def page_cap(self) -> int:
+        return self._walk.max_pages
+
+    def allow_more_pages(self, pages: int) -> bool:
+        """After the walk stopped at its page cap: allow `pages` more (False if it did not)."""
+        walk = self._walk
+        if not walk.done or walk.pending_error is not None or walk.pages_taken < walk.max_pages:
+            return False
+        walk.max_pages += max(1, pages)
+        walk.done = False
+        return True
+
+    @property
     def paging_summary(self) -> str:
         """The style in use, in full notation, and where it came from (for a tooltip)."""
         return paging_summary(self._walk.endpoint)

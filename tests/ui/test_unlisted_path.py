@@ -54,3 +54,25 @@ def test_the_tab_says_how_it_pages_and_where_that_came_from(window, run, until):
     assert text.endswith(" (catalog)")
     assert tab.model.paging_short in text
     assert tab.model.paging_summary in tab.endpoint_label.toolTip()  # the full notation
+
+
+def test_the_page_cap_can_be_raised_from_the_banner(window, run, until):  # noqa: F811
+    notation = "cursor:param=cursor,next=next_cursor,size=page_size,max=200,pages=3"
+    window.context.profile = window.context.profile.with_changes(
+        paging=(("GET /core/v1/assets/hardware", notation),)
+    )
+    from explorer.core.query import Query
+
+    hardware = "GET /core/v1/assets/hardware"
+    window.open_endpoint(window.context.catalog.find(hardware), Query(hardware, page_size=10))
+    tab = window.tabs.widget(0)
+    run(until(lambda: settled(window) and tab.model.rowCount() >= 10))
+    tab.start_load_all()
+    run(until(lambda: tab.banner.isVisible() and not tab.controller.loading_all))
+    assert tab.model.rowCount() == 30  # three pages of ten, then the cap
+    assert tab.banner.action_button.text() == "Allow as many pages again"
+    tab.banner.action_button.click()
+    run(until(lambda: tab.banner.isVisible() and tab.model.rowCount() == 60))
+    run(until(lambda: settled(window) and not tab.controller.loading_all))
+    ids = [tab.model.record(r)["id"] for r in range(tab.model.rowCount())]
+    assert len(ids) == len(set(ids)) == 60  # went on from where it stopped, nothing repeated

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.catalog import Endpoint, PaginationKind
-from explorer.core.errors import AuthError, ExplorerError
+from explorer.core.errors import AuthError, ExplorerError, PageLimitReached
 from explorer.core.exportjob import ExportJob
 from explorer.core.fetch import empty_reason
 from explorer.core.flatten import cell_text
@@ -538,11 +538,22 @@ class ResultsTab(QWidget):
         self._cancel_all()
 
     # ------------------------------------------------------------ running
+    def _raise_page_cap(self) -> None:
+        """The user lifts the page cap: the walk goes on from where it stopped."""
+        if self.model.allow_more_pages():
+            self.show_status("The page cap is raised; loading goes on from where it stopped.")
+            self.start_load_all()
+
     def _paging_notice(self, text: str) -> None:
         """A walk that ended short of what the API announced is said where it cannot be missed."""
         self.banner.show_message(text, action="Run again", on_action=lambda: self.run(self.query))
 
     def _show_failure(self, exc: BaseException, kept: int) -> None:
+        if isinstance(exc, PageLimitReached):
+            self.banner.show_error(
+                exc, kept=kept, action="Allow as many pages again", on_action=self._raise_page_cap
+            )
+            return
         if isinstance(exc, AuthError):
             # Retrying the same credential cannot help: offer to fix it.
             self.banner.show_error(

@@ -297,6 +297,16 @@ class RecordTableModel(QAbstractTableModel):
             self._in_flight = False
             self.loading_changed.emit(False)
 
+    def allow_more_pages(self) -> bool:
+        """After the page cap stopped the rows: allow as many pages again (True if it did)."""
+        fetcher = self._fetcher
+        allow = getattr(fetcher, "allow_more_pages", None)
+        if fetcher is None or not callable(allow) or not allow(getattr(fetcher, "page_cap", 1)):
+            return False
+        self._error = None
+        self.counts_changed.emit()
+        return True
+
     def retry(self) -> None:
         """After a failed page: forget the error and ask for that page again."""
         self._error = None
