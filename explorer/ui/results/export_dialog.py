@@ -175,6 +175,8 @@ class ExportDialog(QDialog):
         self.target_label = QLabel()
         self.target_label.setProperty("role", "hint")
         self.target_label.setWordWrap(True)
+        # Room for two lines always, so the dialog keeps its size as the text changes.
+        self.target_label.setMinimumHeight(2 * self.target_label.fontMetrics().lineSpacing())
         form.addRow("", self.target_label)
         self.resume_check = QCheckBox()
         self.resume_check.setChecked(True)
