@@ -23,7 +23,6 @@ a missed deadline is a RequestTimeout, retried like any timeout.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json as jsonlib
 import logging
 import random
@@ -74,11 +73,7 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _META = "explorer_meta"  # our bookkeeping in httpx.Request.extensions (transports ignore it)
 _BIG_BODY = 256 * 1024  # JSON bodies above this are parsed in a worker thread
 MB = 1024 * 1024
-# The deadline of the request being sent by this task (the event hook moves it past the
-# governor's wait; each task has its own).
-_DEADLINE: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextVar(
-    "explorer_deadline", default=None
-)
+DEADLINE_CHECK_S = 0.25  # how often a request is checked against its deadline
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 
@@ -248,27 +243,40 @@ class ApiClient:
     async def _send_within_deadline(
         self, request: httpx.Request, method: str, url: str
     ) -> httpx.Response:
-        """Send; RequestTimeout when the answer is not complete `deadline_s` after it went out."""
+        """Send; RequestTimeout when the answer is not complete `deadline_s` after it went out.
+
+        The clock starts when the request leaves the rate governor (`_before_send` notes the
+        time). The deadline is watched in short steps rather than with one timer of the whole
+        deadline: the window's event loop (qasync) keeps a timer, and everything its context
+        holds, until it would have fired, which kept every page's data alive for two minutes.
+        """
         if self.deadline_s is None:
             return await self._http.send(request)
+        sending = asyncio.ensure_future(self._http.send(request))
         try:
-            async with asyncio.timeout(None) as scope:
-                token = _DEADLINE.set(scope)
-                try:
-                    return await self._http.send(request)
-                finally:
-                    _DEADLINE.reset(token)
-        except TimeoutError as exc:
-            meta = request.extensions.get(_META, {})
-            if "started" in meta and not meta.get("logged"):
-                self._log(request, None, error=f"no complete answer in {self.deadline_s:g} s")
-            host = httpx.URL(url).host
-            raise RequestTimeout(
-                f"{method} {url}: no complete answer within {self.deadline_s:g} s",
-                explanation=f"{host} did not send a complete answer within "
-                f"{self.deadline_s:g} s; try again, ask for smaller pages, or allow more time "
-                "(--timeout, or the profile's request timeout).",
-            ) from exc
+            while True:
+                done, _ = await asyncio.wait({sending}, timeout=DEADLINE_CHECK_S)
+                if done:
+                    return sending.result()
+                started = request.extensions.get(_META, {}).get("started")
+                if started is not None and time.perf_counter() - started >= self.deadline_s:
+                    break
+        except asyncio.CancelledError:
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+            raise
+        sending.cancel()
+        await asyncio.gather(sending, return_exceptions=True)
+        meta = request.extensions.get(_META, {})
+        if "started" in meta and not meta.get("logged"):
+            self._log(request, None, error=f"no complete answer in {self.deadline_s:g} s")
+        host = httpx.URL(url).host
+        raise RequestTimeout(
+            f"{method} {url}: no complete answer within {self.deadline_s:g} s",
+            explanation=f"{host} did not send a complete answer within "
+            f"{self.deadline_s:g} s; try again, ask for smaller pages, or allow more time "
+            "(--timeout, or the profile's request timeout).",
+        )
 
     async def get_json(self, path: str, params: Params = None) -> Any:
         response = await self.request("GET", path, params=params)
@@ -320,10 +328,6 @@ class ApiClient:
         meta["time"] = time.time()
         meta["started"] = time.perf_counter()
         meta["logged"] = False
-        scope = _DEADLINE.get()
-        if scope is not None and self.deadline_s is not None:
-            # The clock starts now that the request goes out, not while it waited for a slot.
-            scope.reschedule(asyncio.get_running_loop().time() + self.deadline_s)
         self.stats.requests += 1
         self.stats.waited_s += meta["waited_s"]
 
