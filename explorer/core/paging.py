@@ -131,6 +131,25 @@ class SeenIds:
         self._count += 1
         return True
 
+    def add_all(self, values: list[Any]) -> list[bool]:
+        """`add` for each value (None: no id, always new), in one call: a page at a time."""
+        shift, buckets, mask = self._shift, self._buckets, _MASK64
+        added: list[bool] = []
+        for value in values:
+            if value is None:
+                added.append(True)
+                continue
+            key = (hash(value) if type(value) is str else self.digest(value)) & mask
+            bucket = buckets[key >> shift]
+            at = bisect_left(bucket, key)
+            if at < len(bucket) and bucket[at] == key:
+                added.append(False)
+                continue
+            bucket.insert(at, key)
+            added.append(True)
+        self._count += added.count(True) - values.count(None)
+        return added
+
     def __contains__(self, value: Any) -> bool:
         key = self.digest(value)
         bucket = self._buckets[key >> self._shift]
@@ -497,10 +516,12 @@ class _Walk:
         fresh: list[dict[str, Any]] = []
         dropped = 0
         id_field = self.endpoint.id_field
-        seen = self.seen_ids
-        for record in envelope.records:
-            ident = _identity(record, id_field)
-            if ident is not None and not seen.add(ident):
+        if id_field and "." not in id_field:  # the common case, without the dotted walk
+            idents = [_plain_identity(r.get(id_field)) for r in envelope.records]
+        else:
+            idents = [_identity(r, id_field) for r in envelope.records]
+        for record, new in zip(envelope.records, self.seen_ids.add_all(idents), strict=True):
+            if not new:
                 dropped += 1
                 continue
             fresh.append(record)
@@ -699,6 +720,12 @@ class _Walk:
 
 def _as_record(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"value": value}
+
+
+def _plain_identity(value: Any) -> Any:
+    if value is None or type(value) is str or type(value) is int:
+        return value
+    return _identity({"v": value}, "v")
 
 
 def _identity(record: dict[str, Any], id_field: str) -> Any:
