@@ -74,6 +74,45 @@ _META = "explorer_meta"  # our bookkeeping in httpx.Request.extensions (transpor
 _BIG_BODY = 256 * 1024  # JSON bodies above this are parsed in a worker thread
 MB = 1024 * 1024
 DEADLINE_CHECK_S = 0.25  # how often a request is checked against its deadline
+_WATCH = "explorer_deadline"  # the request's _DeadlineWatch in httpx.Request.extensions
+
+
+class _DeadlineWatch:
+    """Cancels `task` once `seconds` have passed since `start()`, checking in short steps."""
+
+    def __init__(self, task: asyncio.Task[Any], seconds: float) -> None:
+        self._task = task
+        self._seconds = seconds
+        self._loop = task.get_loop()
+        self._started: float | None = None
+        self._handle: asyncio.Handle | None = None
+        self.expired = False
+
+    def start(self) -> None:
+        self._started = self._loop.time()
+        self._arm()
+
+    def _arm(self) -> None:
+        assert self._started is not None
+        left = self._started + self._seconds - self._loop.time()
+        self._handle = self._loop.call_later(max(0.0, min(DEADLINE_CHECK_S, left)), self._check)
+
+    def _check(self) -> None:
+        self._handle = None
+        if self._started is None:
+            return
+        if self._loop.time() - self._started >= self._seconds:
+            self.expired = True
+            self._task.cancel()
+        else:
+            self._arm()
+
+    def stop(self) -> None:
+        self._started = None
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 
@@ -245,28 +284,26 @@ class ApiClient:
     ) -> httpx.Response:
         """Send; RequestTimeout when the answer is not complete `deadline_s` after it went out.
 
-        The clock starts when the request leaves the rate governor (`_before_send` notes the
-        time). The deadline is watched in short steps rather than with one timer of the whole
-        deadline: the window's event loop (qasync) keeps a timer, and everything its context
-        holds, until it would have fired, which kept every page's data alive for two minutes.
+        The clock starts when the request leaves the rate governor (`_before_send` starts the
+        watch). The watch re-arms a short timer instead of setting one of the whole deadline:
+        the window's event loop (qasync) keeps a timer, and everything its context holds, until
+        it would have fired, which once kept every page's data alive for two minutes.
         """
         if self.deadline_s is None:
             return await self._http.send(request)
-        sending = asyncio.ensure_future(self._http.send(request))
+        task = asyncio.current_task()
+        assert task is not None
+        watch = _DeadlineWatch(task, self.deadline_s)
+        request.extensions[_WATCH] = watch
         try:
-            while True:
-                done, _ = await asyncio.wait({sending}, timeout=DEADLINE_CHECK_S)
-                if done:
-                    return sending.result()
-                started = request.extensions.get(_META, {}).get("started")
-                if started is not None and time.perf_counter() - started >= self.deadline_s:
-                    break
+            return await self._http.send(request)
         except asyncio.CancelledError:
-            sending.cancel()
-            await asyncio.gather(sending, return_exceptions=True)
-            raise
-        sending.cancel()
-        await asyncio.gather(sending, return_exceptions=True)
+            if not watch.expired:
+                raise
+            task.uncancel()  # our own cancel: the request timed out, the task goes on
+        finally:
+            watch.stop()
+            request.extensions.pop(_WATCH, None)
         meta = request.extensions.get(_META, {})
         if "started" in meta and not meta.get("logged"):
             self._log(request, None, error=f"no complete answer in {self.deadline_s:g} s")
@@ -328,6 +365,9 @@ class ApiClient:
         meta["time"] = time.time()
         meta["started"] = time.perf_counter()
         meta["logged"] = False
+        watch = request.extensions.get(_WATCH)
+        if isinstance(watch, _DeadlineWatch):
+            watch.start()  # the deadline counts from now, not while it waited for a slot
         self.stats.requests += 1
         self.stats.waited_s += meta["waited_s"]
 
