@@ -315,3 +315,32 @@ def test_a_settings_file_nested_thousands_deep_is_set_aside(tmp_path: Path) -> N
         store.load()
     assert "set aside" in caught.value.explanation
     assert not store.path.exists()
+
+
+def test_the_deadline_never_leaves_a_long_timer_behind() -> None:
+    """The window's loop keeps a timer (and what its context holds) until it would fire: a
+    timer of the whole deadline per request kept every page alive for two minutes. The watch
+    only ever asks for short timers, and none is left once the answer is in."""
+    import httpx
+
+    from explorer.core.client import DEADLINE_CHECK_S, ApiClient
+
+    delays: list[float] = []
+
+    async def fetch() -> Any:
+        loop = asyncio.get_running_loop()
+        original = loop.call_at  # call_later and asyncio.timeout both come through here
+
+        def recording(when: float, callback: Any, *args: Any, **kwargs: Any) -> Any:
+            delays.append(when - loop.time())
+            return original(when, callback, *args, **kwargs)
+
+        loop.call_at = recording  # type: ignore[method-assign]
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"ok": True}))
+        async with ApiClient("https://api.example", deadline_s=120.0, transport=transport) as c:
+            for _ in range(5):
+                await c.get_json("/x")
+
+    asyncio.run(fetch())
+    assert delays  # the deadline was watched
+    assert max(delays) <= DEADLINE_CHECK_S
