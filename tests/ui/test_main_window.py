@@ -52,6 +52,20 @@ def open_by_id(window: MainWindow, endpoint_id: str, query: Query | None = None)
     window.open_endpoint(endpoint, query)
 
 
+def add_scout_profile(window: MainWindow, services, sandbox, run) -> None:
+    """A second saved profile, for the sandbox's Scout half (JWT login)."""
+    scout = Profile(
+        name="Sandbox Scout",
+        base_url=sandbox.url,
+        auth_kind=AuthKind.JWT,
+        catalog="scout",
+        username=sandbox.scout_username,
+    )
+    services.settings.upsert_profile(scout)
+    run(services.secrets.set(scout.name, sandbox.scout_password))
+    window._refresh_profiles()
+
+
 def settled(window: MainWindow) -> bool:
     """True when no tab is loading (so a test ends without requests on the wire)."""
     tabs = [window.tabs.widget(i) for i in range(window.tabs.count())]
@@ -215,16 +229,7 @@ def test_related_record_request_opens_a_new_tab(window, run, until):
 
 
 def test_switching_profile_rebuilds_the_context(window, services, sandbox, run, until):
-    scout = Profile(
-        name="Sandbox Scout",
-        base_url=sandbox.url,
-        auth_kind=AuthKind.JWT,
-        catalog="scout",
-        username=sandbox.scout_username,
-    )
-    services.settings.upsert_profile(scout)
-    run(services.secrets.set(scout.name, sandbox.scout_password))
-    window._refresh_profiles()
+    add_scout_profile(window, services, sandbox, run)
     open_by_id(window, "GET /core/v1/clients")
     run(until(lambda: settled(window)))
     old = window.context
@@ -413,16 +418,7 @@ def test_quiet_close_buttons_on_tabs_and_no_icons_on_dialog_buttons(window, run,
 def test_switching_profiles_keeps_each_ones_tabs_rows_titles_and_search(
     window, services, sandbox, run, until
 ):
-    scout = Profile(
-        name="Sandbox Scout",
-        base_url=sandbox.url,
-        auth_kind=AuthKind.JWT,
-        catalog="scout",
-        username=sandbox.scout_username,
-    )
-    services.settings.upsert_profile(scout)
-    run(services.secrets.set(scout.name, sandbox.scout_password))
-    window._refresh_profiles()
+    add_scout_profile(window, services, sandbox, run)
     from explorer.core.catalog import Operator
     from explorer.core.query import FilterCondition
 

@@ -10,8 +10,8 @@ from explorer.app import build_parser
 from explorer.core.catalog import Operator
 from explorer.core.query import FilterCondition, Query, SortKey
 from explorer.core.settings import AuthKind, Profile
-from explorer.ui.main_window import MainWindow
 from explorer.ui.saved_queries import RECENT_MAX, recent_queries, remember_query
+from tests.ui.test_main_window import make_window, settled  # noqa: F401 (a fixture)
 
 HARDWARE = "GET /core/v1/assets/hardware"
 QUERY = Query(
@@ -22,30 +22,14 @@ QUERY = Query(
 )
 
 
-@pytest.fixture
-def make_window(qtbot, services, run):
-    windows: list[MainWindow] = []
-
-    def factory() -> MainWindow:
-        window = MainWindow(services)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield factory
-    for window in windows:
-        run(window.shutdown())
-        window.close()
-        window.deleteLater()
-
-
-def settled(window):
-    tabs = [window.tabs.widget(i) for i in range(window.tabs.count())]
-    return not any(t.model.is_loading or t.tasks.running("single") for t in tabs)
-
-
 def test_save_then_open_gives_the_same_query_and_columns(
-    make_window, sandbox_profile, services, sandbox, run, until, tmp_path
+    make_window,  # noqa: F811
+    sandbox_profile,
+    services,
+    sandbox,
+    run,
+    until,
+    tmp_path,
 ):
     window = make_window()
     run(window.start())
@@ -76,7 +60,13 @@ def test_save_then_open_gives_the_same_query_and_columns(
 
 
 def test_opening_a_query_saved_with_another_profile_switches_to_it(
-    make_window, sandbox_profile, services, sandbox, run, until, tmp_path
+    make_window,  # noqa: F811
+    sandbox_profile,
+    services,
+    sandbox,
+    run,
+    until,
+    tmp_path,
 ):
     from explorer.core.savedquery import SavedQuery, save_query
 
@@ -104,7 +94,11 @@ def test_opening_a_query_saved_with_another_profile_switches_to_it(
 
 
 def test_a_broken_query_file_says_why_and_leaves_the_recent_list(
-    make_window, sandbox_profile, services, run, tmp_path
+    make_window,  # noqa: F811
+    sandbox_profile,
+    services,
+    run,
+    tmp_path,
 ):
     from explorer.core.errors import ExplorerError
 
@@ -131,7 +125,11 @@ def test_the_recent_list_is_short_newest_first_and_without_repeats(services, tmp
 
 
 def test_the_app_opens_a_query_file_given_on_the_command_line(
-    make_window, sandbox_profile, run, until, tmp_path
+    make_window,  # noqa: F811
+    sandbox_profile,
+    run,
+    until,
+    tmp_path,
 ):
     from explorer.core.savedquery import SavedQuery, save_query
 
