@@ -8,7 +8,7 @@ from PySide6.QtGui import QGuiApplication
 
 from explorer.core.client import connect
 from explorer.core.errors import AuthError, NotFound
-from explorer.core.requestlog import RequestLog
+from explorer.core.requestlog import RequestLog, RequestLogEntry
 from explorer.core.settings import AuthKind, Profile
 from explorer.ui import theme
 from explorer.ui.request_log_view import RequestLogView, entry_detail, format_size
@@ -184,8 +184,23 @@ def test_entry_detail_names_retries_and_waits(app_context, run):
     assert "What happened: timed out" in text
 
 
+def plain_entry(n: int, status: int | None) -> RequestLogEntry:
+    """A logged GET with only its id and status set (its answer, if any, was empty)."""
+    return RequestLogEntry(
+        id=n,
+        time=1_700_000_000.0 + n,
+        method="GET",
+        url=f"https://api.example.com/things?n={n}",
+        status=status,
+        duration_ms=10.0,
+        request_headers=(),
+        response_headers=(),
+        response_size=10,
+        response_body="",
+    )
+
+
 def test_the_view_keeps_the_newest_rows_and_counts_failures(qtbot, monkeypatch, qtmodeltester):
-    from explorer.core.requestlog import RequestLogEntry
     from explorer.ui import request_log_view
 
     monkeypatch.setattr(request_log_view, "MAX_ROWS", 3)
@@ -194,20 +209,7 @@ def test_the_view_keeps_the_newest_rows_and_counts_failures(qtbot, monkeypatch, 
     qtbot.addWidget(view)
     view.set_request_log(log)
     for n, status in enumerate((500, 200, 404, 200, None), start=1):
-        log.add(
-            RequestLogEntry(
-                id=n,
-                time=1_700_000_000.0 + n,
-                method="GET",
-                url=f"https://api.example.com/things?n={n}",
-                status=status,
-                duration_ms=10.0,
-                request_headers=(),
-                response_headers=(),
-                response_size=10,
-                response_body="",
-            )
-        )
+        log.add(plain_entry(n, status))
     qtbot.waitUntil(lambda: view.model.rowCount() == 3)
     qtbot.waitUntil(lambda: view.model.entry(2).id == 5)
     assert [view.model.entry(r).id for r in range(3)] == [3, 4, 5]
@@ -218,27 +220,13 @@ def test_the_view_keeps_the_newest_rows_and_counts_failures(qtbot, monkeypatch, 
 
 
 def test_429s_that_were_waited_out_are_counted_apart_from_failures(qtbot):
-    from explorer.core.requestlog import RequestLogEntry
 
     log = RequestLog()
     view = RequestLogView()
     qtbot.addWidget(view)
     view.set_request_log(log)
     for n, status in enumerate((200, 429, 429, 200, 200, 503), start=1):
-        log.add(
-            RequestLogEntry(
-                id=n,
-                time=1_700_000_000.0 + n,
-                method="GET",
-                url=f"https://api.example.com/things?n={n}",
-                status=status,
-                duration_ms=10.0,
-                request_headers=(),
-                response_headers=(),
-                response_size=10,
-                response_body="",
-            )
-        )
+        log.add(plain_entry(n, status))
     qtbot.waitUntil(lambda: view.model.rowCount() == 6)
     assert (view.model.failed, view.model.rate_limited) == (1, 2)
     assert view.count_label.text() == "6 requests, 1 failed, 2 × 429 waited out and retried"

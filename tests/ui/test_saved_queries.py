@@ -9,9 +9,12 @@ import pytest
 from explorer.app import build_parser
 from explorer.core.catalog import Operator
 from explorer.core.query import FilterCondition, Query, SortKey
-from explorer.core.settings import AuthKind, Profile
 from explorer.ui.saved_queries import RECENT_MAX, recent_queries, remember_query
-from tests.ui.test_main_window import make_window, settled  # noqa: F401 (a fixture)
+from tests.ui.test_main_window import (  # noqa: F401 (make_window is a fixture)
+    add_scout_profile,
+    make_window,
+    settled,
+)
 
 HARDWARE = "GET /core/v1/assets/hardware"
 QUERY = Query(
@@ -70,21 +73,13 @@ def test_opening_a_query_saved_with_another_profile_switches_to_it(
 ):
     from explorer.core.savedquery import SavedQuery, save_query
 
-    scout = Profile(
-        name="Sandbox Scout",
-        base_url=sandbox.url,
-        auth_kind=AuthKind.JWT,
-        catalog="scout",
-        username=sandbox.scout_username,
-    )
-    services.settings.upsert_profile(scout)
-    run(services.secrets.set(scout.name, sandbox.scout_password))
     path = save_query(
         tmp_path / "units.query.json",
         SavedQuery(profile="Sandbox Scout", query=Query(endpoint_id="GET /v1/Units")),
     )
     window = make_window()
     run(window.start())
+    add_scout_profile(window, services, sandbox, run)
     assert window.context.profile.name == "Sandbox"
     tab = run(window.open_saved_query(path))
     assert window.context.profile.name == "Sandbox Scout"
