@@ -32,6 +32,7 @@ import httpx
 
 from explorer.core.catalog import SecurityScheme
 from explorer.core.errors import AuthError, ConfigError, ExplorerError, error_from_response
+from explorer.core.flatten import value_at
 from explorer.core.ratelimit import LoopLock
 from explorer.core.settings import ApiKeySettings, AuthKind, JwtSettings, OAuth2Settings
 
@@ -484,7 +485,7 @@ class JwtAuth(httpx.Auth):
     def _accept(self, reply: httpx.Response, *, strict: bool) -> bool:
         """Take the token and its lifetime from a login/renew response."""
         body = _json_or_text(reply)
-        token = _dig(body, self.settings.token_field) if self.settings.token_field else body
+        token = value_at(body, self.settings.token_field) if self.settings.token_field else body
         if isinstance(token, str):
             token = token.strip().strip('"')
         if not isinstance(token, str) or not token:
@@ -515,10 +516,10 @@ class JwtAuth(httpx.Auth):
         server's, and trusting them would renew on every request.
         """
         s = self.settings
-        relative = _number(_dig(body, s.expires_in_field)) if s.expires_in_field else None
+        relative = _number(value_at(body, s.expires_in_field)) if s.expires_in_field else None
         absolute: list[float] = []
         if s.expiration_field:
-            when = _timestamp(_dig(body, s.expiration_field))
+            when = _timestamp(value_at(body, s.expiration_field))
             if when is not None:
                 absolute.append(when - self._wall_clock())
         exp = _number(jwt_claims(token).get("exp"))
@@ -600,15 +601,6 @@ def _json_or_text(reply: httpx.Response) -> Any:
         return json.loads(text)
     except ValueError:
         return text
-
-
-def _dig(body: Any, dotted: str) -> Any:
-    value = body
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def _number(value: Any) -> float | None:

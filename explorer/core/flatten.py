@@ -54,6 +54,18 @@ def array_text(values: list[Any] | tuple[Any, ...], arrays: ArrayStyle = "json")
     return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
 
 
+def value_at(body: Any, path: str) -> Any:
+    """The value at a dotted path of a record or a body (`client.id`,
+    `response_metadata.next_cursor`); None when a step is missing; a key holding dots
+    (`@odata.nextLink`) is matched whole first."""
+    if not isinstance(body, dict) or not path:
+        return None
+    if path in body:
+        return body[path]
+    head, dot, rest = path.partition(".")
+    return value_at(body.get(head), rest) if dot else None
+
+
 def cell_text(value: Any) -> str:
     """A leaf as text, spelled as in the JSON it came from (true/false, not True/False)."""
     if value is None:

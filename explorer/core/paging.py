@@ -50,6 +50,7 @@ from urllib.parse import urljoin
 from explorer.core.catalog import Endpoint, PaginationKind, paging_summary, with_paging
 from explorer.core.client import parse_json
 from explorer.core.errors import PageLimitReached, PaginationError, PagingLoop, SpecError
+from explorer.core.flatten import value_at
 
 if TYPE_CHECKING:
     import httpx
@@ -252,17 +253,6 @@ def effective_page_size(endpoint: Endpoint, requested: int | None) -> int:
 
 
 # ------------------------------------------------------------------ reading bodies
-def value_at(body: Any, path: str) -> Any:
-    """The value at a dotted path (`response_metadata.next_cursor`); a key holding dots
-    (`@odata.nextLink`) is matched whole first."""
-    if not isinstance(body, dict) or not path:
-        return None
-    if path in body:
-        return body[path]
-    head, dot, rest = path.partition(".")
-    return value_at(body.get(head), rest) if dot else None
-
-
 def _text(value: Any) -> str | None:
     """A cursor, token or URL as text; None for absent, null, empty, true/false."""
     if isinstance(value, bool) or value is None:

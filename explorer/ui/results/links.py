@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from explorer.core.catalog import Catalog, Endpoint, Link, LinkMode, Operator
-from explorer.core.flatten import cell_text
+from explorer.core.flatten import cell_text, value_at
 from explorer.core.names import carried_name, link_noun, own_name, singular
 from explorer.core.query import FilterCondition, Query
 from explorer.ui.results.table_model import LinkRole
@@ -34,16 +34,6 @@ class RelatedTarget:
     endpoint_id: str
     query: Query
     title: str = ""  # the tab's title: "Client: Wonka Logistics", "Unit 42 · Work order WO-1007"
-
-
-def value_at(record: Any, dotted: str) -> Any:
-    """The value at a dotted path of a raw record (`client.id`), or None."""
-    value = record
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def _resource_label(link: Link, catalog: Catalog | None) -> str:
