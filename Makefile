@@ -5,8 +5,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# More workers than the two cores: many tests spend their time waiting on a rate limit or a
+# loopback server, and a third worker fills those waits.
+TEST_WORKERS ?= 3
 
-.PHONY: run test lint typecheck pytest sandbox package bench clean
+.PHONY: run test test-frozen lint typecheck pytest sandbox package bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "explorer needs Python 3.11 or newer")'
@@ -25,7 +28,12 @@ test: $(STAMP)
 	$(BIN)/ruff format --check explorer tests benchmarks scripts packaging
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadgroup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not frozen"
+
+# The PyInstaller bundle, built once into a temporary folder, and the frozen app's checks
+# (tests/test_packaging.py, marker `frozen`): CI's second step, after `make test`.
+test-frozen: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:xdist -m frozen
 
 sandbox: $(STAMP)
 	$(BIN)/explorer-cli sandbox

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests import loopback
+
 DOCUMENT = Path(__file__).resolve().parent / "data" / "openapi" / "multi-auth.yaml"
 
 KEY = "CANARY-key-0a1b2c3d"
@@ -214,11 +216,5 @@ def serving(server: AuthServer) -> Iterator[AuthServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
     httpd.daemon_threads = True
     server.url = f"http://127.0.0.1:{httpd.server_address[1]}/api"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback.serving(httpd):
         yield server
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()

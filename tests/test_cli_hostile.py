@@ -23,6 +23,7 @@ from tests.test_cli import (  # noqa: F401 (the fixtures are used by name)
     clean_export_file,
     cli_command,
     cli_env,
+    pages_held_after,
     run_cli,
     slow_sandbox,
     wait_for_rows,
@@ -38,9 +39,19 @@ def test_a_second_export_to_the_same_file_is_refused_and_the_first_one_is_intact
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "shared.csv"
-    with subprocess.Popen(**cli_command(slow_sandbox, out, cli_env), text=True) as first:
-        wait_for_rows(out, 40, first)
-        second = subprocess.run(**cli_command(slow_sandbox, out, cli_env), text=True, timeout=120)
+    # The first export is held after three pages, so it is still running (and holding the file)
+    # when the second starts, however slowly this machine runs the two processes.
+    with pages_held_after(slow_sandbox, pages=3):
+        first = subprocess.Popen(**cli_command(slow_sandbox, out, cli_env), text=True)
+        try:
+            wait_for_rows(out, 40, first)
+            second = subprocess.run(
+                **cli_command(slow_sandbox, out, cli_env), text=True, timeout=120
+            )
+        except BaseException:
+            first.kill()
+            raise
+    with first:
         _, first_stderr = first.communicate(timeout=120)
     assert second.returncode == EXIT_FAILED
     last = second.stderr.strip().splitlines()[-1]

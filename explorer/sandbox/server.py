@@ -315,7 +315,7 @@ class SandboxHandle:
         self.scout_restricted_password = creds.scout_restricted_password
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.02},
             name=f"sandbox:{self.port}",
             daemon=True,
         )

@@ -34,6 +34,7 @@ from explorer.core.ratelimit import RateGovernor
 from explorer.core.requestlog import RequestLog, to_curl
 from explorer.core.secrets import SessionSecretStore
 from explorer.core.settings import AuthKind, Profile
+from tests.loopback import serving
 
 KEY = "CANARY-key-5d1f0a"
 BASE = "https://api.example"
@@ -453,11 +454,8 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}", cert
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield f"https://127.0.0.1:{server.server_address[1]}", cert
 
 
 def test_untrusted_certificate_then_trusted_with_a_ca_bundle(tls_server: tuple[str, Path]) -> None:

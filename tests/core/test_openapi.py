@@ -14,6 +14,7 @@ from explorer.core.catalogs import OFFICIAL_DOCUMENTS, load_catalog
 from explorer.core.errors import SpecError
 from explorer.core.openapi import download, import_openapi, load_async, load_document
 from explorer.core.query import Query, build_url, parse_url, validate
+from tests.loopback import serving
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "openapi"
 EXAMPLES = [
@@ -567,7 +568,6 @@ def test_unreachable_url_explains_the_offline_fallback():
 
 def test_load_async_reads_a_local_http_server(tmp_path):
     import http.server
-    import threading
 
     (tmp_path / "api.yaml").write_bytes((DATA / "uspto.yaml").read_bytes())
 
@@ -579,12 +579,7 @@ def test_load_async_reads_a_local_http_server(tmp_path):
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         url = f"http://127.0.0.1:{server.server_address[1]}/api.yaml"
         catalog = asyncio.run(load_async(url))
-    finally:
-        server.shutdown()
-        server.server_close()
     assert catalog.name == "USPTO Data Set API"

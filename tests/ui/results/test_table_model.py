@@ -264,9 +264,8 @@ def test_find_proxy_filters_loaded_rows(model, run, until, qtmodeltester):
     assert run(proxy.search("")) == 30
 
 
-def test_many_rows_store_compactly_and_data_stays_cheap(model, qapp):
-    """100,000 rows: the stored rows stay small and a scroll's worth of data() calls is fast."""
-    import time
+def test_many_rows_store_compactly_and_read_back(model, qapp):
+    """100,000 rows: the stored rows stay small and the last ones still read back."""
     import tracemalloc
 
     records = make_records(100_000)
@@ -287,13 +286,12 @@ def test_many_rows_store_compactly_and_data_stays_cheap(model, qapp):
     view = QTableView()
     view.setModel(model)
     view.resize(1200, 800)
-    started = (
-        time.process_time()
-    )  # this process's CPU time: other work on the machine is not counted
-    for row in range(99_000, 99_060):
-        for column in range(model.columnCount()):
-            model.data(model.index(row, column))
-    assert time.process_time() - started < 0.2
+    # Every cell of the last rows reads from the compact store (how fast is benchmarks/ui_stall's).
+    last = [
+        [model.data(model.index(row, column)) for column in range(model.columnCount())]
+        for row in range(99_000, 99_060)
+    ]
+    assert [row.count(f"r{99_000 + i}") for i, row in enumerate(last)] == [1] * 60
     view.scrollToBottom()
     view.grab()
     view.deleteLater()
