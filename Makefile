@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.installed
 # More workers than the two cores: many tests spend their time waiting on a rate limit or a
 # loopback server, and a third worker fills those waits.
 TEST_WORKERS ?= 3
+# Headless Qt; and byte-code caches written even where PYTHONDONTWRITEBYTECODE is set, so the
+# workers and the CLI processes the tests start compile (and pytest rewrites) each module once.
+PYTEST_ENV := QT_QPA_PLATFORM=offscreen PYTHONDONTWRITEBYTECODE=
 
 .PHONY: run test test-frozen lint typecheck pytest sandbox package bench clean
 
@@ -28,12 +31,12 @@ test: $(STAMP)
 	$(BIN)/ruff format --check explorer tests benchmarks scripts packaging
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not frozen"
+	$(PYTEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not frozen"
 
 # The PyInstaller bundle, built once into a temporary folder, and the frozen app's checks
 # (tests/test_packaging.py, marker `frozen`): CI's second step, after `make test`.
 test-frozen: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:xdist -m frozen
+	$(PYTEST_ENV) $(BIN)/python -m pytest -p no:xdist -m frozen
 
 sandbox: $(STAMP)
 	$(BIN)/explorer-cli sandbox

@@ -282,7 +282,18 @@ class ApiClient:
     async def _send_within_deadline(
         self, request: httpx.Request, method: str, url: str
     ) -> httpx.Response:
-        """Send; RequestTimeout when the answer is not complete `deadline_s` after it went out.
+        """Send; RequestTimeout when the answer is not complete `deadline_s` after it went out."""
+        try:
+            return await self._send_watched(request, method, url)
+        finally:
+            # Failed, timed out or cancelled without an answer: the request's place in the rate
+            # window counts from now (an answer already placed it; then this does nothing).
+            slot = request.extensions.get(_META, {}).get("slot")
+            if slot is not None:
+                self.governor.ended(slot)
+
+    async def _send_watched(self, request: httpx.Request, method: str, url: str) -> httpx.Response:
+        """Send, with the deadline watch armed when the client has a deadline.
 
         The clock starts when the request leaves the rate governor (`_before_send` starts the
         watch). The watch re-arms a short timer instead of setting one of the whole deadline:

@@ -4,7 +4,10 @@ A sliding window of send times keeps this process inside the budget (`limit` req
 `period_s`), so that the app alone never draws a 429. Waiters are served first come, first served.
 The server counts a request when it arrives, which is later than when we let it go; so when the
 answer comes back, the request's place in the window moves to the answer's time (the server
-certainly counted it before answering), and a small margin covers requests still on the way.
+certainly counted it before answering). A request still on its way may be counted at any moment
+until its answer comes, so it keeps its place in the window until then (a request lost to a
+timeout or a cancel lets it go after `MAX_IN_FLIGHT_S`). Requests that report no answer
+(`acquire()`) are taken as counted by their send time plus a small margin.
 
 When the server answers 429 anyway (another integration shares the key, or its real budget is
 smaller), everyone pauses until `Retry-After` has passed, and the effective limit drops by a
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 RECENT_429_WINDOW_S = 60.0
 DECREASE_FACTOR = 0.75
 MAX_PAUSE_S = 15 * 60.0
+# An unanswered request whose end nobody reported (its task was cancelled) holds its slot this long.
+MAX_IN_FLIGHT_S = 120.0
 
 
 class LoopLock:
@@ -66,6 +71,7 @@ class Slot:
     time: float
     waited_s: float = 0.0
     answered: bool = False  # the server has certainly counted it by `time`: no margin needed
+    reports_answer: bool = True  # False for acquire(): its answer is never reported
 
 
 @dataclass(frozen=True)
@@ -132,10 +138,10 @@ class RateGovernor:
     # ------------------------------------------------------------ waiting for a slot
     async def acquire(self) -> float:
         """Wait until a request may be sent, and count it as sent. Returns the seconds waited."""
-        return (await self.acquire_slot()).waited_s
+        return (await self.acquire_slot(reports_answer=False)).waited_s
 
-    async def acquire_slot(self) -> Slot:
-        """Like acquire(); pass the slot to record_response() so the window uses the answer time."""
+    async def acquire_slot(self, *, reports_answer: bool = True) -> Slot:
+        """Like acquire(); the slot holds its place until record_response() or ended() gets it."""
         start = self._clock()
         self._waiting += 1
         self._notify()
@@ -145,7 +151,7 @@ class RateGovernor:
                     now = self._clock()
                     wait = self._wait_needed(now)
                     if wait <= 0:
-                        slot = Slot(now, now - start)
+                        slot = Slot(now, now - start, reports_answer=reports_answer)
                         self._sent.append(slot)
                         return slot
                     await self._sleep(wait)
@@ -159,8 +165,7 @@ class RateGovernor:
         """Learn from an answer: a 429 pauses everyone and lowers the effective limit."""
         now = self._clock()
         if slot is not None:
-            slot.time = max(slot.time, now)
-            slot.answered = True
+            self.ended(slot)
         if status != 429:
             return
         self._429s.append(now)
@@ -183,12 +188,19 @@ class RateGovernor:
         self._last_change = now
         self._notify()
 
+    def ended(self, slot: Slot) -> None:
+        """The request got no answer (it failed): the server counted it, if at all, by now."""
+        if not slot.answered:
+            slot.time = max(slot.time, self._clock())
+            slot.answered = True
+            self._notify()
+
     # ------------------------------------------------------------ observing
     def snapshot(self) -> BudgetSnapshot:
         now = self._clock()
         self._tidy(now)
         in_window = len(self._sent)
-        slot = self._slot_wait(now)
+        slot = self._slot_wait(now, look_again_soon=False)
         paused = max(0.0, self._paused_until - now)
         return BudgetSnapshot(
             limit=self.limit,
@@ -215,15 +227,20 @@ class RateGovernor:
         return unsubscribe
 
     # ------------------------------------------------------------ internals
-    def _counted_at(self, slot: Slot) -> float:
-        """The latest moment the server may have counted this request: its answer's time, or,
-        while it is on the way, its send time plus the margin."""
-        return slot.time if slot.answered else slot.time + self.margin_s
+    def _counted_at(self, slot: Slot, now: float) -> float:
+        """The latest moment the server may have counted this request: its answer's time; while
+        it is on the way, now (it may arrive at any moment), at least its send time plus the
+        margin; for a request whose answer is never reported, its send time plus the margin."""
+        if slot.answered:
+            return slot.time
+        if not slot.reports_answer:
+            return slot.time + self.margin_s
+        return max(slot.time + self.margin_s, min(now, slot.time + MAX_IN_FLIGHT_S))
 
     def _tidy(self, now: float) -> None:
         horizon = now - self.period_s
-        if self._sent and min(self._counted_at(s) for s in self._sent) <= horizon:
-            self._sent = [s for s in self._sent if self._counted_at(s) > horizon]
+        if self._sent and min(self._counted_at(s, now) for s in self._sent) <= horizon:
+            self._sent = [s for s in self._sent if self._counted_at(s, now) > horizon]
         while self._429s and now - self._429s[0] > RECENT_429_WINDOW_S:
             self._429s.popleft()
         # Slow recovery: one more request per two periods without a 429.
@@ -231,12 +248,17 @@ class RateGovernor:
             self.effective_limit += 1
             self._last_change += 2 * self.period_s
 
-    def _slot_wait(self, now: float) -> float:
+    def _slot_wait(self, now: float, *, look_again_soon: bool = True) -> float:
         if len(self._sent) < self.effective_limit:
             return 0.0
-        times = sorted(self._counted_at(s) for s in self._sent)
-        oldest_counted = times[len(times) - self.effective_limit]
-        return max(0.0, oldest_counted + self.period_s - now)
+        by_time = sorted(self._sent, key=lambda s: self._counted_at(s, now))
+        oldest = by_time[len(by_time) - self.effective_limit]
+        wait = max(0.0, self._counted_at(oldest, now) + self.period_s - now)
+        if look_again_soon and not oldest.answered and oldest.reports_answer:
+            # Its place frees one period after its answer, which may come any moment: look again
+            # soon rather than sleeping a whole period.
+            return min(wait, max(self.margin_s, 0.01))
+        return wait
 
     def _wait_needed(self, now: float) -> float:
         self._tidy(now)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from explorer.core.ratelimit import BudgetSnapshot, Governors, RateGovernor
+from explorer.core.ratelimit import MAX_IN_FLIGHT_S, BudgetSnapshot, Governors, RateGovernor
 from explorer.core.settings import Profile
 
 
@@ -256,7 +256,8 @@ def test_an_answered_request_counts_from_its_answer_time() -> None:
 
     async def scenario() -> float:
         first = await governor.acquire_slot()
-        await governor.acquire_slot()
+        second = await governor.acquire_slot()
+        governor.record_response(200, None, slot=second)  # answered at once
         t.now = 4.0  # the first request's answer arrives 4 s after it left
         governor.record_response(200, None, slot=first)
         t.now = 10.0  # the second has left the window; the first has not
@@ -288,3 +289,51 @@ def test_margin_applies_to_requests_in_flight_not_to_answered_ones() -> None:
     assert waited == pytest.approx(1.0)
     # With both answered, the next slot frees at the second answer + period, again no margin.
     assert governor.snapshot().next_slot_in_s == pytest.approx(1.05 + 1.0 - now)
+
+
+def test_a_request_on_its_way_keeps_its_place_until_its_answer() -> None:
+    """The server may count a slow request at any moment until it answers: no slot frees early."""
+    governor, t = make(1, 1.0, margin=0.05)
+
+    async def scenario() -> float:
+        slow = await governor.acquire_slot()
+        t.now = 3.0  # three periods later, still no answer
+        assert governor.snapshot().in_window == 1
+        assert governor.snapshot().remaining == 0
+        answer_at = 3.5
+
+        async def sleep_then_answer(seconds: float) -> None:  # the answer comes at 3.5 s
+            await t.sleep(seconds)
+            if t.now >= answer_at and not slow.answered:
+                governor.record_response(200, slot=slow)
+
+        governor._sleep = sleep_then_answer
+        await governor.acquire()  # waits for the answer, then one period from it
+        return t.now
+
+    assert asyncio.run(scenario()) >= 3.5 + 1.0
+
+
+def test_a_request_that_failed_frees_its_place_one_period_after_the_failure() -> None:
+    governor, t = make(1, 1.0)
+
+    async def scenario() -> float:
+        lost = await governor.acquire_slot()
+        t.now = 2.0
+        governor.ended(lost)  # a timeout or a dropped connection: no answer will come
+        await governor.acquire()
+        return t.now
+
+    assert asyncio.run(scenario()) == pytest.approx(3.0)
+
+
+def test_a_request_nobody_reports_on_stops_holding_its_place() -> None:
+    """A cancelled task never reports its request's end: the slot is let go after a while."""
+    governor, t = make(1, 1.0)
+
+    async def scenario() -> float:
+        await governor.acquire_slot()  # never answered, never ended
+        await governor.acquire()
+        return t.now
+
+    assert asyncio.run(scenario()) == pytest.approx(MAX_IN_FLIGHT_S + 1.0, abs=0.05)
