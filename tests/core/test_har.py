@@ -25,7 +25,7 @@ from explorer.core.secrets import open_secret_store
 from explorer.core.settings import ApiKeySettings, AuthKind, Profile
 from explorer.sandbox import SandboxHandle
 from tests.har_check import assert_no_secret, check_har, secret_forms, validator
-from tests.hostile_servers import reply, serve
+from tests.hostile_servers import reply, send_gzip, serve
 
 Scenario = Callable[[ApiClient], Awaitable[None]]
 
@@ -382,3 +382,26 @@ def test_the_secret_scan_finds_every_encoded_form() -> None:
     forms = secret_forms(key, username="someone")
     for text in texts:
         assert any(form in text for form in forms), text
+
+
+def test_a_compressed_answer_gives_its_size_on_the_wire_and_unpacked(tmp_path: Path) -> None:
+    import gzip
+
+    body = json.dumps({"data": [{"id": n, "name": "same text " * 20} for n in range(50)]})
+    packed = gzip.compress(body.encode())
+    log = RequestLog()
+    with serve(lambda handler: send_gzip(handler, packed)) as url:
+
+        async def call() -> None:
+            async with ApiClient(url, request_log=log) as client:
+                await client.get_json("/items")
+
+        asyncio.run(call())
+    out = tmp_path / "gzip.har"
+    write_har(out, log.entries())
+    (entry,) = check_har(out)["log"]["entries"]
+    response = entry["response"]
+    assert response["bodySize"] == len(packed)
+    assert response["content"]["size"] == len(body)
+    assert response["content"]["compression"] == len(body) - len(packed)
+    assert json.loads(response["content"]["text"]) == json.loads(body)
