@@ -247,10 +247,22 @@ def save_in(dialog, target) -> None:
 
 
 def test_the_selected_rows_export_as_har_with_no_secret(
-    qtbot, view, app_context, sandbox, run, until, tmp_path
+    qtbot, view, app_context, sandbox, run, until, tmp_path, monkeypatch
 ):
+    import threading
+
+    from explorer.ui import request_log_view
     from explorer.ui.async_utils import messages
     from tests.har_check import assert_no_secret, check_har
+
+    writers: list[threading.Thread] = []
+    real_write_har = request_log_view.write_har
+
+    def write_har(*args):
+        writers.append(threading.current_thread())
+        return real_write_har(*args)
+
+    monkeypatch.setattr(request_log_view, "write_har", write_har)
 
     for size in (1, 2, 3):
         run(app_context.client.get_json("/core/v1/clients", params={"page_size": size}))
@@ -279,6 +291,8 @@ def test_the_selected_rows_export_as_har_with_no_secret(
     finally:
         messages().stop_listening(on_post)
     assert posted == [("info", f"Saved 2 requests as HAR to {target}", "")]
+    assert writers
+    assert writers[0] is not threading.main_thread()  # the GUI thread never writes the file
     document = check_har(target)
     assert sorted(e["request"]["url"] for e in document["log"]["entries"]) == chosen
     assert_no_secret(target.read_text(encoding="utf-8"), sandbox.api_key)
