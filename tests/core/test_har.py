@@ -8,6 +8,7 @@ import base64
 import json
 import socket
 import stat
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -405,3 +406,40 @@ def test_a_compressed_answer_gives_its_size_on_the_wire_and_unpacked(tmp_path: P
     assert response["content"]["size"] == len(body)
     assert response["content"]["compression"] == len(body) - len(packed)
     assert json.loads(response["content"]["text"]) == json.loads(body)
+
+
+def test_a_token_renewal_is_in_the_trace_without_either_token(
+    make_sandbox: Any, tmp_path: Path
+) -> None:
+    from explorer.core.auth import JwtAuth
+
+    now = [time.time()]
+    sandbox = make_sandbox(token_ttl_s=100, clock=lambda: now[0])
+    auth = JwtAuth(
+        sandbox.url,
+        sandbox.scout_username,
+        sandbox.scout_password,
+        clock=lambda: now[0],
+        wall_clock=lambda: now[0],
+    )
+    log = RequestLog()
+    tokens: list[str] = []
+
+    async def call() -> None:
+        async with ApiClient(sandbox.url, auth=auth, request_log=log) as client:
+            for _ in range(2):
+                await client.get_json("/v1/Stations")
+                tokens.extend(v for v in auth.sensitive_values() if v.startswith("eyJ"))
+                now[0] += 85  # past the point where the token is renewed
+
+    asyncio.run(call())
+    assert auth.renewals == 1
+    assert len(set(tokens)) == 2  # the renewal issued a new token
+    out = tmp_path / "renewal.har"
+    write_har(out, log.entries())
+    document = check_har(out)
+    assert_no_secret(out.read_text(encoding="utf-8"), sandbox.scout_password, *tokens)
+    (renewal,) = entries_by_path(document, "/v1/Token/Renew")
+    assert header(renewal["request"]["headers"], "authorization") == f"Bearer {MASK}"
+    assert renewal["response"]["status"] == 200
+    assert json.loads(renewal["response"]["content"]["text"])["token"] == MASK
