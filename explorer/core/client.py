@@ -376,6 +376,7 @@ class ApiClient:
         meta["time"] = time.time()
         meta["started"] = time.perf_counter()
         meta["logged"] = False
+        meta.pop("answered", None)  # a request sent again after a login is timed afresh
         watch = request.extensions.get(_WATCH)
         if isinstance(watch, _DeadlineWatch):
             watch.start()  # the deadline counts from now, not while it waited for a slot
@@ -386,6 +387,7 @@ class ApiClient:
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         meta = response.request.extensions.get(_META, {})
+        meta["answered"] = time.perf_counter()  # the headers are in; the body is still to come
         self.governor.record_response(status, retry_after, slot=meta.get("slot"))
         if status == 429:
             self.stats.rate_limited += 1
@@ -407,12 +409,14 @@ class ApiClient:
         meta = request.extensions.get(_META, {})
         meta["logged"] = True
         started = meta.get("started")
+        answered = meta.get("answered")
         self.request_log.record(
             request,
             response,
             error=error,
             started=meta.get("time"),
             duration_ms=(time.perf_counter() - started) * 1000 if started else 0.0,
+            first_byte_ms=(answered - started) * 1000 if started and answered else None,
             attempt=meta.get("attempt", 1),
             waited_s=meta.get("waited_s", 0.0),
             secrets=self._secrets(),

@@ -9,6 +9,8 @@ knows are scrubbed from every text as a last line of defence.
 
 from __future__ import annotations
 
+import base64
+import functools
 import itertools
 import json
 import logging
@@ -19,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
 import httpx
 
@@ -64,11 +66,41 @@ def is_sensitive_name(name: str) -> bool:
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove known secret values and anything shaped like a JWT from free text."""
+    """Remove known secret values (as written, or encoded) and anything shaped like a JWT."""
     for secret in secrets:
         if secret and len(secret) >= 4:
-            text = text.replace(secret, MASK)
+            for form in written_forms(secret):
+                text = text.replace(form, MASK)
     return _JWT_RE.sub(MASK, text)
+
+
+_BASE64_EDGES = ((0, 0), (1, 2), (2, 3))  # prefix bytes, base64 characters they spoil
+
+
+@functools.lru_cache(maxsize=64)
+def written_forms(secret: str) -> tuple[str, ...]:
+    """The ways a secret shows up in text a server echoes, longest first.
+
+    As is, percent-encoded (a query string or a form), JSON-escaped, and in base64 (standard and
+    URL-safe) at each of the three alignments it can have inside a longer base64 text, as in
+    `Basic base64(user:password)`: the characters that also depend on the bytes around it are left
+    out, so the rest matches wherever the secret sits.
+    """
+    escaped = json.dumps(secret, ensure_ascii=False)[1:-1]
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), quote(secret), escaped}
+    forms.add(escaped.replace("/", "\\/"))
+    raw = secret.encode("utf-8")
+    for prefix, spoilt in _BASE64_EDGES:
+        encoded = base64.b64encode(bytes(prefix) + raw).decode("ascii").rstrip("=")
+        end = len(encoded) - (1 if (prefix + len(raw)) % 3 else 0)
+        fragment = encoded[spoilt:end]
+        if len(fragment) >= 8:  # shorter fragments would also match unrelated base64 text
+            forms.update((fragment, fragment.replace("+", "-").replace("/", "_")))
+    return tuple(sorted((f for f in forms if len(f) >= 4), key=len, reverse=True))
+
+
+_URL_HEADERS = frozenset({"location", "content-location"})
+_LINK_TARGET_RE = re.compile(r"<([^>]*)>")
 
 
 def mask_headers(
@@ -77,12 +109,29 @@ def mask_headers(
     secrets = tuple(secrets)
     masked: list[tuple[str, str]] = []
     for name, value in headers:
-        if is_sensitive_name(name):
+        lowered = name.lower()
+        if lowered in ("cookie", "set-cookie"):
+            value = _mask_cookies(value, attributes=lowered == "set-cookie")
+        elif is_sensitive_name(name):
             scheme, _, rest = value.partition(" ")
             # keep the scheme word ("Bearer") so the log still says what kind of credential it was
             value = f"{scheme} {MASK}" if rest and scheme.isalpha() and len(scheme) < 16 else MASK
+        elif lowered in _URL_HEADERS:  # a redirect target can carry a token in its query
+            value = mask_url(value, secrets)
+        elif lowered == "link":
+            value = _LINK_TARGET_RE.sub(lambda m: f"<{mask_url(m.group(1), secrets)}>", value)
         masked.append((name, scrub(value, secrets)))
     return masked
+
+
+def _mask_cookies(value: str, *, attributes: bool) -> str:
+    """Every cookie value masked, names kept: `Cookie: a=****; b=****`. A Set-Cookie keeps its
+    attributes (Path, Expires, HttpOnly...), which say how the cookie was meant to be used."""
+    if attributes:
+        first, sep, rest = value.partition(";")
+        return _mask_cookies(first, attributes=False) + sep + rest
+    pairs = [part.strip().partition("=") for part in value.split(";") if part.strip()]
+    return "; ".join(f"{n.strip()}={MASK}" if eq else MASK for n, eq, _ in pairs) or MASK
 
 
 def mask_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
@@ -151,6 +200,12 @@ class RequestLogEntry:
     attempt: int = 1  # 1 for the first try, 2 for the first retry, ...
     waited_s: float = 0.0  # time spent waiting for the rate governor before sending
     truncated: bool = False  # the response body was longer than the cap
+    # For a HAR file: what the status line said, and where the time went
+    http_version: str = ""  # of the response ("HTTP/1.1"); "" when none came
+    reason: str = ""  # the status line's reason phrase ("Too Many Requests")
+    first_byte_ms: float | None = None  # sent -> response headers in; the rest is the body
+    wire_size: int | None = None  # bytes of the response body as received (compressed)
+    request_size: int = 0  # bytes of the request body as sent (request_body may be cut)
     # What copy-as-cURL writes where the credential went (see auth.SchemeAuth.curl_variables)
     curl_templates: tuple[tuple[str, str], ...] = ()
 
@@ -195,6 +250,7 @@ class RequestLog:
         error: str | None = None,
         started: float | None = None,
         duration_ms: float = 0.0,
+        first_byte_ms: float | None = None,
         attempt: int = 1,
         waited_s: float = 0.0,
         secrets: Iterable[str] = (),
@@ -241,6 +297,11 @@ class RequestLog:
             waited_s=round(waited_s, 3),
             truncated=truncated,
             curl_templates=tuple((curl_templates or {}).items()),
+            http_version=response.http_version if response is not None else "",
+            reason=response.reason_phrase if response is not None else "",
+            first_byte_ms=round(first_byte_ms, 1) if first_byte_ms is not None else None,
+            wire_size=_wire_size(response, body),
+            request_size=len(request_content),
         )
         self.add(entry)
         return entry
@@ -252,6 +313,14 @@ class RequestLog:
                 callback(entry)
             except Exception:  # a closed log panel must not break requests
                 log.exception("A request log subscriber failed")
+
+
+def _wire_size(response: httpx.Response | None, body: bytes) -> int | None:
+    """Bytes of the body as they came over the wire; None when not known (a response made in
+    memory, which was never downloaded)."""
+    if response is None:
+        return None
+    return response.num_bytes_downloaded or (None if body else 0)
 
 
 def _raw(headers: httpx.Headers) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
     explorer-cli export ENDPOINT --out FILE.csv [--profile NAME | --base-url URL]
         [--filter 'FIELD=OP:VALUE']... [--sort SPEC] [--page-size N] [--columns a,b.c]
         [--param NAME=VALUE]... [--rate N/SECONDS] [--timeout SECONDS] [--max-response-mb MB]
-        [--resume] [--paging STYLE] [--max-pages N]
+        [--resume] [--paging STYLE] [--max-pages N] [--har FILE.har]
     explorer-cli endpoints [--profile NAME | --spec FILE_OR_URL] [--details]
 
 Credentials: a profile's secret comes from the keychain; the environment overrides it, by scheme:
@@ -60,9 +60,11 @@ from explorer.core.export import (
 )
 from explorer.core.exportjob import ExportJob
 from explorer.core.fetch import check_query, request_for
+from explorer.core.har import HarRecording
 from explorer.core.humanize import format_duration
 from explorer.core.query import Query, parse_cli_filter, parse_sort_spec
 from explorer.core.ratelimit import BudgetSnapshot, Governors
+from explorer.core.requestlog import RequestLog
 from explorer.core.safefiles import FileLocked, NotARegularFile
 from explorer.core.secrets import Credentials, SecretStore, open_secret_store_async
 from explorer.core.session import load_profile_catalog, open_connection
@@ -190,6 +192,12 @@ def register(subparsers: Any) -> None:
         "--resume",
         action="store_true",
         help="continue an interrupted export from FILE.csv.partial",
+    )
+    export.add_argument(
+        "--har",
+        metavar="FILE.har",
+        help="also write every request of the run (logins, retries, 429s) to FILE.har, with "
+        "secrets masked; written when the export fails too, to share with support",
     )
     export.add_argument(
         "--bom",
@@ -544,10 +552,70 @@ def build_query(args: argparse.Namespace, endpoint: Endpoint, path_values: dict[
 
 def run_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    return _run(lambda: _export(args, out), on_interrupt=lambda: _interrupted_message(out))
+    return _run(lambda: _traced_export(args, out), on_interrupt=lambda: _interrupted_message(out))
 
 
-async def _export(args: argparse.Namespace, out: Path) -> int:
+async def _traced_export(args: argparse.Namespace, out: Path) -> int:
+    """The export, with --har its requests recorded in a HAR file whatever the outcome."""
+    if not args.har:
+        return await _export(args, out)
+    trace = await asyncio.to_thread(HarTrace.start, Path(args.har), out)
+    try:
+        status = await _export(args, out, trace)
+    finally:
+        trace.finish()  # if the export stopped before its connection was open
+    return EXIT_FAILED if trace.failed and status == EXIT_OK else status
+
+
+class HarTrace:
+    """--har FILE: the run's requests, recorded as they are made, finished once."""
+
+    def __init__(self, recording: HarRecording) -> None:
+        self.recording = recording
+        self.failed = False
+        self._finished = False
+
+    @classmethod
+    def start(cls, path: Path, out: Path) -> HarTrace:
+        problem = _har_path_problem(path, out)
+        if problem:
+            raise UsageProblem(
+                f"bad --har {path}",
+                explanation=f"--har names a new file for the requests, and {path} {problem}; "
+                "give another name, e.g. --har trace.har.",
+            )
+        return cls(HarRecording(path))
+
+    @property
+    def log(self) -> RequestLog:
+        return self.recording.log
+
+    def finish(self) -> None:
+        """Put the file in place and say so (synchronous: it must run while Ctrl-C cancels)."""
+        if self._finished:
+            return
+        self._finished = True
+        path = self.recording.path
+        try:
+            count = self.recording.close()
+        except OSError as exc:
+            self.failed = True
+            _say(f"explorer-cli: the requests could not be written to {path} ({exc.strerror}).")
+            return
+        _say(f"Wrote {count:,} request{'s' if count != 1 else ''} to {path}")
+
+
+def _har_path_problem(path: Path, out: Path) -> str | None:
+    if path.is_dir():
+        return "is a folder"
+    if path.resolve() == out.resolve():
+        return "is the --out file"
+    if not path.parent.is_dir():
+        return f"is in {path.parent}, which is not a folder"
+    return None
+
+
+async def _export(args: argparse.Namespace, out: Path, trace: HarTrace | None = None) -> int:
     try:
         options = CsvOptions(
             delimiter=parse_delimiter(args.delimiter),
@@ -595,6 +663,7 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
         governors=Governors(),
         catalog=resolved.catalog,
         missing_secret_hint=resolved.missing_secret_hint,
+        request_log=trace.log if trace is not None else None,
     )
     job = ExportJob.for_query(connection.client, endpoint, query, out, options=options)
     meter = ProgressLine(sys.stderr)
@@ -606,6 +675,8 @@ async def _export(args: argparse.Namespace, out: Path) -> int:
         stop_notices()
         meter.done()
         await connection.aclose()
+        if trace is not None:
+            trace.finish()  # before the summary, which stays the last line
     _say(f"Wrote {out}")
     _say(result.summary())
     if result.shortfall is not None and result.shortfall > 0:

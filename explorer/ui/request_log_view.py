@@ -1,4 +1,5 @@
-"""This session's requests: a live table, the selected entry in detail, and "Copy as cURL".
+"""This session's requests: a live table, the selected entry in detail, "Copy as cURL", and
+"Export as HAR" (all of them, or the selected rows) to share a trace.
 
 Entries come from the core's RequestLog (secrets already masked there). New entries arrive through
 `RequestLog.subscribe`; the callback only emits a queued signal, so a request logged on any thread
@@ -7,9 +8,11 @@ reaches the table on the GUI thread.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -20,17 +23,20 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -45,9 +51,13 @@ from explorer.core.errors import (
     ServerError,
     ValidationFailed,
 )
+from explorer.core.har import SUFFIX as HAR_SUFFIX
+from explorer.core.har import write_har
 from explorer.core.requestlog import RequestLog, RequestLogEntry, to_curl
 from explorer.ui import theme
+from explorer.ui.async_utils import Level, TaskOwner, messages
 from explorer.ui.bridge import follow
+from explorer.ui.saved_queries import default_folder
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -136,6 +146,9 @@ class RequestLogModel(QAbstractTableModel):
 
     def entry(self, row: int) -> RequestLogEntry:
         return self._entries[row]
+
+    def entries(self) -> list[RequestLogEntry]:
+        return list(self._entries)
 
     def rowCount(self, parent: _AnyIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._entries)
@@ -296,18 +309,22 @@ class RequestLogView(QWidget):
         self.copy_button.clicked.connect(self.copy_as_curl)
         self.count_label = QLabel("No requests yet", self)
         self.count_label.setProperty("role", "hint")
+        self.tasks = TaskOwner("Exporting the request log as HAR")
+        self._har_dialog: QFileDialog | None = None
+        self.har_button = self._make_har_button()
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.count_label)
         top.addWidget(self.copy_button)
+        top.addWidget(self.har_button)
 
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
@@ -326,6 +343,7 @@ class RequestLogView(QWidget):
         ):
             header.resizeSection(col, self.fontMetrics().horizontalAdvance(sample) + 28)
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
+        self.table.selectionModel().selectionChanged.connect(self._update_har_actions)
 
         self.detail = QPlainTextEdit(self)
         self.detail.setReadOnly(True)
@@ -343,6 +361,7 @@ class RequestLogView(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
+        self._update_har_actions()
 
     # ------------------------------------------------------------ public API
     def set_request_log(self, request_log: RequestLog | None) -> None:
@@ -374,7 +393,74 @@ class RequestLogView(QWidget):
         self.count_label.setText("cURL command copied")
         return command
 
+    def selected_entries(self) -> list[RequestLogEntry]:
+        """The entries of the selected rows (several with Shift or Ctrl)."""
+        return [index.data(EntryRole) for index in self.table.selectionModel().selectedRows()]
+
+    def export_har(self) -> QFileDialog | None:
+        """Ask where to save every request in the log as a HAR file."""
+        return self._choose_har_file(self.model.entries(), "Export the request log as HAR")
+
+    def export_selected_har(self) -> QFileDialog | None:
+        """Ask where to save the selected requests as a HAR file."""
+        entries = self.selected_entries()
+        what = "request" if len(entries) == 1 else f"{len(entries)} requests"
+        return self._choose_har_file(entries, f"Export the selected {what} as HAR")
+
+    async def write_har_file(self, path: Path, entries: list[RequestLogEntry]) -> int:
+        """Write the HAR file off the GUI thread (atomically: a temp file, then a rename)."""
+        count = await asyncio.to_thread(write_har, path, entries)
+        requests = "1 request" if count == 1 else f"{count:,} requests"
+        messages().post(Level.INFO, f"Saved {requests} as HAR to {path}")
+        return count
+
     # ------------------------------------------------------------ internals
+    def _make_har_button(self) -> QToolButton:
+        self.export_har_action = QAction("Export as HAR…", self)
+        self.export_har_action.setToolTip(
+            "Save every request in the log as a HAR file, which opens in a browser's network "
+            "panel; keys, passwords, tokens and cookie values stay masked"
+        )
+        self.export_har_action.triggered.connect(self.export_har)
+        self.export_selected_har_action = QAction("Export selected as HAR…", self)
+        self.export_selected_har_action.setToolTip(
+            "Save the selected requests (Shift or Ctrl to select several) as a HAR file"
+        )
+        self.export_selected_har_action.triggered.connect(self.export_selected_har)
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        menu.addAction(self.export_har_action)
+        menu.addAction(self.export_selected_har_action)
+        button = QToolButton(self)
+        button.setText("Export HAR")
+        button.setIcon(theme.icon("toolbar/export"))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setToolTip("Share a trace: save requests as a HAR file, secrets masked")
+        button.setMenu(menu)
+        return button
+
+    def _update_har_actions(self) -> None:
+        self.export_har_action.setEnabled(self.model.rowCount() > 0)
+        self.export_selected_har_action.setEnabled(self.table.selectionModel().hasSelection())
+
+    def _choose_har_file(self, entries: list[RequestLogEntry], title: str) -> QFileDialog | None:
+        if not entries:
+            messages().post(Level.INFO, "No requests to export yet.")
+            return None
+        name = f"explorer-trace-{datetime.now():%Y%m%d-%H%M%S}{HAR_SUFFIX}"
+        dialog = QFileDialog(
+            self, title, str(default_folder() / name), "HAR files (*.har);;All files (*)"
+        )
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix(HAR_SUFFIX.lstrip("."))
+        dialog.fileSelected.connect(
+            lambda chosen: self.tasks.start("har", self.write_har_file(Path(chosen), entries))
+        )
+        self._har_dialog = dialog
+        dialog.open()  # open(), not exec(): no nested event loop under qasync
+        return dialog
+
     def _append(self, entry: RequestLogEntry) -> None:
         self.model.append(entry)
         self._update_count()
@@ -390,6 +476,7 @@ class RequestLogView(QWidget):
         if limited:
             text += f", {limited} × 429 waited out and retried"
         self.count_label.setText(text)
+        self._update_har_actions()
 
     def _show_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         entry = current.data(EntryRole) if current.isValid() else None

@@ -14,7 +14,9 @@ from explorer.core.requestlog import (
     RequestLog,
     RequestLogEntry,
     mask_body,
+    mask_headers,
     mask_url,
+    scrub,
     to_curl,
 )
 
@@ -105,6 +107,49 @@ def test_unknown_secrets_shaped_like_jwts_are_blanked() -> None:
     assert mask_body(
         "password=hunter22&user=a", content_type="application/x-www-form-urlencoded"
     ) == (f"password={MASK.replace('*', '%2A')}&user=a")
+
+
+def test_cookie_values_are_masked_and_their_names_kept() -> None:
+    masked = dict(
+        mask_headers(
+            [
+                ("Cookie", "session=abc123; theme=dark"),
+                ("Set-Cookie", "session=abc123; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT"),
+            ]
+        )
+    )
+    assert masked["Cookie"] == f"session={MASK}; theme={MASK}"
+    assert masked["Set-Cookie"] == f"session={MASK}; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT"
+
+
+def test_redirect_and_link_targets_lose_their_credentials() -> None:
+    masked = dict(
+        mask_headers(
+            [
+                ("Location", "/next?access_token=zzz&page=2"),
+                ("Link", '<https://a.example/x?api_key=zzz&page=3>; rel="next"'),
+            ]
+        )
+    )
+    assert "zzz" not in json.dumps(masked)
+    assert "page=2" in masked["Location"]
+    assert masked["Link"].endswith('page=3>; rel="next"')
+
+
+@pytest.mark.parametrize("user", ["", "a", "ab", "abc"])  # each alignment in base64
+def test_a_known_secret_is_found_encoded_inside_other_text(user: str) -> None:
+    import base64
+    from urllib.parse import quote
+
+    secret = "s3cret/+value=="
+    blob = base64.b64encode(f"{user}:{secret}".encode()).decode()
+    for text in (
+        f"Basic {blob}",
+        base64.urlsafe_b64encode(f"{user}:{secret}".encode()).decode(),
+        f"next=?k={quote(secret, safe='')}",
+        '{"echo": "' + secret.replace("/", "\\/") + '"}',  # JSON may escape "/"
+    ):
+        assert MASK in scrub(text, [secret]), text
 
 
 def test_url_masking_keeps_ordinary_parameters() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog
 
 from explorer.core.client import connect
 from explorer.core.errors import AuthError, NotFound
@@ -230,3 +231,98 @@ def test_429s_that_were_waited_out_are_counted_apart_from_failures(qtbot):
     qtbot.waitUntil(lambda: view.model.rowCount() == 6)
     assert (view.model.failed, view.model.rate_limited) == (1, 2)
     assert view.count_label.text() == "6 requests, 1 failed, 2 × 429 waited out and retried"
+
+
+def click_row(qtbot, view: RequestLogView, row: int, modifier=Qt.KeyboardModifier.NoModifier):
+    rect = view.table.visualRect(view.proxy.index(row, 2))
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def save_in(dialog, target) -> None:
+    """Choose `target` in a file dialog the way a user does: type the name, press Save."""
+    assert dialog is not None
+    assert dialog.isVisible()
+    dialog.selectFile(str(target))
+    dialog.accept()
+
+
+def test_the_selected_rows_export_as_har_with_no_secret(
+    qtbot, view, app_context, sandbox, run, until, tmp_path, monkeypatch
+):
+    import threading
+
+    from explorer.ui import request_log_view
+    from explorer.ui.async_utils import messages
+    from tests.har_check import assert_no_secret, check_har
+
+    writers: list[threading.Thread] = []
+    real_write_har = request_log_view.write_har
+
+    def write_har(*args):
+        writers.append(threading.current_thread())
+        return real_write_har(*args)
+
+    monkeypatch.setattr(request_log_view, "write_har", write_har)
+
+    for size in (1, 2, 3):
+        run(app_context.client.get_json("/core/v1/clients", params={"page_size": size}))
+    run(until_rows(view, 3))
+    assert not view.export_selected_har_action.isEnabled()  # nothing selected yet
+    click_row(qtbot, view, 0)
+    click_row(qtbot, view, 2, Qt.KeyboardModifier.ControlModifier)
+    chosen = sorted(e.url for e in view.selected_entries())
+    assert len(chosen) == 2
+    assert view.export_selected_har_action.isEnabled()
+    posted: list[tuple[str, ...]] = []
+
+    def on_post(*message: str) -> None:
+        posted.append(message)
+
+    messages().listen(on_post)
+    try:
+        view.export_selected_har_action.trigger()
+        dialog = view.findChild(QFileDialog)
+        assert dialog.windowTitle() == "Export the selected 2 requests as HAR"
+        assert dialog.selectedFiles()[0].endswith(".har")
+        target = tmp_path / "traces" / "selected.har"
+        target.parent.mkdir()
+        save_in(dialog, target)
+        run(until(lambda: posted))
+    finally:
+        messages().stop_listening(on_post)
+    assert posted == [("info", f"Saved 2 requests as HAR to {target}", "")]
+    assert writers
+    assert writers[0] is not threading.main_thread()  # the GUI thread never writes the file
+    document = check_har(target)
+    assert sorted(e["request"]["url"] for e in document["log"]["entries"]) == chosen
+    assert_no_secret(target.read_text(encoding="utf-8"), sandbox.api_key)
+    assert [p.name for p in target.parent.iterdir()] == ["selected.har"]  # no temp file left
+
+
+def test_the_whole_log_exports_as_har_whatever_the_filter(
+    qtbot, view, app_context, sandbox, run, until, tmp_path
+):
+    from tests.har_check import check_har
+
+    run(app_context.client.get_json("/core/v1/clients", params={"page_size": 1}))
+    run(app_context.client.get_json("/core/v1/sites", params={"page_size": 1}))
+    run(until_rows(view, 2))
+    view.filter_edit.setText("sites")
+    assert view.proxy.rowCount() == 1
+    dialog = view.export_har()
+    assert dialog is not None
+    assert dialog.windowTitle() == "Export the request log as HAR"
+    target = tmp_path / "all.har"
+    save_in(dialog, target)
+    run(until(lambda: target.exists()))
+    paths = [e["request"]["url"].split("?")[0] for e in check_har(target)["log"]["entries"]]
+    assert paths == [f"{sandbox.url}/core/v1/clients", f"{sandbox.url}/core/v1/sites"]
+
+
+def test_exporting_an_empty_log_says_there_is_nothing(qtbot):
+    view = RequestLogView()
+    qtbot.addWidget(view)
+    view.set_request_log(RequestLog())
+    assert not view.export_har_action.isEnabled()
+    assert view.export_har() is None
+    assert view.findChild(QFileDialog) is None
