@@ -508,3 +508,13 @@ class TestFrozenBundle:
         assert not [p for p in files if p.name.startswith("test_") and p.suffix == ".py"]
         assert not [p for p in files if build_app.is_pruned(str(p))]
         assert build_app.folder_size(bundle) / 1e6 < MAX_BUNDLE_MB
+
+
+def test_the_version_is_the_last_release_the_changelog_names() -> None:
+    """`explorer --version`, the bundle and the Windows resource say what CHANGELOG.md released."""
+    import re
+
+    changelog = (Path(__file__).parents[1] / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\]", changelog, flags=re.MULTILINE)
+    assert released, "CHANGELOG.md names no release"
+    assert __version__ == released[0]
