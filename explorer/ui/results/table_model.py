@@ -240,8 +240,18 @@ class RecordTableModel(QAbstractTableModel):
         return self.records.page_rows(row)
 
     def row_text(self, row: int) -> str:
-        """Every cell of a row as one lower-case string, for "find in loaded rows"."""
-        return "\x1f".join(cell_text(v) for v in self._rows[row]).lower()
+        """Every cell of a row as one lower-case string, for "find in loaded rows": as the API
+        sent it and, for a date-time, also as the table shows it (local time), so both the ISO
+        text and what the user reads off the screen are found."""
+        parts: list[str] = []
+        for value in self._rows[row]:
+            text = cell_text(value)
+            parts.append(text)
+            if type(value) is str and looks_like_datetime(value):
+                shown = local_datetime(value)
+                if shown is not None and shown != text:
+                    parts.append(shown)
+        return "\x1f".join(parts).lower()
 
     def row_values(self, row: int) -> tuple[Any, ...]:
         return self._rows[row]

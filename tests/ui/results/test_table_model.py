@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QTableView
 
 from explorer.core.catalog import Endpoint, Link, PaginationKind, SchemaField
+from explorer.core.humanize import local_datetime
 from explorer.ui.results.find_bar import FindProxyModel
 from explorer.ui.results.table_model import LinkRole, RawValueRole, RecordTableModel
 from tests.ui.conftest import settle
@@ -315,3 +316,18 @@ def test_the_collector_policy_is_the_composition_roots_choice(model, run, until)
     finally:
         memory.reset_policy()
         gc.unfreeze()
+
+
+def test_find_matches_a_date_as_the_table_shows_it_and_as_the_api_sent_it(model, run, until):
+    records = make_records(3)
+    records[1]["updated_at"] = "2026-08-01T14:03:00Z"
+    model.start(ENDPOINT, ScriptedFetcher(records, 3))
+    run(until(lambda: model.rowCount() == 3))
+    proxy = FindProxyModel()
+    proxy.setSourceModel(model)
+    column = model.visible_columns().index("updated_at")
+    shown = model.index(1, column).data()
+    assert shown == local_datetime("2026-08-01T14:03:00Z")  # what the user reads in the cell
+    assert run(proxy.search(shown)) == 1
+    assert proxy.index(0, 0).data() == "r1"
+    assert run(proxy.search("2026-08-01T14:03")) == 1  # the raw value still matches
