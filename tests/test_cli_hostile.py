@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from explorer.cli import EXIT_API, EXIT_AUTH, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from explorer.core.requestlog import written_forms
 from tests.hostile_servers import gzip_bomb, page, query, reply, send_gzip, serve
 from tests.test_cli import (  # noqa: F401 (the fixtures are used by name)
     HARDWARE,
@@ -391,3 +393,75 @@ def test_a_timeout_that_is_not_a_positive_number_is_a_usage_error(
         )
     assert caught.value.code == EXIT_USAGE
     assert "argument --timeout: " in capsys.readouterr().err  # not "unrecognized arguments"
+
+
+# ---------------------------------------------------------------- a key inside the paging token
+
+
+class KeyInTheCursor:
+    """Cursor paging whose token is base64(JSON) of the offset and the caller's key, as some
+    APIs build it from the request; a token with another key is refused. Fails page 3 once."""
+
+    total, size = 200, 50
+
+    def __init__(self) -> None:
+        self.failed_once = False
+
+    def __call__(self, handler: Any) -> None:
+        key = handler.headers.get("x-api-key", "")
+        token = query(handler).get("cursor")
+        start = 0
+        if token:
+            decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            if decoded["key"] != key:
+                reply(handler, 400, {"errors": [{"code": "BAD_CURSOR", "title": "Bad cursor"}]})
+                return
+            start = decoded["offset"]
+        if start == 2 * self.size and not self.failed_once:
+            self.failed_once = True
+            reply(handler, 400, {"errors": [{"code": "INVALID", "title": "Try later"}]})
+            return
+        records = [{"id": f"r{i}"} for i in range(start, min(self.total, start + self.size))]
+        body: dict[str, Any] = {"data": records, "total_count": self.total}
+        if start + self.size < self.total:
+            cursor = {"offset": start + self.size, "key": key}
+            body["next_cursor"] = (
+                base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode().rstrip("=")
+            )
+        reply(handler, 200, body)
+
+
+def test_a_key_inside_the_paging_token_stays_off_disk_and_the_resume_puts_it_back(
+    canary_key: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out.csv"
+    with serve(KeyInTheCursor()) as url:
+        status, _, stderr = export_to(capsys, url, out, "--page-size", "50")
+        assert status == EXIT_API, stderr
+        state = out.with_name(out.name + ".partial.json").read_text(encoding="utf-8")
+        assert '"rows_written": 100' in state
+        assert not [form for form in written_forms(CANARY) if form in state]
+        status, _, stderr = export_to(capsys, url, out, "--page-size", "50", "--resume")
+    assert status == EXIT_OK, stderr
+    ids = [line.split(",")[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]]
+    assert ids == [f"r{i}" for i in range(200)]
+
+
+def test_a_resume_with_another_key_than_the_token_was_made_with_is_refused(
+    canary_key: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out.csv"
+    with serve(KeyInTheCursor()) as url:
+        assert export_to(capsys, url, out, "--page-size", "50")[0] == EXIT_API
+        partial = out.with_name(out.name + ".partial").read_bytes()
+        monkeypatch.setenv("EXPLORER_API_KEY", "x")  # too short to have been stashed: not it
+        status, _, stderr = export_to(capsys, url, out, "--page-size", "50", "--resume")
+    assert status == EXIT_USAGE, stderr
+    assert "same credential" in stderr
+    assert out.with_name(out.name + ".partial").read_bytes() == partial  # nothing lost

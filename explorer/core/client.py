@@ -439,6 +439,10 @@ class ApiClient:
             )
         return error
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The credentials this client sends (to keep them out of anything it writes)."""
+        return self._secrets()
+
     def _secrets(self) -> tuple[str, ...]:
         values = getattr(self.auth, "sensitive_values", None)
         return tuple(values()) if callable(values) else ()

@@ -21,7 +21,8 @@ left alone (-5 stays a number). The guard can be turned off.
 
 No secret is written: the state file holds the endpoint, the query parameters (a sensitive one,
 such as `api_key` or `access_token`, with its value masked: a resume takes it from the command
-again), the base URL without credentials, and counters.
+again), the base URL without credentials, counters, and the next page's resume point with any
+credential the server put into its paging token replaced by a placeholder (secretstash.py).
 
 The files may hold customer data, so they are private to the user (0600), created without
 following links, and an export holds `<out>.partial.lock` while it writes: a second export to the
@@ -57,6 +58,7 @@ from explorer.core.humanize import eta, rows_done, speed_parts
 from explorer.core.paging import ResumePoint, iter_pages
 from explorer.core.query import Query
 from explorer.core.requestlog import MASK, is_sensitive_name
+from explorer.core.secretstash import restore, stash
 
 if TYPE_CHECKING:
     from explorer.core.client import ApiClient
@@ -756,12 +758,20 @@ async def export_csv(
         header_columns=0,
     )
     saved = await asyncio.to_thread(read_state, out) if resume else None
+    # A paging token may carry the credential: it is saved without it (secretstash), and a
+    # resume that cannot put it back is refused before the partial file is touched.
+    secrets = client.secret_values()
+    if saved is not None and saved.resume and not saved.complete:
+        restore(saved.resume, secrets)
     sink, resumed_at = await _open_sink(out, fresh, options, saved)
     run = _Run(client, sink, progress, cancel, resumed_at)
     warning: str | None = None
     async with run.guarded(resumable=True):
         if not sink.state.complete:
-            start_at = ResumePoint.from_dict(sink.state.resume) if sink.state.resume else None
+            saved_resume = sink.state.resume
+            start_at = (
+                ResumePoint.from_dict(restore(saved_resume, secrets)) if saved_resume else None
+            )
             pages = iter_pages(
                 client,
                 endpoint,
@@ -773,7 +783,10 @@ async def export_csv(
             try:
                 async for page in pages:
                     await _finish_in_thread(
-                        sink.write_page, page.records, page.resume.to_dict(), page.total_count
+                        sink.write_page,
+                        page.records,
+                        stash(page.resume.to_dict(), secrets),
+                        page.total_count,
                     )
                     warning = page.warning or warning
                     run.report()
