@@ -1,0 +1,221 @@
+"""Paste a cURL command (dialog, Ctrl+Shift+V) and Replay a logged request, against the sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from explorer.core.catalog import Operator
+from explorer.core.curl import parse_curl
+from explorer.core.query import FilterCondition, Query, SortKey
+from explorer.ui.paste_curl import PasteCurlDialog, open_curl
+from tests.ui.test_main_window import (  # noqa: F401 (make_window and window are fixtures)
+    add_scout_profile,
+    make_window,
+    settled,
+    window,
+)
+
+HARDWARE = "GET /core/v1/assets/hardware"
+BY_HAND = Query(
+    endpoint_id=HARDWARE,
+    filters=(FilterCondition("type", Operator.IN, ("SERVER", "WORKSTATION")),),
+    sorts=(SortKey("name", descending=True),),
+)
+
+
+def hardware_command(sandbox, style: str) -> str:
+    """What a browser's Copy as cURL writes for the hardware list, filtered and sorted."""
+    path = "/core/v1/assets/hardware?filter\\[type\\]=in:SERVER,WORKSTATION&sort=-name"
+    if style == "bash":
+        return (
+            f"curl '{sandbox.url}{path}' \\\n"
+            "  -H 'accept: application/json' \\\n"
+            '  -H \'sec-ch-ua: "Chromium";v="122"\' \\\n'
+            f"  -H 'x-api-key: {sandbox.api_key}' \\\n"
+            "  --compressed"
+        )
+    cmd_path = path.replace("\\[", "^\\[").replace("\\]", "^\\]").replace("&", "^&")
+    return (
+        f'curl ^"{sandbox.url}{cmd_path}^" ^\r\n'
+        '  -H ^"accept: application/json^" ^\r\n'
+        '  -H ^"sec-ch-ua: ^\\^"Chromium^\\^";v=^\\^"122^\\^"^" ^\r\n'
+        f'  -H ^"x-api-key: {sandbox.api_key}^" ^\r\n'
+        "  --compressed"
+    )
+
+
+def ids(tab) -> list[str]:
+    return [str(tab.model.record(row)["id"]) for row in range(tab.model.rowCount())]
+
+
+def loaded(main, tab) -> bool:
+    return settled(main) and tab.model.rowCount() > 0
+
+
+@pytest.mark.parametrize("style", ["bash", "cmd"])
+def test_a_browser_curl_opens_the_saved_profile_s_tab_with_the_same_rows(
+    window,  # noqa: F811
+    sandbox,
+    run,
+    until,
+    style,
+):
+    tab = run(open_curl(window, parse_curl(hardware_command(sandbox, style))))
+    assert tab is not None
+    assert window.context.profile.name == "Sandbox"  # the same key as the saved profile's
+    assert tab.endpoint.id == HARDWARE
+    assert tab.query.filters == BY_HAND.filters
+    assert tab.query.sorts == BY_HAND.sorts
+    run(until(lambda: loaded(window, tab)))
+    by_hand = window.open_tab(window.context.catalog.find(HARDWARE), BY_HAND)
+    run(until(lambda: loaded(window, by_hand)))
+    assert ids(tab) == ids(by_hand)
+    assert tab.builder.url() == by_hand.builder.url()
+    assert "is the one saved in the profile 'Sandbox'" in window.banner.text.text()
+
+
+def test_without_a_saved_profile_a_temporary_one_keeps_the_key_out_of_everything(
+    make_window,  # noqa: F811
+    services,
+    sandbox,
+    memory_keyring,
+    run,
+    until,
+    tmp_path,
+):
+    window = make_window()  # noqa: F811 (no saved profile: not the `window` fixture)
+    run(window.start())
+    tab = run(open_curl(window, parse_curl(hardware_command(sandbox, "bash"))))
+    assert tab is not None
+    name = window.context.profile.name
+    assert name.endswith("(from cURL)")
+    assert name in [window.profile_combo.itemText(i) for i in range(window.profile_combo.count())]
+    run(until(lambda: loaded(window, tab)))
+    assert {tab.model.record(r)["type"] for r in range(tab.model.rowCount())} <= {
+        "SERVER",
+        "WORKSTATION",
+    }
+    key = sandbox.api_key
+    assert key not in tab.builder.url()
+    assert key not in window.banner.text.text()
+    log_text = json.dumps(
+        [(e.url, e.request_headers, e.response_body) for e in services.request_log.entries()]
+    )
+    assert "x-api-key" in log_text  # the header went out, masked
+    assert key not in log_text
+    written = run(window.save_query_to(tab, tmp_path / "pasted"))
+    assert key not in written.read_text(encoding="utf-8")
+    assert key not in memory_keyring.entries.values()  # this session only, not the keychain
+    services.settings_store.save(services.settings)
+    settings_text = services.settings_store.path.read_text(encoding="utf-8")
+    assert name not in settings_text
+    assert key not in settings_text
+
+
+def test_a_scout_work_order_curl_opens_a_tab_with_the_token_and_the_same_rows(
+    window,  # noqa: F811
+    services,
+    sandbox,
+    run,
+    until,
+):
+    add_scout_profile(window, services, sandbox, run)
+    token = httpx.post(
+        f"{sandbox.url}/v1/Token",
+        json={"username": sandbox.scout_username, "password": sandbox.scout_password},
+    ).json()["token"]
+    path = "/v1/WorkOrders/Search?StartDate=2026-07-01&EndDate=2026-08-31"
+    command = f"curl '{sandbox.url}{path}' -H 'Authorization: Bearer {token}' --compressed"
+    tab = run(open_curl(window, parse_curl(command)))
+    assert tab is not None
+    assert window.context.profile.name == "Sandbox Scout (from cURL)"
+    assert tab.endpoint.id == "GET /v1/WorkOrders/Search"
+    run(until(lambda: loaded(window, tab)))
+    assert "uses the token from the command" in window.banner.text.text()
+    assert token not in tab.builder.url()
+    pasted_rows = [tab.model.record(r)["workOrderID"] for r in range(tab.model.rowCount())]
+    run(window.switch_profile("Sandbox Scout"))
+    endpoint = window.context.catalog.find("GET /v1/WorkOrders/Search")
+    by_hand = window.open_tab(
+        endpoint,
+        Query(endpoint.id, params={"StartDate": "2026-07-01", "EndDate": "2026-08-31"}),
+    )
+    run(until(lambda: loaded(window, by_hand)))
+    assert pasted_rows == [
+        by_hand.model.record(r)["workOrderID"] for r in range(by_hand.model.rowCount())
+    ]
+
+
+def test_the_dialog_reads_as_you_type_and_opens_only_what_it_can(qtbot, sandbox):
+    dialog = PasteCurlDialog(None, "")
+    qtbot.addWidget(dialog)
+    assert not dialog.open_button.isEnabled()
+    dialog.editor.setPlainText(f"curl -X POST {sandbox.url}/core/v1/clients")
+    assert not dialog.open_button.isEnabled()
+    assert "is a POST request" in dialog.reason.text()
+    assert dialog.reason.property("role") == "error"
+    dialog.editor.setPlainText(f"curl {sandbox.url}/core/v1/clients --frob")
+    assert "--frob" in dialog.reason.text()
+    dialog.editor.setPlainText(hardware_command(sandbox, "cmd"))
+    assert dialog.open_button.isEnabled()
+    assert "x-api-key header" in dialog.reason.text()
+    assert sandbox.api_key not in dialog.reason.text()
+    assert dialog.request() is not None
+
+
+def test_ctrl_shift_v_opens_the_dialog_prefilled_from_the_clipboard_and_open_opens_the_tab(
+    window,  # noqa: F811
+    sandbox,
+    qtbot,
+    run,
+    until,
+):
+    QGuiApplication.clipboard().setText(hardware_command(sandbox, "bash"))
+    window.activateWindow()
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_V,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    dialog = window.paste_dialog
+    assert isinstance(dialog, PasteCurlDialog)
+    assert dialog.isVisible()
+    assert "x-api-key" in dialog.editor.toPlainText()
+    assert dialog.open_button.isEnabled()
+    window._fill_queries_menu()
+    assert "Paste cURL command…" in [a.text() for a in window.queries_menu.actions()]
+    dialog.open_button.click()
+    run(until(lambda: window.tabs.count() == 1 and loaded(window, window.current_tab())))
+    assert window.current_tab().query.filters == BY_HAND.filters
+    QGuiApplication.clipboard().setText("not a command")
+    window.paste_curl_action.trigger()
+    assert window.paste_dialog.editor.toPlainText() == ""  # only a cURL is taken from the clipboard
+    window.paste_dialog.reject()
+
+
+def test_replay_reopens_a_logged_request_in_a_tab(window, services, sandbox, run, until):  # noqa: F811
+    first = window.open_tab(window.context.catalog.find(HARDWARE), BY_HAND)
+    run(until(lambda: loaded(window, first)))
+    view = window.log_view
+    row = next(
+        r
+        for r in range(view.proxy.rowCount())
+        if "/core/v1/assets/hardware" in view.proxy.index(r, 2).data()
+    )
+    view.select_row(row)
+    assert view.replay_button.isEnabled()
+    assert [a.text() for a in view.entry_menu().actions()] == ["Copy as cURL", "Replay in a tab"]
+    view.replay_button.click()
+    run(until(lambda: window.tabs.count() == 2))
+    replayed = window.current_tab()
+    assert replayed is not first
+    assert replayed.query.filters == BY_HAND.filters
+    assert replayed.query.sorts == BY_HAND.sorts
+    run(until(lambda: loaded(window, replayed)))
+    assert ids(replayed)[:10] == ids(first)[:10]
+    assert sandbox.api_key not in replayed.builder.url()
