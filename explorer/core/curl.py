@@ -597,15 +597,15 @@ def parse_curl(text: str) -> CurlRequest:
             f"The cURL command has {len(urls)} URLs ({', '.join(u[:60] for u in urls)}); "
             "paste one request at a time."
         )
-    if data and not get:
-        raise CurlCommandError(
-            f"This cURL command sends a body ({data_option}) without -G, so curl would POST it; "
-            "explorer opens GET requests only (with -G the data goes into the query string)."
-        )
     if method is not None and method != "GET":
         raise CurlCommandError(
             f"This cURL command is a {method} request (-X {method}); explorer opens GET "
             "requests only."
+        )
+    if data and not get:
+        raise CurlCommandError(
+            f"This cURL command sends a body ({data_option}) without -G, so curl would POST it; "
+            "explorer opens GET requests only (with -G the data goes into the query string)."
         )
     url = _clean_url(urls[0], globoff)
     if data:
