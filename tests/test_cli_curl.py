@@ -8,32 +8,30 @@ from typing import Any
 import pytest
 
 from explorer.exitcodes import EXIT_USAGE
+from tests.curl_commands import BROWSER_HEADERS, copy_as_curl
 from tests.test_cli import HARDWARE, cli_env, read_csv, run_cli  # noqa: F401 (cli_env: fixture)
 
 
-def browser_command(sandbox: Any, key: str) -> str:
-    return (
-        f"curl '{sandbox.url}{HARDWARE}?filter\\[type\\]=in:SERVER,WORKSTATION"
-        "&sort=-record_updated_at' \\\n"
-        "  -H 'accept: application/json' \\\n"
-        f"  -H 'x-api-key: {key}' \\\n"
-        "  --compressed"
-    )
+def browser_command(sandbox: Any, key: str, style: str = "bash") -> str:
+    url = f"{sandbox.url}{HARDWARE}?filter[type]=in:SERVER,WORKSTATION&sort=-record_updated_at"
+    return copy_as_curl(url, [*BROWSER_HEADERS, ("x-api-key", key)], style)
 
 
+@pytest.mark.parametrize("style", ["bash", "cmd"])
 def test_from_curl_writes_the_same_csv_as_the_ordinary_export(
     sandbox: Any,
     cli_env: Path,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    style: str,
 ) -> None:
     pasted = tmp_path / "pasted.csv"
     status, stdout, stderr = run_cli(
         capsys,
         "export",
         "--from-curl",
-        browser_command(sandbox, sandbox.api_key),
+        browser_command(sandbox, sandbox.api_key, style),
         "--out",
         str(pasted),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -76,6 +76,9 @@ class PasteCurlDialog(QDialog):
         self.open_button.setDefault(True)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
+        self.open_button.setToolTip("Open the request in a tab (Ctrl+Enter)")
+        submit = QShortcut(QKeySequence("Ctrl+Return"), self)
+        submit.activated.connect(lambda: self.open_button.isEnabled() and self.accept())
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -146,11 +149,14 @@ async def open_curl(window: MainWindow, request: CurlRequest) -> ResultsTab | No
         return None  # opening the profile failed; the banner says why
     catalog = window.context.catalog
     tab = _open(window, catalog.find(plan.endpoint.id) or plan.endpoint, plan.query)
-    said = [n for n in plan.notes if n]
-    if plan.temporary:
-        said.append("Edit profile and Save keeps the temporary profile.")
-    if said:
-        window.banner.show_message(f"Opened {plan.summary()}. {said[0]}", "\n".join(said))
+    opened = f"Opened {plan.summary()}."
+    said = list(plan.notes)
+    if plan.temporary or request.notes:  # a credential or part of the command is treated apart
+        if plan.temporary:
+            said.append("Edit profile and Save keeps the temporary profile.")
+        window.banner.show_message(f"{opened} {said[0]}", "\n".join(said))
+    else:
+        window.show_message(str(Level.INFO), " ".join([opened, *said]), "")
     return tab
 
 

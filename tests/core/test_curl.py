@@ -214,3 +214,31 @@ def test_looks_like_curl() -> None:
     assert looks_like_curl("/usr/bin/curl https://x.io")
     assert not looks_like_curl("curling is a sport")
     assert not looks_like_curl("https://x.io")
+
+
+# Firefox's "Copy as cURL (POSIX)": --globoff keeps the brackets, its own headers, a cookie.
+FIREFOX_BASH = (
+    "curl 'https://api.scalepad.com/core/v1/assets/hardware?filter[type]=eq:SERVER"
+    "&sort=-record_updated_at' --globoff --compressed "
+    "-H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0' "
+    "-H 'Accept: application/json' -H 'Accept-Language: en-US,en;q=0.5' "
+    "-H 'Accept-Encoding: gzip, deflate, br' -H 'x-api-key: k3y-VALUE' "
+    "-H 'Connection: keep-alive' -H 'Cookie: _ga=GA1.2.3; _gid=GA1.4.5' "
+    "-H 'Sec-Fetch-Dest: empty' -H 'Sec-Fetch-Mode: cors' -H 'TE: trailers'"
+)
+
+
+def test_firefox_s_command_keeps_the_brackets_and_drops_the_cookies() -> None:
+    request = parse_curl(FIREFOX_BASH)
+    assert request.url == WANTED_URL
+    assert request.credential is not None
+    assert request.credential.secret == "k3y-VALUE"
+    assert request.notes == (
+        "Not sent: 2 cookies of the browser's session (explorer sends one credential).",
+    )
+    assert "GA1" not in repr(request)
+
+
+def test_a_method_is_refused_before_its_body() -> None:
+    with pytest.raises(CurlCommandError, match=r"is a POST request \(-X POST\)"):
+        parse_curl(f"curl -X POST {HARDWARE} -d name=x")

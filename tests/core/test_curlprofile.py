@@ -137,3 +137,48 @@ def test_matching_needs_the_origin_and_the_base_path() -> None:
     assert names == ["Api", "Root"]
     assert [p.name for p in matching_profiles("https://x.io/apis", [api, root])] == ["Root"]
     assert matching_profiles("http://x.io/api", [api, root]) == []
+
+
+def test_a_concrete_path_fills_the_path_parameters() -> None:
+    result = plan(f"curl '{LOCAL}/v1/Units/42' -H 'Authorization: Bearer eyJ.token'")
+    assert result.endpoint.id == "GET /v1/Units/{id}"
+    assert result.query.path_params == {"id": "42"}
+
+
+def test_temporary_profiles_and_what_is_kept_under_them_never_reach_the_file(tmp_path) -> None:
+    from explorer.core.settings import Settings, SettingsStore
+
+    settings = Settings(profiles=[DEMO], last_profile="Demo")
+    pasted = DEMO.with_changes(name="Demo" + TEMPORARY_SUFFIX)
+    settings.add_temporary_profile(pasted)
+    settings.last_profile = pasted.name
+    settings.window["open_tabs"] = {"Demo": [], pasted.name: [{"endpoint": "GET /x"}]}
+    settings.window["recent_queries"] = {pasted.name: ["/tmp/a.query.json"]}
+    store = SettingsStore(tmp_path / "settings.json")
+    store.save(settings)
+    text = store.path.read_text(encoding="utf-8")
+    assert TEMPORARY_SUFFIX not in text
+    assert settings.profile(pasted.name) == pasted  # still listed for this session
+    assert store.load().last_profile is None
+    settings.upsert_profile(pasted)  # Edit profile and Save: kept from now on
+    store.save(settings)
+    assert store.load().profile(pasted.name) == pasted
+
+
+def test_a_secret_kept_for_the_session_never_reaches_the_keychain(memory_keyring) -> None:
+    from explorer.core.secrets import KeyringSecretStore
+
+    async def go() -> None:
+        store = KeyringSecretStore(memory_keyring)
+        await store.set("Demo", "saved-key")
+        store.keep_for_session("Demo", "pasted-key")
+        assert await store.get("Demo") == "pasted-key"
+        assert "pasted-key" not in memory_keyring.entries.values()
+        assert "pasted-key" not in repr(store)
+        await store.set("Demo", "typed-key")  # saving in the profile dialog replaces it
+        assert await store.get("Demo") == "typed-key"
+        store.keep_for_session("Other", "x-1")
+        await store.delete("Other")
+        assert await store.get("Other") is None
+
+    asyncio.run(go())

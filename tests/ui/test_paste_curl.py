@@ -12,7 +12,8 @@ from PySide6.QtGui import QGuiApplication
 from explorer.core.catalog import Operator
 from explorer.core.curl import parse_curl
 from explorer.core.query import FilterCondition, Query, SortKey
-from explorer.ui.paste_curl import PasteCurlDialog, open_curl
+from explorer.ui.paste_curl import PasteCurlDialog, open_curl, replay_entry
+from tests.curl_commands import BROWSER_HEADERS, copy_as_curl
 from tests.ui.test_main_window import (  # noqa: F401 (make_window and window are fixtures)
     add_scout_profile,
     make_window,
@@ -30,23 +31,8 @@ BY_HAND = Query(
 
 def hardware_command(sandbox, style: str) -> str:
     """What a browser's Copy as cURL writes for the hardware list, filtered and sorted."""
-    path = "/core/v1/assets/hardware?filter\\[type\\]=in:SERVER,WORKSTATION&sort=-name"
-    if style == "bash":
-        return (
-            f"curl '{sandbox.url}{path}' \\\n"
-            "  -H 'accept: application/json' \\\n"
-            '  -H \'sec-ch-ua: "Chromium";v="122"\' \\\n'
-            f"  -H 'x-api-key: {sandbox.api_key}' \\\n"
-            "  --compressed"
-        )
-    cmd_path = path.replace("\\[", "^\\[").replace("\\]", "^\\]").replace("&", "^&")
-    return (
-        f'curl ^"{sandbox.url}{cmd_path}^" ^\r\n'
-        '  -H ^"accept: application/json^" ^\r\n'
-        '  -H ^"sec-ch-ua: ^\\^"Chromium^\\^";v=^\\^"122^\\^"^" ^\r\n'
-        f'  -H ^"x-api-key: {sandbox.api_key}^" ^\r\n'
-        "  --compressed"
-    )
+    url = f"{sandbox.url}/core/v1/assets/hardware?filter[type]=in:SERVER,WORKSTATION&sort=-name"
+    return copy_as_curl(url, [*BROWSER_HEADERS, ("x-api-key", sandbox.api_key)], style)
 
 
 def ids(tab) -> list[str]:
@@ -76,7 +62,10 @@ def test_a_browser_curl_opens_the_saved_profile_s_tab_with_the_same_rows(
     run(until(lambda: loaded(window, by_hand)))
     assert ids(tab) == ids(by_hand)
     assert tab.builder.url() == by_hand.builder.url()
-    assert "is the one saved in the profile 'Sandbox'" in window.banner.text.text()
+    said = window.statusBar().currentMessage()  # nothing to warn of: the status line says it
+    assert said.startswith("Opened GET /core/v1/assets/hardware on the profile 'Sandbox'.")
+    assert "is the one saved in the profile 'Sandbox'" in said
+    assert window.banner.isHidden()
 
 
 def test_without_a_saved_profile_a_temporary_one_keeps_the_key_out_of_everything(
@@ -117,20 +106,22 @@ def test_without_a_saved_profile_a_temporary_one_keeps_the_key_out_of_everything
     assert key not in settings_text
 
 
+@pytest.mark.parametrize("style", ["bash", "cmd"])
 def test_a_scout_work_order_curl_opens_a_tab_with_the_token_and_the_same_rows(
     window,  # noqa: F811
     services,
     sandbox,
     run,
     until,
+    style,
 ):
     add_scout_profile(window, services, sandbox, run)
     token = httpx.post(
         f"{sandbox.url}/v1/Token",
         json={"username": sandbox.scout_username, "password": sandbox.scout_password},
     ).json()["token"]
-    path = "/v1/WorkOrders/Search?StartDate=2026-07-01&EndDate=2026-08-31"
-    command = f"curl '{sandbox.url}{path}' -H 'Authorization: Bearer {token}' --compressed"
+    url = f"{sandbox.url}/v1/WorkOrders/Search?StartDate=2026-07-01&EndDate=2026-08-31"
+    command = copy_as_curl(url, [*BROWSER_HEADERS, ("authorization", f"Bearer {token}")], style)
     tab = run(open_curl(window, parse_curl(command)))
     assert tab is not None
     assert window.context.profile.name == "Sandbox Scout (from cURL)"
@@ -219,3 +210,28 @@ def test_replay_reopens_a_logged_request_in_a_tab(window, services, sandbox, run
     run(until(lambda: loaded(window, replayed)))
     assert ids(replayed)[:10] == ids(first)[:10]
     assert sandbox.api_key not in replayed.builder.url()
+
+
+def test_replay_is_only_for_get_requests_of_the_current_profile(
+    window,  # noqa: F811
+    services,
+    sandbox,
+    run,
+    until,
+):
+    from dataclasses import replace
+
+    from tests.ui.test_request_log_view import plain_entry
+
+    view = window.log_view
+    login = replace(plain_entry(1, 200), method="POST", url=f"{sandbox.url}/v1/Token")
+    services.request_log.add(login)
+    run(until(lambda: view.model.rowCount() == 1))
+    view.select_row(0)
+    assert view.selected_entry().method == "POST"
+    assert not view.replay_button.isEnabled()
+    assert view.replay_selected() is None
+    elsewhere = replace(login, method="GET", url="https://api.scalepad.com/core/v1/clients")
+    assert replay_entry(window, elsewhere) is None
+    assert "outside the profile 'Sandbox'" in window.banner.text.text()
+    assert window.tabs.count() == 0
