@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -77,8 +77,7 @@ class PasteCurlDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.open_button.setToolTip("Open the request in a tab (Ctrl+Enter)")
-        submit = QShortcut(QKeySequence("Ctrl+Return"), self)
-        submit.activated.connect(lambda: self.open_button.isEnabled() and self.accept())
+        self.editor.installEventFilter(self)  # Ctrl+Enter in the text box opens
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -89,6 +88,19 @@ class PasteCurlDialog(QDialog):
         self.editor.textChanged.connect(self._check)
         self.editor.setPlainText(text)
         self._check()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.editor
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            if self.open_button.isEnabled():
+                self.accept()
+            return True
+        return super().eventFilter(watched, event)
 
     def request(self) -> CurlRequest | None:
         """The request read from the text, None while it cannot be read."""

@@ -152,11 +152,16 @@ def test_the_dialog_reads_as_you_type_and_opens_only_what_it_can(qtbot, sandbox)
     assert dialog.reason.property("role") == "error"
     dialog.editor.setPlainText(f"curl {sandbox.url}/core/v1/clients --frob")
     assert "--frob" in dialog.reason.text()
+    dialog.show()
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.isVisible()  # Ctrl+Enter opens only what can be read
     dialog.editor.setPlainText(hardware_command(sandbox, "cmd"))
     assert dialog.open_button.isEnabled()
     assert "x-api-key header" in dialog.reason.text()
     assert sandbox.api_key not in dialog.reason.text()
     assert dialog.request() is not None
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.result() == PasteCurlDialog.DialogCode.Accepted
 
 
 def test_ctrl_shift_v_opens_the_dialog_prefilled_from_the_clipboard_and_open_opens_the_tab(
