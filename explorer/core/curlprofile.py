@@ -159,7 +159,7 @@ async def plan_curl(
             chosen, best = (profile, catalog), score
     if chosen is None and failure is not None:
         raise failure
-    notes = list(request.notes)
+    notes: list[str] = []  # what the profile and credential mean first; then the command's
     if chosen is not None:
         saved, catalog = chosen
         if credential is None or await _keeps(secrets, saved, credential):
@@ -170,7 +170,13 @@ async def plan_curl(
                 )
             endpoint, query = query_for(relative_request(request.url, saved), catalog)
             return CurlPlan(
-                request, saved, catalog, endpoint, query, saved=saved, notes=tuple(notes)
+                request,
+                saved,
+                catalog,
+                endpoint,
+                query,
+                saved=saved,
+                notes=(*notes, *request.notes),
             )
         profile = _with_credential(saved, f"{saved.name}{TEMPORARY_SUFFIX}", credential)
         own = secret_name(saved.auth_kind)
@@ -208,7 +214,7 @@ async def plan_curl(
         saved=saved,
         credential=credential,
         reused=reused is not None,
-        notes=tuple(notes),
+        notes=(*notes, *request.notes),
     )
 
 

@@ -71,6 +71,13 @@ def test_the_catalog_that_lists_the_path_picks_between_profiles_of_one_server() 
     assert "has no password saved and is not changed" in " ".join(result.notes)
 
 
+def test_what_the_credential_means_comes_before_the_rest_of_the_notes() -> None:
+    result = plan(f"curl -k '{HARDWARE}' -H 'x-api-key: pasted-key' -H 'X-Tenant: 7'")
+    assert result.notes[0].startswith("This tab uses the API key from the command")
+    assert "X-Tenant" in result.notes[1]
+    assert "-k (--insecure)" in result.notes[2]
+
+
 def test_a_placeholder_uses_the_profile_s_own_key() -> None:
     result = plan(f"curl '{HARDWARE}' -H 'x-api-key: $EXPLORER_API_KEY'")
     assert result.profile == DEMO
@@ -88,7 +95,7 @@ def test_without_a_matching_profile_a_known_host_gets_its_catalog() -> None:
     assert result.profile.catalog == "scalepad"
     assert result.profile.rate_limit == 50
     assert result.endpoint.id == "GET /core/v1/clients"
-    assert "No saved profile has the address https://api.scalepad.com" in result.notes[-1]
+    assert "No saved profile has the address https://api.scalepad.com" in result.notes[0]
 
 
 def test_an_unknown_api_opens_its_path_unlisted_with_the_key_in_the_query() -> None:
