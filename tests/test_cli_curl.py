@@ -36,7 +36,7 @@ def test_from_curl_writes_the_same_csv_as_the_ordinary_export(
         str(pasted),
     )
     assert status == 0, stderr
-    assert "a temporary profile" in stderr  # no saved profile has the sandbox's address
+    assert "the temporary profile" in stderr  # no saved profile has the sandbox's address
     monkeypatch.setenv("EXPLORER_API_KEY", sandbox.api_key)
     typed = tmp_path / "typed.csv"
     status, _, stderr = run_cli(
@@ -82,7 +82,7 @@ def test_from_curl_uses_the_saved_profile_of_the_address(
     command = f"curl -g '{sandbox.url}{HARDWARE}?filter[type]=eq:SERVER' -H 'x-api-key: wrong-1'"
     status, _, stderr = run_cli(capsys, "export", "--from-curl", command, "--out", str(out))
     assert status == 3  # the command's key is the one used, and the sandbox refuses it
-    assert "uses the API key from the command" in stderr
+    assert "The API key from the command (the x-api-key header) is used" in stderr
     assert "'demo' keeps its own API key" in stderr
     assert "wrong-1" not in stderr
     placeholder = command.replace("wrong-1", "$EXPLORER_API_KEY")

@@ -159,50 +159,32 @@ async def plan_curl(
             chosen, best = (profile, catalog), score
     if chosen is None and failure is not None:
         raise failure
-    notes: list[str] = []  # what the profile and credential mean first; then the command's
     if chosen is not None:
         saved, catalog = chosen
         if credential is None or await _keeps(secrets, saved, credential):
-            if credential is not None:
-                notes.append(
+            same = (
+                ()
+                if credential is None
+                else (
                     f"The command's credential ({credential.source}) is the one saved in the "
-                    f"profile {saved.name!r}."
+                    f"profile {saved.name!r}.",
                 )
-            endpoint, query = query_for(relative_request(request.url, saved), catalog)
-            return CurlPlan(
-                request,
-                saved,
-                catalog,
-                endpoint,
-                query,
-                saved=saved,
-                notes=(*notes, *request.notes),
             )
-        profile = _with_credential(saved, f"{saved.name}{TEMPORARY_SUFFIX}", credential)
-        own = secret_name(saved.auth_kind)
-        keeps = f"keeps its own {own}" if await secrets.get(saved.name) else f"has no {own} saved"
-        notes.append(
-            f"This tab uses the {secret_name(credential.kind)} from the command "
-            f"({credential.source}) for this session only, in the temporary profile "
-            f"{profile.name!r}; the saved profile {saved.name!r} {keeps} and is not changed."
-        )
+            endpoint, query = query_for(relative_request(request.url, saved), catalog)
+            notes = (*same, *request.notes)
+            return CurlPlan(request, saved, catalog, endpoint, query, saved=saved, notes=notes)
+        wanted = _with_credential(saved, f"{saved.name}{TEMPORARY_SUFFIX}", credential)
     else:
         saved = None
-        profile = await _temporary_profile(request, scheme)
-        catalog = await load_catalog(profile)
-        what = secret_name(credential.kind) if credential else "credential"
-        notes.append(
-            f"No saved profile has the address {request.origin}: a temporary profile "
-            f"{profile.name!r} opens it for this session"
-            + (f", with the {what} from the command ({credential.source})" if credential else "")
-            + "."
-        )
-    reused = await _same_session_profile(profile, credential, session_profiles, secrets)
+        wanted = await _temporary_profile(request, scheme)
+        catalog = await load_catalog(wanted)
+    reused = await _same_session_profile(wanted, credential, session_profiles, secrets)
     if reused is not None:
         profile = reused
     else:
         taken = {p.name for p in (*profiles, *session_profiles)}
-        profile = profile.with_changes(name=_unique(profile.name, taken))
+        profile = wanted.with_changes(name=_unique(wanted.name, taken))
+    said = await _temporary_note(request, profile, saved, credential, secrets)
     endpoint, query = query_for(relative_request(request.url, profile), catalog)
     return CurlPlan(
         request,
@@ -214,7 +196,34 @@ async def plan_curl(
         saved=saved,
         credential=credential,
         reused=reused is not None,
-        notes=(*notes, *request.notes),
+        notes=(said, *request.notes),  # what the profile and credential mean comes first
+    )
+
+
+async def _temporary_note(
+    request: CurlRequest,
+    profile: Profile,
+    saved: Profile | None,
+    credential: CurlCredential | None,
+    secrets: SecretSource,
+) -> str:
+    """What opening on a temporary profile means, in words (the CLI and the window say it)."""
+    if saved is not None and credential is not None:
+        own = secret_name(saved.auth_kind)
+        keeps = f"keeps its own {own}" if await secrets.get(saved.name) else f"has no {own} saved"
+        return (
+            f"The {secret_name(credential.kind)} from the command ({credential.source}) is used "
+            f"for this session only, in the temporary profile {profile.name!r}; the saved "
+            f"profile {saved.name!r} {keeps} and is not changed."
+        )
+    with_what = ""
+    if credential is not None:
+        with_what = (
+            f", with the {secret_name(credential.kind)} from the command ({credential.source})"
+        )
+    return (
+        f"No saved profile has the address {request.origin}: the temporary profile "
+        f"{profile.name!r} opens it for this session{with_what}."
     )
 
 

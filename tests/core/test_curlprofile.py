@@ -55,7 +55,10 @@ def test_another_key_opens_a_temporary_copy_and_says_so() -> None:
     assert result.credential is not None
     assert result.credential.secret == "pasted-key"
     said = " ".join(result.notes)
-    assert "uses the API key from the command (the x-api-key header) for this session only" in said
+    assert (
+        "The API key from the command (the x-api-key header) is used for this session only" in said
+    )
+    assert "in the temporary profile 'Demo (from cURL)'" in said
     assert "the saved profile 'Demo' keeps its own API key and is not changed" in said
 
 
@@ -73,7 +76,7 @@ def test_the_catalog_that_lists_the_path_picks_between_profiles_of_one_server() 
 
 def test_what_the_credential_means_comes_before_the_rest_of_the_notes() -> None:
     result = plan(f"curl -k '{HARDWARE}' -H 'x-api-key: pasted-key' -H 'X-Tenant: 7'")
-    assert result.notes[0].startswith("This tab uses the API key from the command")
+    assert result.notes[0].startswith("The API key from the command")
     assert "X-Tenant" in result.notes[1]
     assert "-k (--insecure)" in result.notes[2]
 
@@ -134,6 +137,7 @@ def test_a_temporary_profile_of_this_session_is_reused_for_the_same_key() -> Non
     first, other = asyncio.run(go())
     assert not other.reused
     assert other.profile.name == first.profile.name + " 2"
+    assert f"the temporary profile '{other.profile.name}' opens it" in other.notes[0]
 
 
 def test_matching_needs_the_origin_and_the_base_path() -> None:

@@ -127,7 +127,10 @@ def test_a_scout_work_order_curl_opens_a_tab_with_the_token_and_the_same_rows(
     assert window.context.profile.name == "Sandbox Scout (from cURL)"
     assert tab.endpoint.id == "GET /v1/WorkOrders/Search"
     run(until(lambda: loaded(window, tab)))
-    assert "uses the token from the command" in window.banner.text.text()
+    assert (
+        "The token from the command (the Authorization header (Bearer)) is used"
+        in window.banner.text.text()
+    )
     assert token not in tab.builder.url()
     pasted_rows = [tab.model.record(r)["workOrderID"] for r in range(tab.model.rowCount())]
     run(window.switch_profile("Sandbox Scout"))
