@@ -10,6 +10,7 @@ the tab; what the command's credential means for this tab is said in the banner.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -25,11 +26,17 @@ from PySide6.QtWidgets import (
 
 from explorer.core.catalog import Endpoint
 from explorer.core.curl import CurlRequest, looks_like_curl, parse_curl, without_credential_params
-from explorer.core.curlprofile import matching_profiles, plan_curl, query_for, relative_request
+from explorer.core.curlprofile import (
+    CurlPlan,
+    matching_profiles,
+    plan_curl,
+    query_for,
+    relative_request,
+)
 from explorer.core.errors import CurlCommandError, ExplorerError
 from explorer.core.query import Query
 from explorer.core.requestlog import RequestLogEntry
-from explorer.ui.async_utils import Level, spawn
+from explorer.ui.async_utils import Level, spawn, tasks_of
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
@@ -47,11 +54,20 @@ def clipboard_curl() -> str:
     return text if looks_like_curl(text) else ""
 
 
-class PasteCurlDialog(QDialog):
-    """A text box for the command, what it asks for (or why it cannot be read), Open/Cancel."""
+Planner = Callable[[CurlRequest], Awaitable[CurlPlan]]
 
-    def __init__(self, parent: QWidget | None = None, text: str = "") -> None:
+
+class PasteCurlDialog(QDialog):
+    """A text box for the command, what it asks for (or why it cannot be read), Open/Cancel.
+
+    With a `planner`, the line under the box also says which profile the request opens on and
+    what its credential means there, as soon as the command can be read."""
+
+    def __init__(
+        self, parent: QWidget | None = None, text: str = "", planner: Planner | None = None
+    ) -> None:
         super().__init__(parent)
+        self._planner = planner
         self.setWindowTitle("Paste cURL command")
         self.setMinimumSize(640, 360)
         intro = QLabel(
@@ -119,6 +135,27 @@ class PasteCurlDialog(QDialog):
             else:
                 self._say(self._request.summary(), "hint")
         self.open_button.setEnabled(self._request is not None)
+        tasks = tasks_of(self)
+        tasks.cancel("plan")
+        if self._request is not None and self._planner is not None:
+            request = self._request
+            tasks.start("plan", self._preview(request), on_error=lambda exc: self._unplanned(exc))
+
+    async def _preview(self, request: CurlRequest) -> None:
+        assert self._planner is not None
+        plan = await self._planner(request)
+        if request is self._request:
+            said = f"Opens {plan.summary()}." + (f" {plan.notes[0]}" if plan.notes else "")
+            self._say(f"{request.summary()}\n{said}", "hint")
+
+    def _unplanned(self, exc: BaseException) -> None:
+        """Where it would open is not known yet (a catalog download failed): Open says why."""
+        if isinstance(exc, ExplorerError) and self._request is not None:
+            self._say(f"{self._request.summary()}\n{exc.explanation}", "warning")
+
+    def done(self, result: int) -> None:
+        tasks_of(self).cancel_all()
+        super().done(result)
 
     def _say(self, text: str, role: str) -> None:
         self.reason.setText(text)
@@ -129,7 +166,7 @@ class PasteCurlDialog(QDialog):
 
 def ask_for_curl(window: MainWindow) -> PasteCurlDialog:
     """Open the dialog (prefilled from the clipboard); Open opens the tab."""
-    dialog = PasteCurlDialog(window, clipboard_curl())
+    dialog = PasteCurlDialog(window, clipboard_curl(), lambda r: plan_for(window, r))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def opened() -> None:
@@ -143,13 +180,19 @@ def ask_for_curl(window: MainWindow) -> PasteCurlDialog:
     return dialog
 
 
+async def plan_for(window: MainWindow, request: CurlRequest) -> CurlPlan:
+    """The plan against the window's saved profiles and this session's temporary ones."""
+    settings = window.services.settings
+    saved = [p for p in settings.profiles if p.name not in settings.temporary]
+    session = [p for p in settings.profiles if p.name in settings.temporary]
+    return await plan_curl(request, saved, window.services.secrets, session_profiles=session)
+
+
 async def open_curl(window: MainWindow, request: CurlRequest) -> ResultsTab | None:
     """Open the request in a tab on its profile (a temporary one when none is saved for it)."""
     services = window.services
     settings = services.settings
-    saved = [p for p in settings.profiles if p.name not in settings.temporary]
-    session = [p for p in settings.profiles if p.name in settings.temporary]
-    plan = await plan_curl(request, saved, services.secrets, session_profiles=session)
+    plan = await plan_for(window, request)
     name = plan.profile.name
     if plan.temporary and not plan.reused:
         settings.add_temporary_profile(plan.profile)

@@ -186,6 +186,11 @@ def test_ctrl_shift_v_opens_the_dialog_prefilled_from_the_clipboard_and_open_ope
     assert dialog.isVisible()
     assert "x-api-key" in dialog.editor.toPlainText()
     assert dialog.open_button.isEnabled()
+    # Before Open, the dialog says where the request opens and what its key means there.
+    said = run(until(lambda: "Opens GET" in dialog.reason.text() and dialog.reason.text()))
+    assert "Opens GET /core/v1/assets/hardware on the profile 'Sandbox'." in said
+    assert "is the one saved in the profile 'Sandbox'" in said
+    assert sandbox.api_key not in said
     window._fill_queries_menu()
     assert "Paste cURL command…" in [a.text() for a in window.queries_menu.actions()]
     dialog.open_button.click()
@@ -243,3 +248,16 @@ def test_replay_is_only_for_get_requests_of_the_current_profile(
     assert replay_entry(window, elsewhere) is None
     assert "outside the profile 'Sandbox'" in window.banner.text.text()
     assert window.tabs.count() == 0
+
+
+def test_the_dialog_says_when_it_cannot_tell_where_the_request_opens(qtbot, sandbox, run, until):
+    from explorer.core.errors import SpecError
+
+    async def unreachable(request):
+        raise SpecError("The API description could not be downloaded")
+
+    dialog = PasteCurlDialog(None, hardware_command(sandbox, "bash"), unreachable)
+    qtbot.addWidget(dialog)
+    run(until(lambda: dialog.reason.property("role") == "warning"))
+    assert "could not be downloaded" in dialog.reason.text()
+    assert dialog.open_button.isEnabled()  # Open tries again and reports what happens
