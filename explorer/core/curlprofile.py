@@ -55,6 +55,13 @@ class CurlPlan:
         kind = "temporary profile" if self.temporary else "profile"
         return f"{self.endpoint.method} {self.endpoint.path} on the {kind} {self.profile.name!r}"
 
+    def headline(self, verb: str) -> str:
+        """`Opens GET /path on the profile 'X'.` and the first note (a temporary profile's note
+        names the profile itself)."""
+        what = f"{self.endpoint.method} {self.endpoint.path}"
+        head = f"{verb} {what}." if self.temporary else f"{verb} {self.summary()}."
+        return f"{head} {self.notes[0]}" if self.notes else head
+
 
 def _origin(parts: SplitResult) -> tuple[str, str, int | None]:
     scheme = parts.scheme.lower()

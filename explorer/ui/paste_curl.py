@@ -145,8 +145,7 @@ class PasteCurlDialog(QDialog):
         assert self._planner is not None
         plan = await self._planner(request)
         if request is self._request:
-            said = f"Opens {plan.summary()}." + (f" {plan.notes[0]}" if plan.notes else "")
-            self._say(f"{request.summary()}\n{said}", "hint")
+            self._say(f"{request.summary()}\n{plan.headline('Opens')}", "hint")
 
     def _unplanned(self, exc: BaseException) -> None:
         """Where it would open is not known yet (a catalog download failed): Open says why."""
@@ -204,14 +203,13 @@ async def open_curl(window: MainWindow, request: CurlRequest) -> ResultsTab | No
         return None  # opening the profile failed; the banner says why
     catalog = window.context.catalog
     tab = _open(window, catalog.find(plan.endpoint.id) or plan.endpoint, plan.query)
-    opened = f"Opened {plan.summary()}."
     said = list(plan.notes)
     if plan.temporary or request.notes:  # a credential or part of the command is treated apart
         if plan.temporary:
             said.append("Edit profile and Save keeps the temporary profile.")
-        window.banner.show_message(f"{opened} {said[0]}", "\n".join(said))
+        window.banner.show_message(plan.headline("Opened"), "\n".join(said))
     else:
-        window.show_message(str(Level.INFO), " ".join([opened, *said]), "")
+        window.show_message(str(Level.INFO), plan.headline("Opened"), "")
     return tab
 
 

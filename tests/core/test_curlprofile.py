@@ -44,6 +44,9 @@ def test_the_saved_profile_with_the_same_key_opens_the_query() -> None:
     assert result.query.sorts == (SortKey("name", True),)
     assert result.query.page_size == 25
     assert "is the one saved in the profile 'Demo'" in " ".join(result.notes)
+    assert result.headline("Opened").startswith(
+        "Opened GET /core/v1/assets/hardware on the profile 'Demo'. The command's credential"
+    )
 
 
 def test_another_key_opens_a_temporary_copy_and_says_so() -> None:
@@ -99,6 +102,8 @@ def test_without_a_matching_profile_a_known_host_gets_its_catalog() -> None:
     assert result.profile.rate_limit == 50
     assert result.endpoint.id == "GET /core/v1/clients"
     assert "No saved profile has the address https://api.scalepad.com" in result.notes[0]
+    assert result.headline("Opens") == f"Opens GET /core/v1/clients. {result.notes[0]}"
+    assert result.headline("Opens").count("api.scalepad.com (from cURL)") == 1
 
 
 def test_an_unknown_api_opens_its_path_unlisted_with_the_key_in_the_query() -> None:
