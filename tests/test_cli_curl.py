@@ -121,3 +121,32 @@ def test_bad_input_exits_2_with_one_line(
     assert lines[0].startswith("explorer-cli: ")
     assert reason in lines[0]
     assert "Traceback" not in stderr
+
+
+def test_the_command_can_come_from_standard_input_or_a_file(
+    sandbox: Any,
+    cli_env: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import io
+
+    command = browser_command(sandbox, sandbox.api_key, "cmd")
+    monkeypatch.setattr("sys.stdin", io.StringIO(command))
+    piped = tmp_path / "piped.csv"
+    status, _, stderr = run_cli(capsys, "export", "--from-curl", "-", "--out", str(piped))
+    assert status == 0, stderr
+    saved = tmp_path / "request.txt"
+    saved.write_text(command, encoding="utf-8")
+    from_file = tmp_path / "from_file.csv"
+    argv = ["export", "--from-curl", f"@{saved}", "--out", str(from_file)]
+    status, _, stderr = run_cli(capsys, *argv)
+    assert status == 0, stderr
+    assert piped.read_bytes() == from_file.read_bytes()
+    assert len(read_csv(piped)) > 0
+    status, _, stderr = run_cli(
+        capsys, "export", "--from-curl", f"@{tmp_path / 'missing.txt'}", "--out", str(piped)
+    )
+    assert status == EXIT_USAGE
+    assert "could not be read" in stderr

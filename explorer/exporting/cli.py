@@ -125,8 +125,9 @@ def register(subparsers: Any) -> None:
         "--from-curl",
         metavar="'curl …'",
         help="export the GET request a cURL command describes (bash or Windows cmd quoting, as "
-        "a browser's Copy as cURL writes it): the saved profile of its address, else a "
-        "temporary one; its credential is used for this run only, never saved",
+        "a browser's Copy as cURL writes it), given as the text itself, - for standard input or "
+        "@FILE: the saved profile of its address, else a temporary one; its credential is used "
+        "for this run only, never saved",
     )
     _add_connection_arguments(export)
     export.add_argument(

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from explorer.core.catalog import Endpoint
 from explorer.core.curl import parse_curl
@@ -41,6 +42,23 @@ _FROM_THE_COMMAND = (
 )
 
 
+def command_text(value: str) -> str:
+    """The command itself, `-` for standard input, or `@FILE` for a file holding it (a
+    multi-line browser copy is easier to pipe than to quote again for the shell)."""
+    if value == "-":
+        return sys.stdin.read()
+    if value.startswith("@"):
+        path = Path(value[1:]).expanduser()
+        try:
+            return path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageProblem(
+                f"cannot read {path}",
+                explanation=f"--from-curl {value}: the file {path} could not be read ({exc}).",
+            ) from exc
+    return value
+
+
 async def curl_source(args: argparse.Namespace) -> tuple[ResolvedProfile, Endpoint, Query]:
     """The profile, endpoint and query of `--from-curl`, checked like any other export's."""
     given = [flag for name, flag in _FROM_THE_COMMAND if getattr(args, name, None)]
@@ -50,7 +68,7 @@ async def curl_source(args: argparse.Namespace) -> tuple[ResolvedProfile, Endpoi
             explanation=f"--from-curl takes the endpoint, filters, sort and connection from the "
             f"command; leave out {', '.join(given)} (or leave out --from-curl).",
         )
-    request = parse_curl(args.from_curl)
+    request = parse_curl(await asyncio.to_thread(command_text, args.from_curl))
     settings = await asyncio.to_thread(SettingsStore().load)
     store: SecretStore = await open_secret_store_async()
     plan = await plan_curl(request, settings.profiles, store)
