@@ -408,7 +408,9 @@ class RequestLogView(QWidget):
         index = self.table.indexAt(pos)
         if index.isValid():
             self.table.setCurrentIndex(index)
-            self.entry_menu().popup(self.table.viewport().mapToGlobal(pos))
+            menu = self.entry_menu()
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per right-click
+            menu.popup(self.table.viewport().mapToGlobal(pos))
 
     # ------------------------------------------------------------ internals
     def _append(self, entry: RequestLogEntry) -> None:
