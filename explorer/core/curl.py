@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from explorer.core.errors import CurlCommandError
-from explorer.core.requestlog import is_sensitive_name
+from explorer.core.requestlog import MASK, is_sensitive_name
 from explorer.core.secrets import Credentials
 from explorer.core.settings import ApiKeySettings, AuthKind
 
@@ -594,7 +594,7 @@ def parse_curl(text: str) -> CurlRequest:
         raise CurlCommandError("The cURL command has no URL; add the request's https:// address.")
     if len(urls) > 1:
         raise CurlCommandError(
-            f"The cURL command has {len(urls)} URLs ({', '.join(u[:60] for u in urls)}); "
+            f"The cURL command has {len(urls)} URLs ({', '.join(_shown(u, 60) for u in urls)}); "
             "paste one request at a time."
         )
     if method is not None and method != "GET":
@@ -658,10 +658,8 @@ def _one_command(words: list[str]) -> tuple[list[str], list[str]]:
                 raise CurlCommandError(
                     "The text holds more than one cURL command; paste one request at a time."
                 )
-            tail = " ".join(rest)[:40]
-            return words[:index], [
-                f"Left out what follows {word} ({tail}): not part of the request."
-            ]
+            then = f" ({rest[0][:20]} …)" if rest else ""
+            return words[:index], [f"Left out what follows {word}{then}: not part of the request."]
     return list(words), []
 
 
@@ -693,6 +691,19 @@ def _data_item(option: str, value: str) -> str:
     return value
 
 
+def _shown(url: str, limit: int = 80) -> str:
+    """A URL fit for a message: no user info, no key or token in the query, not too long."""
+    text = re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1", url, flags=re.I)
+    text = re.sub(
+        r"([?&])([^=&#]*)=([^&#]*)",
+        lambda m: (
+            f"{m.group(1)}{m.group(2)}={MASK if is_sensitive_name(m.group(2)) else m.group(3)}"
+        ),
+        text,
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _clean_url(raw: str, globoff: bool) -> str:
     url = raw.strip()
     if not globoff:
@@ -700,14 +711,14 @@ def _clean_url(raw: str, globoff: bool) -> str:
     if not re.match(r"^https?://", url, re.I):
         if re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
             raise CurlCommandError(
-                f"The URL {url[:80]} is not http or https; explorer opens web API requests."
+                f"The URL {_shown(url)} is not http or https; explorer opens web API requests."
             )
         raise CurlCommandError(
-            f"The URL {url[:80]} has no https:// (or http://); add it and paste again."
+            f"The URL {_shown(url)} has no https:// (or http://); add it and paste again."
         )
     parts = urlsplit(url)
     if not parts.hostname:
-        raise CurlCommandError(f"The URL {url[:80]} has no host name.")
+        raise CurlCommandError(f"The URL {_shown(url)} has no host name.")
     return url
 
 

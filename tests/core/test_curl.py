@@ -158,7 +158,21 @@ def test_user_info_in_the_url_is_a_basic_login() -> None:
 def test_a_pipe_ends_the_command() -> None:
     request = parse_curl(f"curl -s '{HARDWARE}' | jq .data")
     assert request.url == HARDWARE
-    assert "jq .data" in request.notes[0]
+    assert request.notes[0] == "Left out what follows | (jq …): not part of the request."
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "curl ftp://ann:s3cr3t-pw@x.io/a",
+        "curl 'x.io/a?api_key=s3cr3t-pw&b=1'",
+        "curl https://x.io/a?token=s3cr3t-pw https://x.io/b",
+    ],
+)
+def test_a_refusal_never_repeats_a_credential(command: str) -> None:
+    with pytest.raises(CurlCommandError) as caught:
+        parse_curl(command)
+    assert "s3cr3t-pw" not in caught.value.explanation
 
 
 def test_other_headers_are_named_as_not_sent() -> None:
