@@ -10,6 +10,7 @@ the tab; what the command's credential means for this tab is said in the banner.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
     from explorer.ui.results.tab import ResultsTab
 
+PREVIEW_DELAY_S = 0.25  # a profile's catalog may be a download: not on every keystroke
 PLACEHOLDER = (
     "curl 'https://api.scalepad.com/core/v1/assets/hardware?filter[type]=eq:SERVER' \\\n"
     "  -H 'x-api-key: …'"
@@ -143,6 +145,7 @@ class PasteCurlDialog(QDialog):
 
     async def _preview(self, request: CurlRequest) -> None:
         assert self._planner is not None
+        await asyncio.sleep(PREVIEW_DELAY_S)  # typing on replaces this task: plan once it pauses
         plan = await self._planner(request)
         if request is self._request:
             self._say(f"{request.summary()}\n{plan.headline('Opens')}", "hint")
