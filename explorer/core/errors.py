@@ -64,6 +64,16 @@ class QueryError(ExplorerError):
     default_explanation = "The query is not valid; fix the marked rows before running it."
 
 
+class CurlCommandError(ExplorerError):
+    """Pasted text that is not a cURL command explorer can open: a POST, a body, a flag it does
+    not read, or no command at all. The message is the one-line reason, shown as is."""
+
+    default_explanation = "The text is not a cURL command explorer can open."
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, explanation=reason)
+
+
 class SpecError(ExplorerError):
     """A broken OpenAPI document; `location` says where (a JSON pointer or a line)."""
 

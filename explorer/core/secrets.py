@@ -81,18 +81,29 @@ class SecretStore:
 
     def __init__(self) -> None:
         self._memory: dict[str, str] = {}
+        self._session: dict[str, str] = {}  # keep_for_session: never reaches the keychain
+
+    def keep_for_session(self, profile_name: str, secret: str) -> None:
+        """Hold a secret in memory for this session only, whatever the store (a credential
+        pasted in a cURL command). It wins over a stored one until `set` or `delete`."""
+        self._session[profile_name] = secret
 
     async def get(self, profile_name: str) -> str | None:
+        if profile_name in self._session:
+            return self._session[profile_name]
         return self._memory.get(profile_name)
 
     async def set(self, profile_name: str, secret: str) -> None:
+        self._session.pop(profile_name, None)
         self._memory[profile_name] = secret
 
     async def delete(self, profile_name: str) -> None:
+        self._session.pop(profile_name, None)
         self._memory.pop(profile_name, None)
 
     def __repr__(self) -> str:  # names only, never values
-        return f"{type(self).__name__}(location={self.location!r}, entries={sorted(self._memory)})"
+        entries = sorted({*self._memory, *self._session})
+        return f"{type(self).__name__}(location={self.location!r}, entries={entries})"
 
 
 class SessionSecretStore(SecretStore):
@@ -116,6 +127,8 @@ class KeyringSecretStore(SecretStore):
         self.location = f"system keychain ({_backend_name(backend)})"
 
     async def get(self, profile_name: str) -> str | None:
+        if profile_name in self._session:
+            return self._session[profile_name]
         if not self.persistent:
             return self._memory.get(profile_name)
         try:
@@ -128,6 +141,7 @@ class KeyringSecretStore(SecretStore):
         return value
 
     async def set(self, profile_name: str, secret: str) -> None:
+        self._session.pop(profile_name, None)
         if self.persistent:
             try:
                 await asyncio.to_thread(
@@ -140,6 +154,7 @@ class KeyringSecretStore(SecretStore):
 
     async def delete(self, profile_name: str) -> None:
         self._memory.pop(profile_name, None)
+        self._session.pop(profile_name, None)
         if not self.persistent:
             return
         try:

@@ -46,8 +46,14 @@ class Connection:
 
 
 async def load_profile_catalog(profile: Profile, catalog: str | None = None) -> Catalog:
-    """The catalog a profile names (or `catalog` instead), downloaded with the profile's TLS."""
-    return await catalogs.load_catalog(catalog or profile.catalog, verify=profile.tls_verify)
+    """The catalog a profile names (or `catalog` instead), downloaded with the profile's TLS.
+
+    A profile without one (a temporary profile of an API no catalog describes, made from a
+    pasted cURL command) gets an empty catalog: its paths open as unlisted endpoints."""
+    spec = catalog or profile.catalog
+    if not spec.strip():
+        return Catalog(name="no catalog (paths open as pasted)", source="none")
+    return await catalogs.load_catalog(spec, verify=profile.tls_verify)
 
 
 async def open_connection(

@@ -290,6 +290,10 @@ def base_url_problems(url: str) -> list[str]:
     return problems
 
 
+# Window entries kept per profile name (tabs to reopen, recent saved queries).
+_PER_PROFILE_WINDOW_KEYS = ("open_tabs", "recent_queries")
+
+
 @dataclass
 class Settings:
     """Everything the app remembers between runs (mutable: the window edits it in place)."""
@@ -299,12 +303,21 @@ class Settings:
     last_profile: str | None = None
     columns: dict[str, list[str]] = field(default_factory=dict)  # endpoint key -> visible columns
     window: dict[str, Any] = field(default_factory=dict)  # geometry, splitter sizes, ...
+    # Profiles of this session only (made from a pasted cURL command): listed and opened like
+    # the others, never written to the file, nor is anything kept under their names.
+    temporary: set[str] = field(default_factory=set)
 
     def profile(self, name: str) -> Profile | None:
         return next((p for p in self.profiles if p.name == name), None)
 
+    def add_temporary_profile(self, profile: Profile) -> None:
+        """Add a profile for this session only (saving it later through upsert keeps it)."""
+        self.profiles = [p for p in self.profiles if p.name != profile.name] + [profile]
+        self.temporary.add(profile.name)
+
     def upsert_profile(self, profile: Profile) -> None:
         """Add the profile, or replace the one with the same name in place."""
+        self.temporary.discard(profile.name)
         for i, existing in enumerate(self.profiles):
             if existing.name == profile.name:
                 self.profiles[i] = profile
@@ -313,16 +326,24 @@ class Settings:
 
     def remove_profile(self, name: str) -> None:
         self.profiles = [p for p in self.profiles if p.name != name]
+        self.temporary.discard(name)
         if self.last_profile == name:
             self.last_profile = None
 
     def to_dict(self) -> dict[str, Any]:
+        temporary = self.temporary
+        window = {
+            key: {k: v for k, v in value.items() if k not in temporary}
+            if key in _PER_PROFILE_WINDOW_KEYS and isinstance(value, dict)
+            else value
+            for key, value in self.window.items()
+        }
         return {
             "version": CURRENT_VERSION,
-            "profiles": [p.to_dict() for p in self.profiles],
-            "last_profile": self.last_profile,
+            "profiles": [p.to_dict() for p in self.profiles if p.name not in temporary],
+            "last_profile": None if self.last_profile in temporary else self.last_profile,
             "columns": {k: list(v) for k, v in self.columns.items()},
-            "window": dict(self.window),
+            "window": window,
         }
 
     @classmethod

@@ -4,6 +4,7 @@
         [--filter 'FIELD=OP:VALUE']... [--sort SPEC] [--page-size N] [--columns a,b.c]
         [--param NAME=VALUE]... [--rate N/SECONDS] [--timeout SECONDS] [--max-response-mb MB]
         [--resume] [--paging STYLE] [--max-pages N] [--har FILE.har]
+    explorer-cli export --from-curl 'curl …' --out FILE.csv [--columns ...] [--page-size N] ...
     explorer-cli endpoints [--profile NAME | --spec FILE_OR_URL] [--details]
 
 Credentials: a profile's secret comes from the keychain; the environment overrides it, by scheme:
@@ -41,6 +42,7 @@ from explorer.core.errors import (
     ApiError,
     AuthError,
     ConfigError,
+    CurlCommandError,
     ExplorerError,
     Forbidden,
     NetworkError,
@@ -116,10 +118,19 @@ def register(subparsers: Any) -> None:
     )
     export.add_argument(
         "endpoint",
+        nargs="?",
         metavar="ENDPOINT",
         help='a path such as /core/v1/assets/hardware, or an endpoint id "GET /core/v1/clients"',
     )
     export.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
+    export.add_argument(
+        "--from-curl",
+        metavar="'curl …'",
+        help="export the GET request a cURL command describes (bash or Windows cmd quoting, as "
+        "a browser's Copy as cURL writes it), given as the text itself, - for standard input or "
+        "@FILE: the saved profile of its address, else a temporary one; its credential is used "
+        "for this run only, never saved",
+    )
     _add_connection_arguments(export)
     export.add_argument(
         "--catalog",
@@ -243,7 +254,7 @@ def register(subparsers: Any) -> None:
 
 
 def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_mutually_exclusive_group(required=True)
+    where = parser.add_mutually_exclusive_group()
     where.add_argument("--profile", metavar="NAME", help="a profile saved in the app")
     where.add_argument(
         "--base-url",
@@ -454,12 +465,27 @@ async def resolve_profile(args: argparse.Namespace) -> ResolvedProfile:
         except ConfigError as exc:
             raise UsageProblem(str(exc), explanation=f"Bad --base-url: {exc.explanation}") from exc
         store = SecretStore()
+    profile, store = await with_env_credentials(profile, store, env)
+    return ResolvedProfile(profile=with_run_options(profile, args), catalog=catalog, secrets=store)
+
+
+async def with_env_credentials(
+    profile: Profile, store: SecretStore, env: dict[str, str | None] | None = None
+) -> tuple[Profile, SecretStore]:
+    """The profile and secret store with the environment's credentials, when they are set."""
+    if env is None:
+        env = {name: os.environ.get(name) or None for names in ENV_FOR.values() for name in names}
     override = _env_credentials(profile.auth_kind, env)
     if override is not None:
         if profile.auth_kind is AuthKind.JWT:
             profile = profile.with_changes(username=env[ENV_USERNAME])
         store = SecretStore()
         await store.set(profile.name, override.encode())
+    return profile, store
+
+
+def with_run_options(profile: Profile, args: argparse.Namespace) -> Profile:
+    """The profile with this run's --rate, --timeout and --max-response-mb."""
     rate = getattr(args, "rate", None)
     if rate:
         limit, period = parse_rate(rate)
@@ -468,7 +494,7 @@ async def resolve_profile(args: argparse.Namespace) -> ResolvedProfile:
         profile = profile.with_changes(request_timeout_s=args.timeout)
     if getattr(args, "max_response_mb", None):
         profile = profile.with_changes(max_response_mb=args.max_response_mb)
-    return ResolvedProfile(profile=profile, catalog=catalog, secrets=store)
+    return profile
 
 
 def _with_scheme(
@@ -631,10 +657,23 @@ async def _export(args: argparse.Namespace, out: Path, trace: HarTrace | None = 
             explanation=f"--out names the CSV file to write, and {out} is a folder; add a file "
             "name, e.g. --out servers.csv.",
         )
-    resolved = await resolve_profile(args)
-    endpoint, path_values = find_endpoint(
-        resolved.catalog, args.endpoint, allow_unknown=True, trust_path=bool(args.paging)
-    )
+    pasted: Query | None = None
+    if args.from_curl:
+        from explorer.exporting.from_curl import curl_source
+
+        resolved, endpoint, pasted = await curl_source(args)
+        path_values: dict[str, str] = {}
+    else:
+        if not (args.profile or args.base_url) or not args.endpoint:
+            raise UsageProblem(
+                "the endpoint or the connection is missing",
+                explanation="Name the ENDPOINT and --profile NAME or --base-url URL, or give "
+                "the whole request with --from-curl 'curl …'.",
+            )
+        resolved = await resolve_profile(args)
+        endpoint, path_values = find_endpoint(
+            resolved.catalog, args.endpoint, allow_unknown=True, trust_path=bool(args.paging)
+        )
     endpoint = with_paging_options(
         with_profile_paging(endpoint, resolved.profile.paging), args.paging, args.max_pages
     )
@@ -650,7 +689,7 @@ async def _export(args: argparse.Namespace, out: Path, trace: HarTrace | None = 
             explanation=f"{endpoint.id} returns a single record, not a list; export a list "
             "endpoint instead ('explorer-cli endpoints' shows the pagination of each).",
         )
-    query = build_query(args, endpoint, path_values)
+    query = pasted or build_query(args, endpoint, path_values)
     # The one page-size rule: --page-size, else the profile's, within the endpoint's maximum.
     query = replace(
         query, page_size=request_for(endpoint, query, resolved.profile.page_size).page_size
@@ -753,7 +792,13 @@ def exit_status(error: BaseException) -> int:
         return exit_status(error.cause)
     if isinstance(
         error,
-        UsageProblem | QueryError | SpecError | ConfigError | ResumeMismatch | NotARegularFile,
+        UsageProblem
+        | QueryError
+        | SpecError
+        | ConfigError
+        | ResumeMismatch
+        | NotARegularFile
+        | CurlCommandError,
     ):
         return EXIT_USAGE
     if isinstance(error, FileLocked):  # another export is writing the same file

@@ -40,7 +40,7 @@ from explorer.core.errors import ExplorerError
 from explorer.core.query import Query, build_url, parse_url
 from explorer.core.savedquery import SUFFIX, SavedQuery, load_query, save_query
 from explorer.core.settings import Profile
-from explorer.ui import theme
+from explorer.ui import paste_curl, theme
 from explorer.ui.async_utils import (
     Level,
     dialog_result,
@@ -131,7 +131,14 @@ class MainWindow(QMainWindow):
         self.open_query_action = QAction("Open query…", self)
         self.open_query_action.setShortcut(QKeySequence("Ctrl+O"))
         self.open_query_action.triggered.connect(self.choose_query_file)
-        self.addActions([self.save_query_action, self.open_query_action])  # shortcuts everywhere
+        self.paste_curl_action = QAction("Paste cURL command…", self)
+        self.paste_curl_action.setShortcut(QKeySequence("Ctrl+Shift+V"))
+        self.paste_curl_action.setToolTip(
+            "Open a request pasted as a cURL command in a tab (Ctrl+Shift+V)"
+        )
+        self.paste_curl_action.triggered.connect(lambda: paste_curl.ask_for_curl(self))
+        self.paste_dialog: QWidget | None = None
+        self.addActions([self.save_query_action, self.open_query_action, self.paste_curl_action])
         queries_button = QToolButton(self)
         queries_button.setText("Saved queries")
         queries_button.setIcon(theme.icon("toolbar/filter"))
@@ -211,6 +218,7 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
         self.log_view.entry_added.connect(self._on_request_logged)
+        self.log_view.replay_requested.connect(lambda e: paste_curl.replay_entry(self, e))
         self.endpoints_action = QAction(theme.icon("toolbar/search"), "Endpoints", self)
         self.endpoints_action.setCheckable(True)
         self.endpoints_action.setChecked(True)
@@ -602,6 +610,7 @@ class MainWindow(QMainWindow):
         if self.current_tab() is None:
             self.save_query_action.setToolTip("Open a tab first: its query is what gets saved")
         menu.addAction(self.open_query_action)
+        menu.addAction(self.paste_curl_action)
         if self.context is None:
             return
         recent = recent_queries(self.services.settings, self.context.profile.name)

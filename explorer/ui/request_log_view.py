@@ -110,6 +110,11 @@ def _rate_limited(entry: RequestLogEntry) -> bool:
     return entry.status == 429
 
 
+def _replayable(entry: RequestLogEntry) -> bool:
+    """A GET opens again in a tab; logins and other methods do not."""
+    return entry.method.upper() == "GET"
+
+
 def _time_text(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s).strftime("%H:%M:%S")
 
@@ -285,9 +290,11 @@ class RequestLogView(QWidget):
 
     Signals:
         entry_added(entry): a request was logged (already on the GUI thread).
+        replay_requested(entry): reopen this GET request in a tab ("Replay in a tab").
     """
 
     entry_added = Signal(object)
+    replay_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -307,6 +314,10 @@ class RequestLogView(QWidget):
         )
         self.copy_button.setEnabled(False)
         self.copy_button.clicked.connect(self.copy_as_curl)
+        self.replay_button = QPushButton(theme.icon("toolbar/run"), "Replay in a tab", self)
+        self.replay_button.setToolTip("Reopen the selected GET request in a tab of this profile")
+        self.replay_button.setEnabled(False)
+        self.replay_button.clicked.connect(self.replay_selected)
         self.count_label = QLabel("No requests yet", self)
         self.count_label.setProperty("role", "hint")
         self.tasks = TaskOwner("Exporting the request log as HAR")
@@ -318,6 +329,7 @@ class RequestLogView(QWidget):
         top.addWidget(self.count_label)
         top.addWidget(self.copy_button)
         top.addWidget(self.har_button)
+        top.addWidget(self.replay_button)
 
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
@@ -344,6 +356,8 @@ class RequestLogView(QWidget):
             header.resizeSection(col, self.fontMetrics().horizontalAdvance(sample) + 28)
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
         self.table.selectionModel().selectionChanged.connect(self._update_har_actions)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._entry_menu)
 
         self.detail = QPlainTextEdit(self)
         self.detail.setReadOnly(True)
@@ -414,6 +428,31 @@ class RequestLogView(QWidget):
         messages().post(Level.INFO, f"Saved {requests} as HAR to {path}")
         return count
 
+    def replay_selected(self) -> RequestLogEntry | None:
+        entry = self.selected_entry()
+        if entry is None or not _replayable(entry):
+            return None
+        self.replay_requested.emit(entry)
+        return entry
+
+    def entry_menu(self) -> QMenu:
+        """The selected entry's actions (the table's context menu)."""
+        menu = QMenu(self)
+        menu.addAction(self.copy_button.text(), self.copy_as_curl)
+        replay = menu.addAction(self.replay_button.text(), self.replay_selected)
+        replay.setEnabled(self.replay_button.isEnabled())
+        menu.addSeparator()
+        menu.addAction(self.export_selected_har_action)
+        return menu
+
+    def _entry_menu(self, pos: Any) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.setCurrentIndex(index)
+            menu = self.entry_menu()
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per right-click
+            menu.popup(self.table.viewport().mapToGlobal(pos))
+
     # ------------------------------------------------------------ internals
     def _make_har_button(self) -> QToolButton:
         self.export_har_action = QAction("Export as HAR…", self)
@@ -481,6 +520,7 @@ class RequestLogView(QWidget):
     def _show_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         entry = current.data(EntryRole) if current.isValid() else None
         self.copy_button.setEnabled(entry is not None)
+        self.replay_button.setEnabled(entry is not None and _replayable(entry))
         self.detail.setPlainText(entry_detail(entry) if entry is not None else "")
 
     def closeEvent(self, event: Any) -> None:
