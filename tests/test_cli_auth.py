@@ -118,8 +118,9 @@ def test_each_scheme_exports_every_record_exactly_once(
     assert api.api_requests >= 3
     if api.scheme == "oauth2":
         assert api.token_requests >= 2  # renewed during the export, without a visible error
-    assert "401" not in output
-    assert "rror" not in output
+    said = output.replace(str(tmp_path), "<tmp>")  # the folder's name may hold "401" too
+    assert "401" not in said
+    assert "rror" not in said
     assert_no_canary(output, folder=tmp_path)
 
 
