@@ -15,18 +15,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCharts import (
-    QAbstractBarSeries,
-    QBarCategoryAxis,
-    QBarSeries,
-    QBarSet,
-    QChart,
-    QChartView,
-    QHorizontalBarSeries,
-    QValueAxis,
-)
-from PySide6.QtCore import QMargins, QModelIndex, QPoint, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -35,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -58,17 +46,21 @@ from explorer.core.drilldown import (
 from explorer.core.humanize import human_bytes
 from explorer.core.summary import ColumnAccumulator, ColumnKind, ColumnSummary
 from explorer.ui.async_utils import TaskOwner
-from explorer.ui.theme import WARNING_COLOR
 
 if TYPE_CHECKING:
     from explorer.ui.results.find_bar import FindProxyModel
+    from explorer.ui.results.summary_chart import SummaryChart
     from explorer.ui.results.tab import ResultsTab
     from explorer.ui.results.table_model import RecordTableModel
 
 SLICE_ROWS = 2000  # rows counted between clock checks
 SLICE_BUDGET_S = 0.012  # counting time before the window gets to paint again
 LOADING_REFRESH_MS = 300  # while pages arrive, the figures follow at most this often
-_LABEL_CHARS = 22  # a bar's label is cut to this; the tooltip has it whole
+
+
+def elided(text: str, limit: int = 22) -> str:
+    """A label cut to `limit` characters (the tooltip has it whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def column_type(endpoint: Endpoint | None, column: str) -> FieldType | None:
@@ -80,115 +72,6 @@ def column_type(endpoint: Endpoint | None, column: str) -> FieldType | None:
             return schema_field.type
     spec = endpoint.filter_field(column)
     return spec.type if spec is not None else None
-
-
-def _elided(text: str) -> str:
-    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
-
-
-class SummaryChart(QChartView):
-    """The bars of a summary; vertical for a histogram or months, horizontal for values.
-
-    Signals:
-        bar_clicked(int): the index of the bar clicked.
-    """
-
-    bar_clicked = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumHeight(220)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self._bars: list[Bar] = []
-        self.series: QAbstractBarSeries | None = None
-        self.bar_set: QBarSet | None = None
-        self._horizontal = False
-        chart = QChart()
-        chart.legend().hide()
-        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        chart.setBackgroundRoundness(0)
-        chart.setMargins(QMargins(2, 2, 2, 2))
-        self.setChart(chart)
-
-    @property
-    def bars(self) -> list[Bar]:
-        return list(self._bars)
-
-    def show_bars(self, bars: list[Bar], *, horizontal: bool, selected: int | None) -> None:
-        chart = self.chart()
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        self._bars = bars
-        self._horizontal = horizontal
-        self.series = self.bar_set = None
-        if not bars:
-            return
-        palette = self.palette()
-        text = palette.color(QPalette.ColorRole.Text)
-        grid = palette.color(QPalette.ColorRole.Mid)
-        chart.setBackgroundBrush(palette.color(QPalette.ColorRole.Base))
-        chart.setPlotAreaBackgroundVisible(False)
-        # Horizontal bars list the most frequent value at the top (the axis counts upwards).
-        order = list(reversed(range(len(bars)))) if horizontal else list(range(len(bars)))
-        bar_set = QBarSet("rows")
-        bar_set.append([float(bars[i].count) for i in order])
-        bar_set.setColor(palette.color(QPalette.ColorRole.Highlight))
-        bar_set.setBorderColor(palette.color(QPalette.ColorRole.Highlight))
-        bar_set.setSelectedColor(QColor(WARNING_COLOR))
-        if selected is not None:
-            bar_set.selectBar(order.index(selected))
-        series: QAbstractBarSeries = QHorizontalBarSeries() if horizontal else QBarSeries()
-        series.setBarWidth(0.8)
-        series.append(bar_set)
-        chart.addSeries(series)
-        categories = QBarCategoryAxis()
-        categories.append([_elided(bars[i].label) for i in order])
-        counts = QValueAxis()
-        counts.setRange(0, max(4, max(b.count for b in bars)))
-        counts.setTickCount(5)
-        counts.applyNiceNumbers()
-        counts.setLabelFormat("%d")
-        for axis in (categories, counts):
-            axis.setLabelsColor(text)
-            axis.setGridLineColor(grid)
-            axis.setLinePenColor(grid)
-        categories.setGridLineVisible(False)
-        if not horizontal and len(bars) > 5:
-            categories.setLabelsAngle(-60)
-        chart.addAxis(
-            categories, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom
-        )
-        chart.addAxis(
-            counts, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft
-        )
-        series.attachAxis(categories)
-        series.attachAxis(counts)
-        series.clicked.connect(lambda index, _set: self.bar_clicked.emit(order[index]))
-        series.hovered.connect(lambda on, index, _set: self._hovered(on, order[index]))
-        self.series, self.bar_set = series, bar_set
-        self._order = order
-        height = max(200, 24 * len(bars) + 60) if horizontal else 250 if len(bars) > 8 else 220
-        self.setFixedHeight(height)
-
-    def bar_center(self, index: int) -> QPoint:
-        """Where bar `index` is drawn, in the viewport's coordinates (for a click)."""
-        assert self.series is not None
-        position = self._order.index(index)
-        half = self._bars[index].count / 2
-        point = QPointF(half, position) if self._horizontal else QPointF(position, half)
-        scene = self.chart().mapToScene(self.chart().mapToPosition(point, self.series))
-        return self.mapFromScene(scene)
-
-    def _hovered(self, on: bool, index: int) -> None:
-        # The tooltip shows on the next tooltip event, as any widget's does.
-        if on and 0 <= index < len(self._bars):
-            self.setToolTip(self._bars[index].tooltip)
-            self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
-        else:
-            self.setToolTip("")
-            self.viewport().unsetCursor()
 
 
 class LocalFilterBar(QFrame):
@@ -341,9 +224,8 @@ class SummaryPanel(QWidget):
         self.chart_caption.setProperty("role", "hint")
         self.chart_caption.setWordWrap(True)
         layout.addWidget(self.chart_caption)
-        self.chart = SummaryChart()
-        self.chart.bar_clicked.connect(self.bar_clicked)
-        layout.addWidget(self.chart)
+        self._chart: SummaryChart | None = None  # made on first use: Qt Charts loads then
+        self._chart_slot = layout.count()
         values_caption = QLabel("Most frequent values (click one to filter)")
         values_caption.setProperty("role", "hint")
         layout.addWidget(values_caption)
@@ -360,6 +242,7 @@ class SummaryPanel(QWidget):
         self.values.clicked.connect(self._value_clicked)
         self.values.setMinimumHeight(160)
         layout.addWidget(self.values, 1)
+        self._body = layout
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -371,6 +254,16 @@ class SummaryPanel(QWidget):
         self.model.rowsInserted.connect(lambda *_: self._rows_added())
         self.model.loading_changed.connect(lambda _on: self._show_status())
         filter_bar.cleared.connect(self._filter_cleared)
+
+    @property
+    def chart(self) -> SummaryChart:
+        if self._chart is None:
+            from explorer.ui.results.summary_chart import SummaryChart
+
+            self._chart = SummaryChart()
+            self._chart.bar_clicked.connect(self.bar_clicked)
+            self._body.insertWidget(self._chart_slot, self._chart)
+        return self._chart
 
     # ------------------------------------------------------------ opening and closing
     @property
@@ -391,7 +284,7 @@ class SummaryPanel(QWidget):
         if column != self.column:
             self._selected = None
         self.column = column
-        self.side.setTabText(self.side.indexOf(self), f"Summary: {_elided(column)}")
+        self.side.setTabText(self.side.indexOf(self), f"Summary: {elided(column)}")
         self._start_over()
 
     def close_summary(self) -> None:
@@ -429,6 +322,7 @@ class SummaryPanel(QWidget):
             return  # a count under way reads the new rows too
         if not self._refresh.isActive():
             self._refresh.start()
+        self._show_status()
 
     def _catch_up(self) -> None:
         if self.column is not None and not self.computing:
@@ -469,12 +363,14 @@ class SummaryPanel(QWidget):
     def _show_status(self) -> None:
         if self.column is None:
             return
+        # Says what the figures shown cover, which lags the table while new rows are counted.
         loaded = self.model.loaded_count
         counted = self._accumulator.rows if self._accumulator is not None else 0
+        shown = self.summary.rows if self.summary is not None else 0
         if self.computing and counted < loaded:
             text = f"Computing… {counted:,} of {loaded:,} loaded rows counted."
-        elif self.computing:
-            text = "Computing…"
+        elif self.computing or self._refresh.isActive() or shown < loaded:
+            text = f"Computing… the figures are over {shown:,} of {loaded:,} loaded rows."
         elif self.model.is_loading:
             text = f"Over the {loaded:,} rows loaded so far; rows are loading, the figures follow."
         elif self.model.has_more:
