@@ -90,8 +90,9 @@ class SummaryChart(QChartView):
             axis.setGridLineColor(grid)
             axis.setLinePenColor(grid)
         categories.setGridLineVisible(False)
+        categories.setTruncateLabels(False)  # "2024 Q3" whole, even when rotated
         if not horizontal and len(bars) > 5:
-            categories.setLabelsAngle(-60)
+            categories.setLabelsAngle(-90)  # upright under its bar; slanted ones run off the left
         chart.addAxis(
             categories, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom
         )

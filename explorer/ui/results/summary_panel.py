@@ -226,9 +226,10 @@ class SummaryPanel(QWidget):
         layout.addWidget(self.chart_caption)
         self._chart: SummaryChart | None = None  # made on first use: Qt Charts loads then
         self._chart_slot = layout.count()
-        values_caption = QLabel("Most frequent values (click one to filter)")
-        values_caption.setProperty("role", "hint")
-        layout.addWidget(values_caption)
+        self.values_caption = QLabel()
+        self.values_caption.setProperty("role", "hint")
+        self.values_caption.setWordWrap(True)
+        layout.addWidget(self.values_caption)
         self.values = QTableWidget(0, 3)
         self.values.setHorizontalHeaderLabels(["Value", "Rows", "Share"])
         self.values.verticalHeader().hide()
@@ -241,7 +242,8 @@ class SummaryPanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.values.clicked.connect(self._value_clicked)
         self.values.setMinimumHeight(160)
-        layout.addWidget(self.values, 1)
+        layout.addWidget(self.values, 100)
+        layout.addStretch(1)  # takes the room when the list is hidden
         self._body = layout
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -450,6 +452,13 @@ class SummaryPanel(QWidget):
         return f"The {len(summary.top)} most frequent values. {how}"
 
     def _show_values(self, summary: ColumnSummary) -> None:
+        unique = summary.values > 1 and summary.distinct == summary.values
+        self.values.setVisible(not unique)
+        self.values_caption.setText(
+            f"Every value occurs once ({summary.distinct:,} distinct values)."
+            if unique
+            else "Most frequent values (click one to filter)"
+        )
         as_bytes = self._as_bytes(summary)
         share = share_text(summary.rows)
         self._value_bars = value_bars(summary)
