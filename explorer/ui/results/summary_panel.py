@@ -110,6 +110,7 @@ class LocalFilterBar(QFrame):
         ):
             signal.connect(lambda *_: self._update())
         proxy.search_finished.connect(lambda _n: self._update())
+        model.rowsInserted.connect(lambda *_: self._update())  # "of N loaded" grows too
         model.modelReset.connect(self._model_reset)
         self.hide()
 

@@ -181,6 +181,33 @@ def test_a_field_the_api_cannot_filter_on_filters_the_loaded_rows_until_cleared(
     assert not tab.local_filter.isVisible()
 
 
+def test_a_filter_on_the_loaded_rows_holds_for_the_rows_load_all_brings(
+    qtbot, make_tab, app_context, run, until
+):
+    column = "software.operating_system"
+    tab = summary_of_first_page(make_tab, app_context, run, until, column)
+    value = next(
+        b.selection.value for b in tab.summary.chart.bars if isinstance(b.selection, IsValue)
+    )
+    tab.summary.drill_down(IsValue(value))
+    run(until(lambda: tab.proxy.row_filter is not None))
+
+    tab.load_all_button.click()
+    run(tab.load_all_task)
+    run(settle())
+
+    values = column_of(tab, column)
+    assert len(values) == 3000
+    expected = [r for r, v in enumerate(values) if v == value]
+    shown = [
+        tab.proxy.mapToSource(tab.proxy.index(r, 0)).row() for r in range(tab.proxy.rowCount())
+    ]
+    assert shown == expected
+    assert tab.local_filter.text.text().startswith(
+        f"Showing {len(expected):,} of 3,000 loaded rows"
+    )
+
+
 def test_the_summary_follows_load_all(qtbot, make_tab, app_context, run, until):
     tab = summary_of_first_page(make_tab, app_context, run, until, "record_created_at")
     assert tab.summary.summary.kind is ColumnKind.DATE
