@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 from PySide6.QtCore import Qt
 
 from explorer.core.catalog import Operator
-from explorer.core.drilldown import InNumberRange, IsValue
+from explorer.core.drilldown import InDateRange, InNumberRange, IsValue
 from explorer.core.query import FilterCondition, Query
 from explorer.core.summary import ColumnKind
 from tests.ui.conftest import settle
@@ -145,6 +145,34 @@ def test_a_histogram_bar_sends_one_bound_and_narrows_the_returned_rows_to_the_ra
     assert shown == [r for r, v in enumerate(ram) if chosen.low <= v < chosen.high]
     assert tab.local_filter.isVisible()
     assert f"Showing {len(shown):,} of {len(ram):,} loaded rows" in tab.local_filter.text.text()
+
+
+def test_a_date_bar_filters_the_query_by_its_period_and_the_rows_to_it(
+    qtbot, make_tab, app_context, run, until
+):
+    tab = summary_of_first_page(make_tab, app_context, run, until, "record_created_at")
+    chart = tab.summary.chart
+    assert all(isinstance(b.selection, InDateRange) for b in chart.bars)
+    index = next(i for i, b in enumerate(chart.bars[1:-1], start=1) if b.count)
+    period = chart.bars[index].selection
+
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.bar_center(index))
+    run(until(loaded(tab, 1)))
+    run(until(lambda: tab.proxy.row_filter is not None))
+
+    [condition] = tab.query.filters
+    assert condition.field == "record_created_at"
+    edge = period.start if condition.op is Operator.GTE else period.end
+    assert condition.values == (f"{edge.isoformat()}T00:00:00Z",)
+    created = column_of(tab, "record_created_at")
+    bound = f"{edge.isoformat()}T00:00:00Z"
+    assert all(v >= bound if condition.op is Operator.GTE else v < bound for v in created)
+    start, end = period.start.isoformat(), period.end.isoformat()
+    shown = [
+        tab.proxy.mapToSource(tab.proxy.index(r, 0)).row() for r in range(tab.proxy.rowCount())
+    ]
+    assert shown == [r for r, v in enumerate(created) if start <= v[:10] < end]
+    assert shown
 
 
 def test_a_field_the_api_cannot_filter_on_filters_the_loaded_rows_until_cleared(
