@@ -61,6 +61,18 @@ def summary_of_first_page(make_tab, context, run, until, column):
     return tab
 
 
+def click_a_middle_bar(qtbot, tab, run, until):
+    """Click a bar with rows that is neither the first nor the last (both of its bounds matter),
+    wait for the query to run again and the loaded rows' filter; returns what the bar stood for."""
+    chart = tab.summary.chart
+    index = next(i for i, b in enumerate(chart.bars[1:-1], start=1) if b.count)
+    chosen = chart.bars[index].selection
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.bar_center(index))
+    run(until(loaded(tab, 1)))
+    run(until(lambda: tab.proxy.row_filter is not None))
+    return chosen
+
+
 def requests_to(context, path):
     return [e for e in context.request_log.entries() if urlsplit(e.url).path == path]
 
@@ -119,15 +131,8 @@ def test_a_histogram_bar_sends_one_bound_and_narrows_the_returned_rows_to_the_ra
     qtbot, make_tab, app_context, run, until
 ):
     tab = summary_of_first_page(make_tab, app_context, run, until, "configuration.ram_bytes")
-    chart = tab.summary.chart
-    assert all(isinstance(b.selection, InNumberRange) for b in chart.bars)
-    # A bar in the middle with rows in it: both of its bounds matter.
-    index = next(i for i, b in enumerate(chart.bars[1:-1], start=1) if b.count)
-    chosen = chart.bars[index].selection
-
-    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.bar_center(index))
-    run(until(loaded(tab, 1)))
-    run(until(lambda: tab.proxy.row_filter is not None))
+    chosen = click_a_middle_bar(qtbot, tab, run, until)
+    assert isinstance(chosen, InNumberRange)
 
     [condition] = tab.query.filters
     assert condition.field == "configuration.ram_bytes"
@@ -151,14 +156,8 @@ def test_a_date_bar_filters_the_query_by_its_period_and_the_rows_to_it(
     qtbot, make_tab, app_context, run, until
 ):
     tab = summary_of_first_page(make_tab, app_context, run, until, "record_created_at")
-    chart = tab.summary.chart
-    assert all(isinstance(b.selection, InDateRange) for b in chart.bars)
-    index = next(i for i, b in enumerate(chart.bars[1:-1], start=1) if b.count)
-    period = chart.bars[index].selection
-
-    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.bar_center(index))
-    run(until(loaded(tab, 1)))
-    run(until(lambda: tab.proxy.row_filter is not None))
+    period = click_a_middle_bar(qtbot, tab, run, until)
+    assert isinstance(period, InDateRange)
 
     [condition] = tab.query.filters
     assert condition.field == "record_created_at"
