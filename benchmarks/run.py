@@ -17,7 +17,16 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make the package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import dedup, export_throughput, fetch, memory, spec_import, startup, ui_stall
+from benchmarks import (
+    dedup,
+    export_throughput,
+    fetch,
+    memory,
+    spec_import,
+    startup,
+    summary,
+    ui_stall,
+)
 from benchmarks.common import Figure, load_text, not_measured, print_figures, summary_table
 
 # Figures each benchmark reports, so a benchmark that fails still shows its rows as not measured.
@@ -35,6 +44,7 @@ FIGURES: dict[str, tuple[str, ...]] = {
     "startup": ("startup_ms",),
     "spec_import": ("spec_import_ms",),
     "dedup": ("dedup_mb_per_million_ids",),
+    "summary": ("summary_ms_100k", "summary_stall_max_ms"),
 }
 
 
@@ -51,6 +61,7 @@ def benchmarks(quick: bool, explain: bool = False) -> dict[str, Callable[[], lis
             "startup": lambda: startup.run(repeats=1),
             "spec_import": lambda: spec_import.run(min_bytes=200_000, repeats=1),
             "dedup": lambda: dedup.run(count=20_000),
+            "summary": lambda: summary.run(rows=2_000),
         }
     return {
         "fetch": fetch.run,
@@ -60,6 +71,7 @@ def benchmarks(quick: bool, explain: bool = False) -> dict[str, Callable[[], lis
         "startup": startup.run,
         "spec_import": spec_import.run,
         "dedup": dedup.run,
+        "summary": summary.run,
     }
 
 

@@ -25,7 +25,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.common import (
     ChildRun,
@@ -36,6 +36,10 @@ from benchmarks.common import (
     run_child,
 )
 from benchmarks.stalls import stall_stats
+
+if TYPE_CHECKING:
+    from explorer.ui.main_window import MainWindow
+    from explorer.ui.results.tab import ResultsTab
 
 HARDWARE = "GET /core/v1/assets/hardware"
 HEARTBEAT_MS = 10
@@ -247,13 +251,11 @@ def prepare_profile(base_url: str, api_key: str) -> None:
     SettingsStore().save(Settings(profiles=[profile], last_profile=PROFILE_NAME))
 
 
-async def scenario(args: argparse.Namespace, result: dict[str, Any]) -> None:
-    """Drive the running app: wait for its window and profile, Load all, export the rows."""
+async def app_window() -> MainWindow:
+    """The app's main window, once it is there."""
     from PySide6.QtWidgets import QApplication
 
-    from explorer.core.export import CsvOptions
     from explorer.ui.main_window import MainWindow
-    from explorer.ui.results.export_dialog import ExportRequest, ExportScope
 
     def main_window() -> MainWindow | None:
         return next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None)
@@ -261,21 +263,36 @@ async def scenario(args: argparse.Namespace, result: dict[str, Any]) -> None:
     await _wait_until(lambda: main_window() is not None, 60, "the main window")
     window = main_window()
     assert window is not None
+    return window
+
+
+async def hardware_tab(window: MainWindow) -> ResultsTab:
+    """A hardware tab of the window, once its profile is open, with its first page loaded."""
+    window.resize(1280, 800)
+    await _wait_until(lambda: window.context is not None, 60, "the profile to open")
+    context = window.context
+    assert context is not None
+    endpoint = context.catalog.find(HARDWARE)
+    if endpoint is None:
+        raise RuntimeError(f"{HARDWARE} is not in the catalog")
+    tab = window.open_tab(endpoint)
+    if tab is None:
+        raise RuntimeError("no results tab was opened")
+    await _wait_until(lambda: tab.model.loaded_count > 0, 60, "the first page")
+    await tab.model.wait_idle()
+    return tab
+
+
+async def scenario(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    """Drive the running app: wait for its window and profile, Load all, export the rows."""
+    from explorer.core.export import CsvOptions
+    from explorer.ui.results.export_dialog import ExportRequest, ExportScope
+
+    window = await app_window()
     gc_watch = GcWatch()
     sampler: StallSampler | None = None
     try:
-        window.resize(1280, 800)
-        await _wait_until(lambda: window.context is not None, 60, "the profile to open")
-        context = window.context
-        assert context is not None
-        endpoint = context.catalog.find(HARDWARE)
-        if endpoint is None:
-            raise RuntimeError(f"{HARDWARE} is not in the catalog")
-        tab = window.open_tab(endpoint)
-        if tab is None:
-            raise RuntimeError("no results tab was opened")
-        await _wait_until(lambda: tab.model.loaded_count > 0, 60, "the first page")
-        await tab.model.wait_idle()
+        tab = await hardware_tab(window)
         gc.collect()
         result["rss_before_load_mb"] = own_rss_mb()[0]
 
@@ -347,7 +364,12 @@ def child_main(argv: list[str]) -> int:
     parser.add_argument("--sample-stalls", action="store_true")
     args = parser.parse_args(argv)
     prepare_profile(args.base_url, os.environ["EXPLORER_API_KEY"])
+    return run_app_with(lambda result: scenario(args, result))
 
+
+def run_app_with(drive: Any) -> int:
+    """Run the app (`explorer.app.main()`) with `drive(result)`, a coroutine, riding along;
+    print the result dict it filled for the parent."""
     os.environ.setdefault("QT_API", "pyside6")
     from explorer.ui.async_utils import guard_pyside_refcount_bugs
 
@@ -361,7 +383,7 @@ def child_main(argv: list[str]) -> int:
     qt_app = QApplication(["explorer"])
     result: dict[str, Any] = {}
     driver: list[asyncio.Task[None]] = []
-    QTimer.singleShot(0, lambda: driver.append(asyncio.ensure_future(scenario(args, result))))
+    QTimer.singleShot(0, lambda: driver.append(asyncio.ensure_future(drive(result))))
     status = explorer_app.main([])
     del qt_app
     if driver and driver[0].done() and not driver[0].cancelled() and driver[0].exception():

@@ -36,6 +36,7 @@ SMOKE_TYPES = ("SERVER", "WORKSTATION")
 SMOKE_PAGE_SIZE = 100
 SMOKE_PAGES = 2
 TABLE_SIZE = (1280, 400)
+CHART_SIZE = (400, 240)
 QUERY_TIMEOUT_S = 30.0
 MAX_REASON = 300
 
@@ -104,6 +105,7 @@ def _run_checks() -> list[str]:
     records, endpoint, query_finding = _run_query(app)
     findings.append(query_finding)
     findings.append(_check_table(records, endpoint))
+    findings.append(_check_chart(records))
     return findings
 
 
@@ -315,6 +317,29 @@ def _check_table(records: list[dict[str, Any]], endpoint: Endpoint) -> str:
         raise SmokeFailure("the results table was drawn blank (no text or grid visible)")
     rendered = f"{image.width()}x{image.height()}"
     return f"table {model.rowCount()}x{model.columnCount()} rendered {rendered}"
+
+
+def _check_chart(records: list[dict[str, Any]]) -> str:
+    """A column summary of the rows drawn as the window's bar chart (Qt Charts, from Addons)."""
+    import shiboken6
+
+    from explorer.core.drilldown import bars_for
+    from explorer.core.summary import column_values, summarize
+    from explorer.ui.results.summary_chart import SummaryChart
+
+    bars = bars_for(summarize(column_values(records, "type"), "type"))
+    if not bars:
+        raise SmokeFailure("the column summary of the sandbox's rows has no bars")
+    chart = SummaryChart()
+    try:
+        chart.show_bars(bars, horizontal=True, selected=None)
+        chart.resize(CHART_SIZE[0], chart.height())
+        image = chart.grab().toImage()
+    finally:
+        shiboken6.delete(chart)
+    if image.isNull() or _distinct_colours(image) < 3:
+        raise SmokeFailure("the summary chart was drawn blank")
+    return f"chart {len(bars)} bars"
 
 
 def _distinct_colours(image: QImage) -> int:

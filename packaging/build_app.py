@@ -83,6 +83,9 @@ PRUNED_PLUGINS = {
     "printsupport": ("",),
     "qmltooling": ("",),
     "designer": ("",),
+    # Qt's on-screen keyboard (touch kiosks); with PySide6-Addons installed its libraries resolve
+    # and would bring Qt Quick and QML along (about 30 MB). Dead keys and IMEs stay (compose, ibus).
+    "platforminputcontexts": ("tvirtualkeyboard",),
 }
 
 
@@ -93,6 +96,14 @@ UNUSED_LINUX_LIBRARIES = (
     "libQt6EglFSDeviceIntegration.",  # eglfs
     "libQt6EglFsKmsSupport.",
     "libQt6Network.",  # vnc, touch input
+    "libQt6VirtualKeyboard.",  # the on-screen keyboard, and the QML it is drawn with
+    "libQt6VirtualKeyboardQml.",
+    "libQt6Quick.",
+    "libQt6Qml.",
+    "libQt6QmlMeta.",
+    "libQt6QmlModels.",
+    "libQt6QmlWorkerScript.",
+    "libQt6Pdf.",  # the PDF image format (PySide6-Addons)
     "libgssapi_krb5.",  # Qt Network's Kerberos support
     "libkrb5.",
     "libkrb5support.",

@@ -13,6 +13,7 @@ from benchmarks import (
     memory,
     spec_import,
     startup,
+    summary,
     ui_stall,
     window_child,
 )
@@ -114,6 +115,23 @@ def test_window_child_loads_exports_and_reports_stalls_and_memory() -> None:
     rows = by_name(memory.rows_figures_from(run.result))
     assert rows["rss_rows_loaded"].value == 300
     assert rows["rss_mb_100k_rows"].value > rows["rss_mb_before_load"].value * 0.5 > 10
+
+
+def test_summary_benchmark_counts_every_row_of_each_column() -> None:
+    figures = by_name(summary.run(rows=1_500))
+    assert figures["summary_rows"].value == 1_500
+    for column in summary.COLUMNS:
+        assert figures[f"summary_ms_{column}"].value > 0
+    assert figures["summary_ms_100k"].value == max(
+        figures[f"summary_ms_{c}"].value for c in summary.COLUMNS
+    )
+    assert figures["summary_stall_max_ms"].value >= 0
+
+
+def test_rows_like_the_sandbox_have_their_own_ids() -> None:
+    rows = summary.rows_like_the_sandbox(1_200)
+    assert len({r["id"] for r in rows}) == len({r["serial_number"] for r in rows}) == 1_200
+    assert {r["type"] for r in rows} > {"WORKSTATION"}  # the sandbox's variety, not one shape
 
 
 def test_cli_export_benchmarks_count_rows_and_memory() -> None:

@@ -295,6 +295,8 @@ def test_version_tuple(version: str, expected: tuple[int, int, int, int]) -> Non
         ("PySide6\\Qt\\plugins\\imageformats\\qwebp.dll", True),
         ("PySide6/Qt/plugins/generic/libqtuiotouchplugin.so", True),
         ("PySide6/Qt/translations/qtbase_de.qm", True),
+        ("PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so", True),
+        ("PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so", False),
     ],
 )
 def test_prune_rules(dest: str, pruned: bool) -> None:
@@ -307,6 +309,10 @@ def test_prune_drops_libraries_only_pruned_plugins_need() -> None:
     assert build_app.is_pruned("PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6")
     assert build_app.is_pruned("libcairo.so.2")
     assert not build_app.is_pruned("libQt6XcbQpa.so.6")
+    assert build_app.is_pruned("PySide6/Qt/lib/libQt6VirtualKeyboard.so.6")
+    assert build_app.is_pruned("libQt6Quick.so.6")
+    assert not build_app.is_pruned("PySide6/Qt/lib/libQt6Charts.so.6")  # the summary's chart
+    assert not build_app.is_pruned("libQt6OpenGLWidgets.so.6")  # Qt Charts links it
     assert not build_app.is_pruned("libglib-2.0.so.0")  # Qt Core links it
 
 
@@ -412,6 +418,7 @@ class TestFrozenBundle:
             assert " on offscreen, resources 3 catalogs" in result.stdout
             assert re.search(r"sandbox 200 of \d+ rows via cursor", result.stdout), result.stdout
             assert "table 200x" in result.stdout
+            assert re.search(r"chart \d+ bars", result.stdout), result.stdout  # Qt Charts loads
         sys.stderr.write(f"\nfrozen --smoke: {timings[0]:.2f} s first, {timings[1]:.2f} s warm\n")
         assert not (tmp_path / "config").exists()
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OK_LINE = re.compile(
     r"^smoke ok \(from source\): Qt [\d.]+ on offscreen, resources 3 catalogs \((\d+) endpoints\), (\d+) icons, "
     r"keyring (.+), sandbox (\d+) of (\d+) rows via cursor in [\d.]+ s, "
-    r"table (\d+)x(\d+) rendered 1280x400, [\d.]+ s$"
+    r"table (\d+)x(\d+) rendered 1280x400, chart \d+ bars, [\d.]+ s$"
 )
 
 

@@ -16,29 +16,34 @@ from explorer.core.catalog import Endpoint, FieldType
 ArrayStyle = Literal["json", "summary"]
 
 
-def flatten_record(record: Mapping[str, Any], arrays: ArrayStyle = "json") -> dict[str, Any]:
+def flatten_record(
+    record: Mapping[str, Any], arrays: ArrayStyle = "json", *, null: Any = ""
+) -> dict[str, Any]:
     """One flat dict per record: dotted keys in the record's own order, leaves kept as given.
 
     Strings, numbers and booleans are kept as the API gave them (the CSV writer renders them);
-    None becomes ""; an array becomes JSON text or "[n items]"; an empty object becomes "" under
-    its own name so that the column still exists.
+    None becomes `null` ("" unless asked otherwise: the column summary tells a null from an empty
+    string); an array becomes JSON text or "[n items]"; an empty object becomes `null` under its
+    own name so that the column still exists.
     """
     flat: dict[str, Any] = {}
-    _flatten_into(flat, "", record, arrays)
+    _flatten_into(flat, "", record, arrays, null)
     return flat
 
 
-def _flatten_into(flat: dict[str, Any], prefix: str, value: Any, arrays: ArrayStyle) -> None:
+def _flatten_into(
+    flat: dict[str, Any], prefix: str, value: Any, arrays: ArrayStyle, null: Any
+) -> None:
     if isinstance(value, Mapping):
         if not value and prefix:
-            flat[prefix] = ""
+            flat[prefix] = null
             return
         for key, child in value.items():
-            _flatten_into(flat, f"{prefix}.{key}" if prefix else str(key), child, arrays)
+            _flatten_into(flat, f"{prefix}.{key}" if prefix else str(key), child, arrays, null)
     elif isinstance(value, list | tuple):
         flat[prefix] = array_text(value, arrays)
     elif value is None:
-        flat[prefix] = ""
+        flat[prefix] = null
     else:
         flat[prefix] = value
 
@@ -145,7 +150,7 @@ class ColumnSet:
         for key, value in flat.items():
             if key in self._known:
                 continue
-            if value == "" and key in self._parents:
+            if (value is None or value == "") and key in self._parents:
                 continue  # a null parent of known children: its children show the emptiness
             self.add(key)
             added.append(key)

@@ -4,11 +4,15 @@ The match set is computed in slices of rows with a pause between them (the windo
 while 100,000 rows are searched); the proxy then consults that bitmap, which is O(1) per row.
 Rows appended while a search is active are checked as they arrive. The search is over what is
 loaded only: while it is active the proxy does not ask for more pages.
+
+A row filter (a click on a column summary's bar where the API cannot filter) narrows the rows the
+same way, computed in slices too; a row shows when it passes both.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, QTimer, Signal
@@ -20,6 +24,8 @@ from explorer.ui.results.table_model import RecordTableModel
 _CHUNK = 4000  # rows matched per slice (~10 ms)
 
 Index = QModelIndex | QPersistentModelIndex
+#: Which of these source rows pass (one bool each).
+RowFilter = Callable[[range], Sequence[bool]]
 
 
 class FindProxyModel(QSortFilterProxyModel):
@@ -35,6 +41,8 @@ class FindProxyModel(QSortFilterProxyModel):
         super().__init__(parent)
         self._needle = ""
         self._matches: bytearray | None = None
+        self._row_filter: RowFilter | None = None
+        self._row_matches = bytearray()
         self.tasks = TaskOwner("Find")
 
     @property
@@ -73,6 +81,41 @@ class FindProxyModel(QSortFilterProxyModel):
         self.search_finished.emit(count)
         return count
 
+    @property
+    def row_filter(self) -> RowFilter | None:
+        return self._row_filter
+
+    async def filter_rows(self, row_filter: RowFilter) -> int:
+        """Show only the rows `row_filter` passes (and the find matches); returns how many show."""
+        self.tasks.cancel("rows")  # an older one (never the one calling)
+        model = self.records_model()
+        passed = bytearray()
+        row = 0
+        while row < model.rowCount():
+            stop = min(row + _CHUNK, model.rowCount())
+            passed.extend(row_filter(range(row, stop)))
+            row = stop
+            if row < model.rowCount():
+                await asyncio.sleep(0)
+        self.beginFilterChange()
+        self._row_filter, self._row_matches = row_filter, passed
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        count = self.rowCount()
+        self.search_finished.emit(count)
+        return count
+
+    def start_row_filter(self, row_filter: RowFilter) -> None:
+        self.tasks.start("rows", self.filter_rows(row_filter))
+
+    def clear_row_filter(self) -> None:
+        self.tasks.cancel("rows")
+        if self._row_filter is None:
+            return
+        self.beginFilterChange()
+        self._row_filter, self._row_matches = None, bytearray()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self.search_finished.emit(self.rowCount())
+
     def _set_matches(self, needle: str, matches: bytearray | None) -> None:
         self.beginFilterChange()
         self._needle, self._matches = needle, matches
@@ -86,6 +129,14 @@ class FindProxyModel(QSortFilterProxyModel):
         self.tasks.cancel("search")
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        row_filter = self._row_filter
+        if row_filter is not None:
+            passed = self._row_matches
+            if source_row < len(passed):
+                if not passed[source_row]:
+                    return False
+            elif not row_filter(range(source_row, source_row + 1))[0]:
+                return False
         if not self._needle:
             return True
         matches = self._matches
@@ -95,7 +146,7 @@ class FindProxyModel(QSortFilterProxyModel):
 
     def canFetchMore(self, parent: Index) -> bool:
         # "Find" searches what is loaded; scrolling through matches must not pull more pages.
-        return not self._needle and super().canFetchMore(parent)
+        return not self._needle and self._row_filter is None and super().canFetchMore(parent)
 
 
 class FindBar(QWidget):

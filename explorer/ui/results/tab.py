@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -66,6 +67,7 @@ from explorer.ui.results.links import (
     targets_for_record,
 )
 from explorer.ui.results.query_builder import QueryBuilder
+from explorer.ui.results.summary_panel import LocalFilterBar, SummaryPanel
 from explorer.ui.results.table_model import LinkRole, RawValueRole, RecordTableModel
 
 if TYPE_CHECKING:
@@ -253,9 +255,17 @@ class ResultsTab(QWidget):
         self.table.addAction(copy_cells)
 
         self.detail = DetailPanel()
+        # The record, and beside it the column summary once asked for, share the side panel.
+        self.side = QTabWidget()
+        self.side.setDocumentMode(True)
+        self.side.setTabBarAutoHide(True)
+        self.side.addTab(self.detail, "Record")
+        self.local_filter = LocalFilterBar(self.model, self.proxy)
+        layout.addWidget(self.local_filter)
+        self.summary = SummaryPanel(self, self.side, self.local_filter)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.detail)
+        self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([820, 400])  # the record panel wide enough to read, resizable
@@ -300,6 +310,7 @@ class ResultsTab(QWidget):
             ("Ctrl+Enter", self.builder.request_run),
             ("Ctrl+F", self.find_bar.activate),
             ("Ctrl+E", lambda: self.open_export_dialog()),
+            ("Ctrl+Shift+S", lambda: self.summarize_column()),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -387,6 +398,15 @@ class ResultsTab(QWidget):
     @property
     def load_all_task(self) -> asyncio.Task[Any] | None:
         return self.tasks.get("load all")
+
+    def summarize_column(self, name: str | None = None) -> None:
+        """Open the column summary on `name` (default: the current cell's column)."""
+        if name is None:
+            name = self.model.column_name(self.table.currentIndex().column())
+        if name is None:
+            self.show_status("Select a cell of the column to summarize first.")
+            return
+        self.summary.summarize(name)
 
     def choose_columns(self) -> None:
         dialog = ColumnChooser(self.model.all_columns(), self.model.visible_columns(), self)
@@ -600,6 +620,7 @@ class ResultsTab(QWidget):
             self._unsubscribe_budget = None
         self._end_wait()
         tasks = self.controller.cancel_all() + self.proxy.tasks.cancel_all()
+        tasks += self.summary.tasks.cancel_all()
         for dialog in self._exports:
             tasks += dialog.tasks.cancel_all()
         return tasks
@@ -744,10 +765,16 @@ class ResultsTab(QWidget):
 
     def _header_menu(self, pos: QPoint) -> None:
         header = self.table.horizontalHeader()
-        section = header.logicalIndexAt(pos)
+        self.header_menu(header.logicalIndexAt(pos)).popup(header.mapToGlobal(pos))
+
+    def header_menu(self, section: int) -> QMenu:
+        """The context menu of a column header: summarize, hide, sort, columns."""
         name = self.model.column_name(section)
         menu = _transient_menu(self)
         if name is not None:
+            summarize = menu.addAction(f"Summarize {name}")
+            summarize.setShortcut(QKeySequence("Ctrl+Shift+S"))
+            summarize.triggered.connect(lambda: self.summarize_column(name))
             hide = menu.addAction(f"Hide {name}")
             hide.triggered.connect(
                 lambda: self.apply_columns([c for c in self.model.visible_columns() if c != name])
@@ -757,7 +784,7 @@ class ResultsTab(QWidget):
                     action = menu.addAction(f"Sort by {name}, {label}")
                     action.triggered.connect(lambda _c=False, d=descending: self._sort_by(name, d))
         menu.addAction("Columns…").triggered.connect(self.choose_columns)
-        menu.popup(header.mapToGlobal(pos))
+        return menu
 
     def _sort_by(self, name: str, descending: bool) -> None:
         self.builder.set_sorts((SortKey(name, descending),))

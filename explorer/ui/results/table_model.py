@@ -264,7 +264,21 @@ class RecordTableModel(QAbstractTableModel):
         except ValueError:
             return ""
         values = self._rows[row]
-        return values[i] if i < len(values) else ""
+        value = values[i] if i < len(values) else None
+        return "" if value is None else value
+
+    def column_values(self, column_name: str, rows: range) -> list[Any]:
+        """One column's flattened values over some rows (None where the record has no value)."""
+        try:
+            i = self._all.columns.index(column_name)
+        except ValueError:
+            return [None] * len(self._rows[rows.start : rows.stop])
+        return [v[i] if i < len(v) else None for v in self._rows[rows.start : rows.stop]]
+
+    @property
+    def generation(self) -> int:
+        """Counts the starts over (a new query); the rows of one generation only grow."""
+        return self._generation
 
     def set_sorted_column(self, name: str | None) -> None:
         self._sorted_column = name
@@ -409,7 +423,8 @@ class RecordTableModel(QAbstractTableModel):
     def _append(self, records: Sequence[Mapping[str, Any]]) -> int:
         if not records:
             return 0
-        flats = [flatten_record(r, arrays="summary") for r in records]
+        # A null stays None (shown as an empty cell): the column summary tells it from "".
+        flats = [flatten_record(r, arrays="summary", null=None) for r in records]
         new_columns: list[str] = []
         for flat in flats:
             new_columns.extend(self._all.absorb(flat))
@@ -419,7 +434,7 @@ class RecordTableModel(QAbstractTableModel):
         for flat in flats:
             values = []
             for name in columns:
-                value = flat.get(name, "")
+                value = flat.get(name)
                 if type(value) is str and len(value) <= _INTERN_MAX:
                     value = strings.setdefault(value, value)
                 values.append(value)
@@ -451,7 +466,9 @@ class RecordTableModel(QAbstractTableModel):
             return None
         values = self._rows[row]
         i = self._shown_index[column]
-        value = values[i] if i < len(values) else ""
+        value = values[i] if i < len(values) else None
+        if value is None:
+            value = ""
         if role == Qt.ItemDataRole.DisplayRole:
             named = self._shown_name_index[column]
             if named >= 0 and named < len(values) and type(values[named]) is str and values[named]:
