@@ -110,14 +110,22 @@ def test_volume_scales():
     assert Tenant(1, 100).volumes["hardware"] == 1_000_000
 
 
-def test_a_million_assets_start_instantly_and_page_in_constant_time(make_sandbox):
-    started = time.perf_counter()
+def test_a_million_assets_are_built_only_as_the_pages_ask_for_them(make_sandbox, monkeypatch):
+    """Nothing is generated up front, and a page deep in a million is built without the records
+    before it (so paging takes the same time anywhere; benchmarks/ time it)."""
+    built: list[int] = []
+    build = Tenant._hardware
+
+    def counting(self: Tenant, i: int, hid: str) -> dict:
+        built.append(i)
+        return build(self, i, hid)
+
+    monkeypatch.setattr(Tenant, "_hardware", counting)
     sb = make_sandbox(scale=100)
-    assert time.perf_counter() - started < 0.5
+    assert built == []
     with httpx.Client(base_url=sb.url, headers={"x-api-key": sb.api_key}) as client:
         first = client.get("/core/v1/assets/hardware", params={"page_size": 200}).json()
         assert first["total_count"] == 1_000_000
-        began = time.perf_counter()
         cursor = first["next_cursor"]
         for _ in range(5):
             page = client.get(
@@ -129,15 +137,13 @@ def test_a_million_assets_start_instantly_and_page_in_constant_time(make_sandbox
         ).json()
         assert len(last["data"]) == 200
         assert last["has_more"] is False
-        assert time.perf_counter() - began < 3
+        assert set(built) <= set(range(1200)) | set(range(999_800, 1_000_000))
         asset = last["data"][-1]
         assert client.get(f"/core/v1/assets/hardware/{asset['id']}").json() == asset
 
 
-def test_in_process_start_is_fast_and_stop_frees_the_port():
-    started = time.perf_counter()
+def test_in_process_start_serves_at_once_and_stop_frees_the_port():
     handle = start_sandbox(SandboxConfig(scale=1))
-    assert time.perf_counter() - started < 0.5
     url = handle.url
     assert url.startswith("http://127.0.0.1:")
     with httpx.Client() as client:
