@@ -25,10 +25,17 @@ from pathlib import Path
 
 # The libraries a platform needs, relative to PySide6's Qt folder: the plugin and the Qt libraries
 # it links that carry their own system dependencies.
+# Qt Charts (the column summary's chart) is loaded on first use; it links OpenGL, so it is
+# checked with the GUI library on both platforms.
 PLATFORM_FILES: dict[str, tuple[str, ...]] = {
-    "offscreen": ("lib/libQt6Gui.so.6", "plugins/platforms/libqoffscreen.so"),
+    "offscreen": (
+        "lib/libQt6Gui.so.6",
+        "lib/libQt6Charts.so.6",
+        "plugins/platforms/libqoffscreen.so",
+    ),
     "xcb": (
         "lib/libQt6Gui.so.6",
+        "lib/libQt6Charts.so.6",
         "lib/libQt6XcbQpa.so.6",
         "plugins/platforms/libqxcb.so",
         "plugins/xcbglintegrations/libqxcb-glx-integration.so",

@@ -22,7 +22,7 @@ def _every_platform_file() -> list[Path]:
 
 def test_platform_files_are_found_in_the_installed_pyside6() -> None:
     names = {f.name for f in system_libs.platform_files("xcb")}
-    assert {"libqxcb.so", "libQt6XcbQpa.so.6", "libQt6Gui.so.6"} <= names
+    assert {"libqxcb.so", "libQt6XcbQpa.so.6", "libQt6Gui.so.6", "libQt6Charts.so.6"} <= names
 
 
 def test_elf_reader_lists_what_the_xcb_plugin_links() -> None:
