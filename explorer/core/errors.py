@@ -237,6 +237,9 @@ class TooManyRows(ExportError):
     """
 
     resumable = False
+    default_explanation = (
+        "More rows than an Excel worksheet holds; export to CSV instead, or narrow the query."
+    )
 
     def __init__(self, rows: int, sheet_rows: int, *, announced: bool) -> None:
         self.rows = rows
