@@ -26,6 +26,7 @@ from benchmarks import (
     startup,
     summary,
     ui_stall,
+    xlsx_export,
 )
 from benchmarks.common import Figure, load_text, not_measured, print_figures, summary_table
 
@@ -41,6 +42,7 @@ FIGURES: dict[str, tuple[str, ...]] = {
     "ui_stall": ("ui_stall_max_ms", "ui_stall_p99_ms"),
     "memory": ("rss_mb_100k_rows", "export_peak_rss_mb_1m"),
     "export": ("export_rows_per_s",),
+    "xlsx": ("xlsx_export_rows_per_s", "xlsx_export_peak_rss_mb"),
     "startup": ("startup_ms",),
     "spec_import": ("spec_import_ms",),
     "dedup": ("dedup_mb_per_million_ids",),
@@ -58,6 +60,7 @@ def benchmarks(quick: bool, explain: bool = False) -> dict[str, Callable[[], lis
             "ui_stall": lambda: ui_stall.run(rows=2_000, explain=explain),
             "memory": lambda: memory.run(rows=2_000, export_records=5_000),
             "export": lambda: export_throughput.run(records=5_000),
+            "xlsx": lambda: xlsx_export.run(records=5_000),
             "startup": lambda: startup.run(repeats=1),
             "spec_import": lambda: spec_import.run(min_bytes=200_000, repeats=1),
             "dedup": lambda: dedup.run(count=20_000),
@@ -68,6 +71,7 @@ def benchmarks(quick: bool, explain: bool = False) -> dict[str, Callable[[], lis
         "ui_stall": lambda: ui_stall.run(explain=explain),
         "memory": memory.run,
         "export": export_throughput.run,
+        "xlsx": xlsx_export.run,
         "startup": startup.run,
         "spec_import": spec_import.run,
         "dedup": dedup.run,

@@ -235,8 +235,40 @@ class ServerError(ApiError):
 
 class ExportError(ExplorerError):
     default_explanation = (
-        "The CSV file could not be written; check the folder, its permissions and free space."
+        "The export file could not be written; check the folder, its permissions and free space."
     )
+
+
+class TooManyRows(ExportError):
+    """More rows than one Excel worksheet holds: refused when the count is known before anything
+    is written, else raised at the page that would pass the limit (the pages before it are kept).
+
+    Resuming cannot help (the next page would pass the limit again), so `resumable` is False.
+    """
+
+    resumable = False
+    default_explanation = (
+        "More rows than an Excel worksheet holds; export to CSV instead, or narrow the query."
+    )
+
+    def __init__(self, rows: int, sheet_rows: int, *, announced: bool) -> None:
+        self.rows = rows
+        self.sheet_rows = sheet_rows
+        if announced:
+            what = (
+                f"{rows:,} records match, and an Excel worksheet holds {sheet_rows:,} rows, "
+                "the header included"
+            )
+        else:
+            what = (
+                f"The export reached the {sheet_rows:,} rows an Excel worksheet holds (the header "
+                "included) and more records follow; the API did not say how many match"
+            )
+        super().__init__(
+            f"{rows:,} rows are more than an Excel worksheet holds ({sheet_rows:,})",
+            explanation=f"{what}. Export to CSV instead (a .csv file, or --format csv), or "
+            "narrow the query with a filter.",
+        )
 
 
 class ResumeMismatch(ExportError):
@@ -279,6 +311,8 @@ class ExportIncomplete(ExplorerError):
     def explain(self, how_to_resume: str) -> str:
         """One line: what stopped it, where the rows are, and how to go on."""
         reason = f": {self.reason.rstrip('.')}." if self.reason else "."
+        if getattr(self.cause, "resumable", True) is False:
+            return f"{self.head}{reason} The rows so far are kept in {self.partial_path.name}."
         return (
             f"{self.head}{reason} The rows so far are kept in {self.partial_path.name}; "
             f"{how_to_resume}"

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 from explorer.core.errors import ExportCancelled
 from explorer.core.export import (
     CsvOptions,
+    ExportOptions,
     ExportProgress,
     ExportResult,
-    export_csv,
-    export_records_csv,
+    export_query,
+    export_records,
     partial_path_for,
 )
 from explorer.core.humanize import rows_done, speed_parts
@@ -47,7 +48,7 @@ class ExportJob:
         endpoint: Endpoint,
         out_path: str | os.PathLike[str],
         *,
-        options: CsvOptions | None = None,
+        options: ExportOptions | None = None,
         columns: Sequence[str] | None = None,
         client: ApiClient | None = None,
         query: Query | None = None,
@@ -57,7 +58,7 @@ class ExportJob:
             raise ValueError("an export job takes either a client and a query, or records")
         self.endpoint = endpoint
         self.path = Path(out_path)
-        self.options = options or CsvOptions()
+        self.options: ExportOptions = options or CsvOptions()
         self.columns = list(columns) if columns else None
         self._client = client
         self._query = query
@@ -127,6 +128,9 @@ class ExportJob:
         progress = self.progress
         if progress is None:
             return ("Starting…", "")
+        if progress.workbook_rows is not None:
+            done = rows_done(progress.workbook_rows, progress.rows_written)
+            return (f"Building the workbook: {done}", "every row is in; the file appears when done")
         speed = speed_parts(progress.rows_per_s, progress.eta_s)
         speed.append(f"{progress.requests:,} requests")
         if progress.waited_s >= 1:
@@ -155,7 +159,7 @@ class ExportJob:
         self._notify()
         try:
             if self._records is not None:
-                result = await export_records_csv(
+                result = await export_records(
                     self._records,
                     self.endpoint,
                     self.path,
@@ -167,7 +171,7 @@ class ExportJob:
             else:
                 assert self._client is not None
                 assert self._query is not None
-                result = await export_csv(
+                result = await export_query(
                     self._client,
                     self.endpoint,
                     self._query,

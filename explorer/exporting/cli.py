@@ -1,6 +1,6 @@
 """`explorer-cli export` and `explorer-cli endpoints`.
 
-    explorer-cli export ENDPOINT --out FILE.csv [--profile NAME | --base-url URL]
+    explorer-cli export ENDPOINT --out FILE.csv|FILE.xlsx [--profile NAME | --base-url URL]
         [--filter 'FIELD=OP:VALUE']... [--sort SPEC] [--page-size N] [--columns a,b.c]
         [--param NAME=VALUE]... [--rate N/SECONDS] [--timeout SECONDS] [--max-response-mb MB]
         [--resume] [--paging STYLE] [--max-pages N] [--har FILE.har]
@@ -53,9 +53,13 @@ from explorer.core.errors import (
 from explorer.core.export import (
     CsvOptions,
     ExportError,
+    ExportFormat,
     ExportIncomplete,
+    ExportOptions,
     ExportProgress,
     ResumeMismatch,
+    TooManyRows,
+    XlsxOptions,
     partial_path_for,
     read_state,
     state_path_for,
@@ -111,10 +115,10 @@ class UsageProblem(ExplorerError):
 def register(subparsers: Any) -> None:
     export = subparsers.add_parser(
         "export",
-        help="export every record an endpoint returns to a CSV file",
-        description="Export every matching record of a list endpoint to CSV, page by page. "
-        "An interrupted export keeps FILE.csv.partial; run the same command with --resume to "
-        "continue it.",
+        help="export every record an endpoint returns to a CSV file or an Excel workbook",
+        description="Export every matching record of a list endpoint to CSV or an Excel "
+        "workbook, page by page. An interrupted export keeps FILE.partial; run the same command "
+        "with --resume to continue it.",
     )
     export.add_argument(
         "endpoint",
@@ -122,7 +126,18 @@ def register(subparsers: Any) -> None:
         metavar="ENDPOINT",
         help='a path such as /core/v1/assets/hardware, or an endpoint id "GET /core/v1/clients"',
     )
-    export.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
+    export.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.csv|FILE.xlsx",
+        help="the file to write; a name ending in .xlsx makes an Excel workbook",
+    )
+    export.add_argument(
+        "--format",
+        choices=[f.value for f in ExportFormat],
+        help="csv or xlsx (default: from the --out extension, else csv). An xlsx export "
+        "gathers its rows in FILE.partial and builds the workbook once every row is in",
+    )
     export.add_argument(
         "--from-curl",
         metavar="'curl …'",
@@ -641,9 +656,27 @@ def _har_path_problem(path: Path, out: Path) -> str | None:
     return None
 
 
-async def _export(args: argparse.Namespace, out: Path, trace: HarTrace | None = None) -> int:
+def export_options(args: argparse.Namespace, out: Path) -> ExportOptions:
+    """The format (--format, else the --out extension, else CSV) and its options."""
+    named = ExportFormat.for_path(out)
+    chosen = ExportFormat(args.format) if args.format else (named or ExportFormat.CSV)
+    if named is not None and named is not chosen:
+        raise UsageProblem(
+            f"--format {chosen.value} with --out {out.name}",
+            explanation=f"--format {chosen.value} writes {chosen.noun}, but --out {out.name} "
+            f"names {named.noun}; use --out {out.with_suffix(chosen.suffix).name}, or "
+            f"--format {named.value}.",
+        )
+    if chosen is ExportFormat.XLSX:
+        if args.bom or parse_delimiter(args.delimiter) != ",":
+            raise UsageProblem(
+                "--bom and --delimiter are CSV options",
+                explanation="--bom and --delimiter shape a CSV file; an Excel workbook has "
+                "neither, so leave them out (or export to CSV).",
+            )
+        return XlsxOptions(header=not args.no_header, neutralise_formulas=not args.no_formula_guard)
     try:
-        options = CsvOptions(
+        return CsvOptions(
             delimiter=parse_delimiter(args.delimiter),
             bom=args.bom,
             header=not args.no_header,
@@ -651,10 +684,14 @@ async def _export(args: argparse.Namespace, out: Path, trace: HarTrace | None = 
         )
     except ExportError as exc:
         raise UsageProblem(str(exc), explanation=exc.explanation) from exc
+
+
+async def _export(args: argparse.Namespace, out: Path, trace: HarTrace | None = None) -> int:
+    options = export_options(args, out)
     if await asyncio.to_thread(out.is_dir):
         raise UsageProblem(
             f"{out} is a folder",
-            explanation=f"--out names the CSV file to write, and {out} is a folder; add a file "
+            explanation=f"--out names the file to write, and {out} is a folder; add a file "
             "name, e.g. --out servers.csv.",
         )
     pasted: Query | None = None
@@ -738,8 +775,11 @@ def _interrupted_message(out: Path) -> str:
     if state is not None:
         rows = f" after {state.rows_written:,} rows"
     if partial_path_for(out).exists() and state_path_for(out).exists():
+        workbook = ""
+        if state is not None and state.options.get("format") == ExportFormat.XLSX.value:
+            workbook = " (as JSON lines; the workbook is built from them once every row is in)"
         return (
-            f"interrupted{rows}; the rows so far are kept in {partial_path_for(out)}; "
+            f"interrupted{rows}; the rows so far are kept in {partial_path_for(out)}{workbook}; "
             + RESUME_HINT
         )
     return "interrupted before anything was written."
@@ -798,7 +838,8 @@ def exit_status(error: BaseException) -> int:
         | ConfigError
         | ResumeMismatch
         | NotARegularFile
-        | CurlCommandError,
+        | CurlCommandError
+        | TooManyRows,  # an Excel worksheet cannot hold them: export to CSV
     ):
         return EXIT_USAGE
     if isinstance(error, FileLocked):  # another export is writing the same file

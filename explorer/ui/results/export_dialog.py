@@ -1,9 +1,12 @@
-"""Export a results tab to CSV: the options dialog, then a progress dialog with Cancel and Resume.
+"""Export a results tab to CSV or an Excel workbook: the options dialog, then a progress dialog
+with Cancel and Resume.
 
-The export itself is `explorer.core.export.export_csv`, run as a task on the loop (it writes
-through a worker thread), so the window never blocks. "This page" and "Loaded rows" export exactly
+The export itself is `explorer.core.export.export_query` (or `export_records`), run as a task on
+the loop (it writes through a worker thread), so the window never blocks. "This page" and "Loaded rows" export exactly
 the rows in the table (records decoded off the GUI thread); "All matching records" fetches every
 page again, streamed, and can be resumed from its `.partial` file after a cancel or a failure.
+The format and the file's extension follow each other; an Excel export gathers its rows in the
+`.partial` file too and builds the workbook once every row is in.
 """
 
 from __future__ import annotations
@@ -38,13 +41,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core import xlsx
 from explorer.core.catalog import Endpoint
-from explorer.core.errors import ExplorerError
+from explorer.core.errors import ExplorerError, TooManyRows
 from explorer.core.export import (
     CsvOptions,
     ExportCancelled,
+    ExportFormat,
     ExportIncomplete,
+    ExportOptions,
     ExportResult,
+    XlsxOptions,
     partial_path_for,
     resolve_out_path,
 )
@@ -62,6 +69,14 @@ class ExportScope(StrEnum):
     ALL = "all"  # every record matching the query, fetched again
 
 
+FORMATS: tuple[tuple[ExportFormat, str], ...] = (
+    (ExportFormat.CSV, "CSV (.csv)"),
+    (ExportFormat.XLSX, "Excel workbook (.xlsx)"),
+)
+FILE_FILTERS = {
+    ExportFormat.CSV: "CSV files (*.csv)",
+    ExportFormat.XLSX: "Excel workbooks (*.xlsx)",
+}
 DELIMITERS: tuple[tuple[str, str], ...] = (
     (",", "Comma ( , )"),
     (";", "Semicolon ( ; )"),
@@ -74,16 +89,16 @@ DELIMITERS: tuple[tuple[str, str], ...] = (
 class ExportRequest:
     scope: ExportScope
     all_columns: bool
-    options: CsvOptions
+    options: ExportOptions
     path: Path
     resume: bool = False  # continue an interrupted "all matching records" export from its .partial
 
 
-def suggested_file_name(endpoint: Endpoint) -> str:
+def suggested_file_name(endpoint: Endpoint, export_format: ExportFormat = ExportFormat.CSV) -> str:
     """`core-v1-assets-hardware.csv` from `/core/v1/assets/hardware`."""
     stem = re.sub(r"[{}]", "", endpoint.path).strip("/").replace("/", "-")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem) or "export"
-    return f"{stem}.csv"
+    return stem + export_format.suffix
 
 
 class ExportDialog(QDialog):
@@ -107,9 +122,15 @@ class ExportDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export to CSV")
         self.setModal(False)
+        self.setMinimumWidth(520)  # the file hint fits in its lines
         layout = QVBoxLayout(self)
+        # Rows each scope writes, when known (an Excel worksheet holds a limited number).
+        self._scope_rows: dict[ExportScope, int | None] = {
+            ExportScope.PAGE: len(page_rows) if page_rows is not None else None,
+            ExportScope.LOADED: loaded,
+            ExportScope.ALL: total,
+        }
 
         scope_box = QGroupBox("Rows")
         scope_layout = QVBoxLayout(scope_box)
@@ -148,6 +169,14 @@ class ExportDialog(QDialog):
         layout.addWidget(columns_box)
 
         form = QFormLayout()
+        self.format_combo = QComboBox()
+        for export_format, label in FORMATS:
+            self.format_combo.addItem(label, export_format)
+        self.format_combo.setToolTip(
+            "An Excel workbook keeps numbers, dates and ids typed as they are (ids with leading "
+            "zeros or 16+ digits stay text); CSV is plain text any tool reads."
+        )
+        form.addRow("Format", self.format_combo)
         self.delimiter_combo = QComboBox()
         for value, label in DELIMITERS:
             self.delimiter_combo.addItem(label, value)
@@ -175,8 +204,8 @@ class ExportDialog(QDialog):
         self.target_label = QLabel()
         self.target_label.setProperty("role", "hint")
         self.target_label.setWordWrap(True)
-        # Room for two lines always, so the dialog keeps its size as the text changes.
-        self.target_label.setMinimumHeight(2 * self.target_label.fontMetrics().lineSpacing())
+        # Room for three lines always, so the dialog keeps its size as the text changes.
+        self.target_label.setMinimumHeight(3 * self.target_label.fontMetrics().lineSpacing())
         form.addRow("", self.target_label)
         self.resume_check = QCheckBox()
         self.resume_check.setChecked(True)
@@ -186,8 +215,11 @@ class ExportDialog(QDialog):
         )
         form.addRow("", self.resume_check)
         layout.addLayout(form)
+        self.path_edit.textChanged.connect(self._follow_extension)
         self.path_edit.textChanged.connect(self._offer_resume)
         self.scope_group.buttonToggled.connect(lambda *_: self._offer_resume())
+        self.header_check.toggled.connect(lambda *_: self._offer_resume())
+        self.format_combo.currentIndexChanged.connect(lambda *_: self._format_changed())
 
         self.problem_label = QLabel()
         self.problem_label.setProperty("role", "error")
@@ -201,7 +233,8 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._file_dialog: QFileDialog | None = None
-        self._offer_resume()
+        self._follow_extension(self.path_edit.text())
+        self._format_changed()
 
     def scope(self) -> ExportScope:
         for scope, button in self.scope_buttons.items():
@@ -212,17 +245,40 @@ class ExportDialog(QDialog):
     def set_scope(self, scope: ExportScope) -> None:
         self.scope_buttons[scope].setChecked(True)
 
+    def export_format(self) -> ExportFormat:
+        return ExportFormat(self.format_combo.currentData())
+
+    def set_format(self, export_format: ExportFormat) -> None:
+        self.format_combo.setCurrentIndex(self.format_combo.findData(export_format))
+
     def target(self) -> Path:
         """The file the typed path names (ExportError says why there is none)."""
-        return resolve_out_path(self.path_edit.text(), self._base_dir)
+        return resolve_out_path(
+            self.path_edit.text(), self._base_dir, suffix=self.export_format().suffix
+        )
 
-    def request(self) -> ExportRequest:
-        options = CsvOptions(
+    def options(self) -> ExportOptions:
+        header = self.header_check.isChecked()
+        guard = self.formula_check.isChecked()
+        if self.export_format() is ExportFormat.XLSX:
+            return XlsxOptions(header=header, neutralise_formulas=guard)
+        return CsvOptions(
             delimiter=self.delimiter_combo.currentData(),
             bom=self.bom_check.isChecked(),
-            header=self.header_check.isChecked(),
-            neutralise_formulas=self.formula_check.isChecked(),
+            header=header,
+            neutralise_formulas=guard,
         )
+
+    def too_many_rows(self) -> TooManyRows | None:
+        """Why the chosen rows cannot go to an Excel worksheet, or None when they can."""
+        rows = self._scope_rows[self.scope()]
+        header = self.header_check.isChecked()
+        if self.export_format() is ExportFormat.XLSX and rows and rows > xlsx.max_data_rows(header):
+            return TooManyRows(rows, xlsx.MAX_ROWS, announced=True)
+        return None
+
+    def request(self) -> ExportRequest:
+        options = self.options()
         return ExportRequest(
             scope=self.scope(),
             all_columns=self.all_columns_button.isChecked(),
@@ -241,6 +297,27 @@ class ExportDialog(QDialog):
         self.export_requested.emit(request)
         self.accept()
 
+    def _format_changed(self) -> None:
+        """Keep the file's extension, the title and the CSV-only options in step with the format."""
+        export_format = self.export_format()
+        self.setWindowTitle(f"Export to {'Excel' if export_format is ExportFormat.XLSX else 'CSV'}")
+        text = self.path_edit.text()
+        named = ExportFormat.for_path(text.strip())
+        if named is not None and named is not export_format:
+            stripped = text.rstrip()
+            self.path_edit.setText(stripped[: -len(named.suffix)] + export_format.suffix)
+        is_csv = export_format is ExportFormat.CSV
+        for widget in (self.delimiter_combo, self.bom_check):
+            widget.setEnabled(is_csv)
+            widget.setToolTip("" if is_csv else "CSV only: a workbook has no delimiter or BOM.")
+        self._offer_resume()
+
+    def _follow_extension(self, text: str) -> None:
+        """A typed or chosen name ending in .xlsx or .csv picks that format."""
+        named = ExportFormat.for_path(text.strip())
+        if named is not None and named is not self.export_format():
+            self.set_format(named)
+
     def _offer_resume(self) -> None:
         """Say where the file goes (or why it cannot), and offer to resume a kept .partial."""
         self.problem_label.hide()
@@ -251,9 +328,19 @@ class ExportDialog(QDialog):
             target = None
             self.target_label.setText(exc.explanation)
         if target is not None:
-            self.target_label.setText(f"Writes {target.name} in {target.parent}")
-        self.export_button.setEnabled(target is not None)
-        self.export_button.setToolTip("" if target is not None else self.target_label.text())
+            text = f"Writes {target.name} in {target.parent}"
+            if self.export_format() is ExportFormat.XLSX:
+                text += (
+                    f" once every row is in; until then they gather in "
+                    f"{partial_path_for(target).name}, kept for Resume"
+                )
+            self.target_label.setText(text)
+        too_many = self.too_many_rows()
+        if too_many is not None:
+            self.target_label.setText(too_many.explanation)
+        usable = target is not None and too_many is None
+        self.export_button.setEnabled(usable)
+        self.export_button.setToolTip("" if usable else self.target_label.text())
         partial = partial_path_for(target) if target is not None else None
         kept = partial is not None and partial.is_file()
         self.resume_check.setText(
@@ -263,11 +350,12 @@ class ExportDialog(QDialog):
 
     def _choose_file(self) -> None:
         # open() rather than exec(): no nested event loop under qasync.
-        dialog = QFileDialog(
-            self, "Export to", self.path_edit.text(), "CSV files (*.csv);;All files (*)"
-        )
+        export_format = self.export_format()
+        filters = [FILE_FILTERS[export_format]]
+        filters += [f for fmt, f in FILE_FILTERS.items() if fmt is not export_format]
+        dialog = QFileDialog(self, "Export to", self.path_edit.text(), ";;".join(filters))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("csv")
+        dialog.setDefaultSuffix(export_format.value)
         dialog.fileSelected.connect(self.path_edit.setText)
         self._file_dialog = dialog
         dialog.open()
@@ -374,7 +462,9 @@ class ExportProgressDialog(QDialog):
         except ExportIncomplete as exc:
             self.result_value = exc
             cancelled = isinstance(exc, ExportCancelled)
-            self._show_stopped(exc.explanation, resumable=self.job.resumable, cancelled=cancelled)
+            # A cause such as "more rows than a worksheet holds" would stop a resume again.
+            resumable = self.job.resumable and getattr(exc.cause, "resumable", True)
+            self._show_stopped(exc.explanation, resumable=resumable, cancelled=cancelled)
             self.export_finished.emit(exc)
             return
         except Exception as exc:  # noqa: BLE001 - any failure becomes a calm message; details in the log
@@ -392,7 +482,10 @@ class ExportProgressDialog(QDialog):
         if progress is None or not job.running:
             return
         total = progress.total_count
-        if total and total > 0:
+        if progress.workbook_rows is not None:  # every row is in; the workbook is being built
+            self.bar.setRange(0, max(1, progress.rows_written))
+            self.bar.setValue(progress.workbook_rows)
+        elif total and total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(progress.rows_written, total))
         rows, speed = job.progress_text()

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.catalog import Endpoint, PaginationKind
 from explorer.core.errors import AuthError, ExplorerError, PageLimitReached
+from explorer.core.export import ExportFormat
 from explorer.core.exportjob import ExportJob
 from explorer.core.fetch import empty_reason
 from explorer.core.flatten import cell_text
@@ -117,6 +118,7 @@ class ResultsTab(QWidget):
         self._exports: list[ExportProgressDialog] = []
         self._export_dialog: ExportDialog | None = None
         self._export_dir: Path | None = None
+        self._export_format = ExportFormat.CSV  # the last one chosen, offered again
         self._last_title = ""
         self._closed = False
 
@@ -440,7 +442,7 @@ class ResultsTab(QWidget):
             total=self.model.total_count,
             visible_columns=self.model.visible_columns(),
             all_columns_count=len(self.model.all_columns()),
-            default_path=directory / suggested_file_name(self._endpoint),
+            default_path=directory / suggested_file_name(self._endpoint, self._export_format),
             parent=self,
         )
         if scope is not None:
@@ -454,6 +456,7 @@ class ResultsTab(QWidget):
     def start_export(self, request: ExportRequest) -> ExportProgressDialog:
         """Run an export in a progress dialog (returned; its `task` finishes with the export)."""
         self._export_dir = request.path.parent
+        self._export_format = request.options.format
         columns = None if request.all_columns else self.model.visible_columns()
         options = {"options": request.options, "columns": columns}
         if request.scope is ExportScope.ALL:
