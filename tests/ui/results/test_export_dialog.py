@@ -120,9 +120,9 @@ def test_visible_columns_are_written_in_their_order(make_tab, app_context, run, 
 
 
 def start_big_export(make_tab, context, run, until, out):
-    """A tab on every hardware asset in pages of 10, exporting all of them to `out`."""
-    tab = make_tab(context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=10))
-    run(until(loaded(tab, 10)))
+    """A tab on every hardware asset in pages of 50, exporting all of them (60 pages) to `out`."""
+    tab = make_tab(context, HARDWARE, Query(endpoint_id=HARDWARE, page_size=50))
+    run(until(loaded(tab, 50)))
     tab.apply_columns(["id", "name"])
     dialog = tab.open_export_dialog(ExportScope.ALL)
     dialog.path_edit.setText(str(out))
