@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 import pytest
@@ -12,6 +13,11 @@ pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_keyring"]
 
 # Tests never need a display; set it before anything imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# A suite started in the background (`make test &` in a script) inherits Ctrl-C ignored, and so
+# would every CLI process the tests stop with SIGINT: they must see it as a terminal sends it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
