@@ -633,31 +633,25 @@ def test_injected_faults_do_not_change_the_file(
 def test_twenty_thousand_records_at_the_documented_rate_limit(
     make_sandbox: Any, tmp_path: Path
 ) -> None:
-    """Issue 6: each record exactly once, in the API's order, without one 429; faults too."""
-    clean, faulty = tmp_path / "clean.csv", tmp_path / "faulty.csv"
-    budget = {"page_size": 200, "limit": 50, "period_s": 5.0}
+    """Issue 6: each record exactly once, in the API's order, without one 429, with faults.
 
-    async def both() -> list[ExportResult]:
-        # Two servers, two budgets: the exports wait for their rate limits at the same time.
-        return await asyncio.gather(
-            export_from_sandbox(
-                make_sandbox(scale=2, rate="50/5"), SANDBOX_HARDWARE, clean, **budget
-            ),
-            export_from_sandbox(
-                make_sandbox(scale=2, rate="50/5", fault_rate=0.05),
-                SANDBOX_HARDWARE,
-                faulty,
-                **budget,
-            ),
-        )
+    One export, with 5 % of the answers failing (so every page may be retried), checked against
+    the ids the sandbox's own tenant lists, in its order; a fault-free export of the same size
+    has nothing more to prove (the retries are what could lose or repeat a record).
+    """
+    from explorer.sandbox.tenant import Tenant
 
-    result, faulty_result = asyncio.run(both())
+    out = tmp_path / "faulty.csv"
+    handle = make_sandbox(scale=2, rate="50/5", fault_rate=0.05)
+    result = asyncio.run(
+        export_from_sandbox(handle, SANDBOX_HARDWARE, out, page_size=200, limit=50, period_s=5.0)
+    )
     assert result.rows_written == result.total_count == 20_000
     assert result.rate_limited == 0
-    ids = [row[0] for row in read_rows(clean)[1:]]
-    assert len(set(ids)) == 20_000
-    assert faulty_result.rate_limited == 0
-    assert faulty.read_bytes() == clean.read_bytes()
+    assert result.retries > 0  # the faults happened
+    listed = Tenant(handle.config.seed, handle.config.scale).hardware
+    ids = [row[0] for row in read_rows(out)[1:]]
+    assert ids == [listed.id_of(i) for i in range(20_000)]
 
 
 # ---------------------------------------------------------------- a real spreadsheet
