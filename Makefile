@@ -6,7 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # More workers than the two cores: many tests spend their time waiting on a rate limit or a
-# loopback server, and a third worker fills those waits.
+# loopback server, and a third worker fills those waits. A worker that crashes ends the run red
+# (--max-worker-restart=0): a replaced worker left the class-grouping scheduler waiting for ever.
 TEST_WORKERS ?= 3
 # Headless Qt; and byte-code caches written even where PYTHONDONTWRITEBYTECODE is set, so the
 # workers and the CLI processes the tests start compile (and pytest rewrites) each module once.
@@ -31,7 +32,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check explorer tests benchmarks scripts packaging
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
-	$(PYTEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not frozen"
+	$(PYTEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --max-worker-restart=0 -m "not frozen"
 
 # The PyInstaller bundle, built once into a temporary folder, and the frozen app's checks
 # (tests/test_packaging.py, marker `frozen`): CI's second step, after `make test`.
