@@ -12,7 +12,6 @@ must fetch a new one. Every request's path and headers are kept in `seen`, to lo
 from __future__ import annotations
 
 import base64
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests import loopback
+from tests.hostile_servers import reply
 
 DOCUMENT = Path(__file__).resolve().parent / "data" / "openapi" / "multi-auth.yaml"
 
@@ -153,14 +153,7 @@ def _handler(server: AuthServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            reply(self, status, body, headers)
 
         def _headers(self) -> dict[str, str]:
             return {k.lower(): v for k, v in self.headers.items()}

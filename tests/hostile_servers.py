@@ -44,10 +44,11 @@ def serve(answer: Answer) -> Iterator[str]:
 def reply(
     handler: http.server.BaseHTTPRequestHandler,
     status: int,
-    body: bytes | dict[str, Any],
+    body: Any,
     headers: dict[str, str] | None = None,
 ) -> None:
-    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    """Answer with `body`: bytes as they are, anything else as JSON."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
     handler.send_response(status)
     handler.send_header("Content-Type", "application/json")
     handler.send_header("Content-Length", str(len(data)))
